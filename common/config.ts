@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Kept's process configuration, read once from the environment.
+ * Every variable has an embedded default so that `npm start` runs with none set.
+ * The Temporal connection itself (address, namespace, TLS, API key) is resolved in
+ * `client/connection.ts` through @temporalio/envconfig, which reads the standard
+ * TEMPORAL_* variables and profiles.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+
+export const keptEnvSchema = z.object({
+  KEPT_DATA_DIR: z.string().min(1).default('data'),
+  KEPT_TOOLS_DIR: z.string().min(1).default('.tools'),
+  KEPT_TEMPORAL_CLI: z.string().min(1).optional(),
+  KEPT_TEMPORAL_TEST_SERVER: z.string().min(1).optional(),
+  KEPT_TEMPORAL_PORT: port.default(7233),
+  KEPT_TEMPORAL_UI_PORT: port.default(8233),
+  KEPT_NAMESPACE: z.string().min(1).default('default'),
+  KEPT_TASK_QUEUE: z.string().min(1).default('kept'),
+  KEPT_API_PORT: port.default(8080),
+  KEPT_SMTP_PORT: port.default(2525),
+  KEPT_PROFILES_DIR: z.string().min(1).default('config/profiles'),
+});
+export type KeptEnv = z.infer<typeof keptEnvSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; a bad value stops start-up naming the variable. */
+export function loadKeptEnv(env: NodeJS.ProcessEnv = process.env): KeptEnv {
+  const result = keptEnvSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+/** Absolute path of a project-relative folder from the env (data, tools). */
+export function projectPath(relativeOrAbsolute: string): string {
+  return path.resolve(__dirname, '..', relativeOrAbsolute);
+}

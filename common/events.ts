@@ -1,0 +1,246 @@
+import { z } from 'zod';
+
+/**
+ * The lifecycle event vocabulary: one set of schemas shared by the client (which validates
+ * before sending), the HTTP API, and the journey workflow's update validators (which reject
+ * before anything is written to history). Types are derived from these schemas, never
+ * written twice.
+ */
+
+/** Ids end up in workflow ids and search attributes: keep them plain and bounded. */
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'use letters, digits, dot, underscore, colon or dash');
+
+export const brandIdSchema = idSchema.max(64);
+export const timestampSchema = z.iso.datetime({ offset: true });
+const money = z.number().nonnegative().finite();
+const shortText = z.string().trim().min(1).max(500);
+const longText = z.string().trim().min(1).max(5000);
+
+export const lifecycleStages = ['research', 'compare', 'purchase', 'receive', 'use', 'repair', 'repurchase'] as const;
+export const lifecycleStageSchema = z.enum(lifecycleStages);
+export type LifecycleStage = z.infer<typeof lifecycleStageSchema>;
+
+export const channelSchema = z.enum(['email', 'sms', 'push', 'chat', 'phone', 'webhook']);
+export type Channel = z.infer<typeof channelSchema>;
+
+export const messageCategories = ['transactional', 'service', 'proactive', 'educational', 'promotional'] as const;
+export const messageCategorySchema = z.enum(messageCategories);
+export type MessageCategory = z.infer<typeof messageCategorySchema>;
+
+export const severitySchema = z.enum(['low', 'normal', 'high', 'urgent']);
+export type Severity = z.infer<typeof severitySchema>;
+
+export const caseOutcomeSchema = z.enum(['resolved', 'not_resolved', 'duplicate']);
+export type CaseOutcome = z.infer<typeof caseOutcomeSchema>;
+
+export const ownerSchema = z.object({
+  kind: z.enum(['person', 'team', 'bot', 'system']),
+  id: idSchema,
+  team: idSchema.optional(),
+});
+export type Owner = z.infer<typeof ownerSchema>;
+
+export const orderItemSchema = z.object({
+  sku: idSchema,
+  name: shortText,
+  category: shortText,
+  price: money,
+  quantity: z.number().int().positive().default(1),
+  warrantyEndsAt: timestampSchema.optional(),
+  /** For consumables: how many days one unit lasts, the fallback for replenishment predictions. */
+  expectedUseDays: z.number().positive().max(3650).optional(),
+});
+export type OrderItem = z.infer<typeof orderItemSchema>;
+
+/** Fields every event carries. `eventId` makes delivery idempotent; `occurredAt` orders events. */
+const envelope = {
+  eventId: idSchema,
+  brand: brandIdSchema,
+  customerId: idSchema,
+  occurredAt: timestampSchema,
+};
+
+function event<T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
+  return z.object({ type: z.literal(type), ...envelope, ...shape }).strict();
+}
+
+export const lifecycleEventSchema = z.discriminatedUnion('type', [
+  // research
+  event('product.viewed', { sku: idSchema, category: shortText.optional() }),
+  event('question.asked', { questionId: idSchema, text: longText.optional(), channel: channelSchema.optional() }),
+  event('question.answered', { questionId: idSchema }),
+  // compare
+  event('products.compared', { skus: z.array(idSchema).min(2).max(50) }),
+  event('quote.requested', { quoteId: idSchema, skus: z.array(idSchema).max(50).optional() }),
+  // purchase
+  event('order.placed', {
+    orderId: idSchema,
+    items: z.array(orderItemSchema).min(1).max(200),
+    currency: z.string().length(3).default('EUR'),
+    promisedDeliveryAt: timestampSchema.optional(),
+  }),
+  event('payment.failed', { orderId: idSchema, reason: shortText.optional() }),
+  event('order.cancelled', { orderId: idSchema, reason: shortText.optional() }),
+  // receive
+  event('shipment.dispatched', {
+    orderId: idSchema,
+    carrier: shortText.optional(),
+    trackingId: shortText.optional(),
+    estimatedDeliveryAt: timestampSchema.optional(),
+  }),
+  event('shipment.delayed', {
+    orderId: idSchema,
+    newEstimatedDeliveryAt: timestampSchema,
+    reason: shortText.optional(),
+  }),
+  event('shipment.delivered', { orderId: idSchema }),
+  event('delivery.failed', { orderId: idSchema, reason: shortText.optional() }),
+  // use
+  event('product.activated', { orderId: idSchema.optional(), sku: idSchema }),
+  event('usage.reported', { sku: idSchema.optional(), level: z.number().nonnegative().finite() }),
+  event('usage.dropped', {
+    sku: idSchema.optional(),
+    previousLevel: z.number().optional(),
+    level: z.number().optional(),
+  }),
+  // repair
+  event('issue.reported', {
+    caseId: idSchema,
+    orderId: idSchema.optional(),
+    sku: idSchema.optional(),
+    severity: severitySchema.default('normal'),
+    category: shortText,
+    channel: channelSchema.default('email'),
+    summary: longText,
+    owner: ownerSchema.optional(),
+  }),
+  event('case.updated', {
+    caseId: idSchema,
+    note: longText.optional(),
+    owner: ownerSchema.optional(),
+    severity: severitySchema.optional(),
+  }),
+  event('case.resolved', {
+    caseId: idSchema,
+    outcome: caseOutcomeSchema,
+    rootCause: idSchema,
+    note: longText.optional(),
+  }),
+  event('case.reopened', { caseId: idSchema, reason: shortText }),
+  event('return.requested', { orderId: idSchema, sku: idSchema.optional(), reason: shortText }),
+  event('return.completed', { orderId: idSchema, refundAmount: money.optional() }),
+  // repurchase
+  event('subscription.renewed', { subscriptionId: idSchema, renewsAt: timestampSchema.optional() }),
+  event('warranty.expiring', { sku: idSchema, orderId: idSchema.optional(), endsAt: timestampSchema }),
+  // any stage
+  event('survey.answered', {
+    caseId: idSchema.optional(),
+    orderId: idSchema.optional(),
+    score: z.number().int().min(1).max(5),
+    comment: longText.optional(),
+  }),
+  event('consent.changed', {
+    category: messageCategorySchema,
+    channel: channelSchema.optional(),
+    granted: z.boolean(),
+  }),
+  event('profile.updated', {
+    name: shortText.optional(),
+    email: z.email().max(254).optional(),
+    phone: z
+      .string()
+      .regex(/^\+[1-9][0-9]{6,14}$/, 'use E.164, e.g. +4915112345678')
+      .optional(),
+    timezone: z.string().refine(isKnownTimeZone, 'unknown IANA timezone').optional(),
+    locale: z
+      .string()
+      .regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'use a locale like en or de-DE')
+      .optional(),
+    preferredChannels: z.array(channelSchema).max(6).optional(),
+  }),
+]);
+
+export type LifecycleEvent = z.infer<typeof lifecycleEventSchema>;
+/** What a caller sends: defaults (quantity, currency, severity, ...) may be left out. */
+export type LifecycleEventInput = z.input<typeof lifecycleEventSchema>;
+export type LifecycleEventType = LifecycleEvent['type'];
+export type EventOfType<T extends LifecycleEventType> = Extract<LifecycleEvent, { type: T }>;
+export const lifecycleEventTypes = lifecycleEventSchema.options.map((option) => option.shape.type.value);
+
+export const eventBatchSchema = z.array(lifecycleEventSchema).min(1).max(500);
+
+/** The stage an event belongs to, per the vocabulary in PRODUCT.md (undefined: any stage). */
+export const stageOfEventType: Record<LifecycleEventType, LifecycleStage | undefined> = {
+  'product.viewed': 'research',
+  'question.asked': 'research',
+  'question.answered': 'research',
+  'products.compared': 'compare',
+  'quote.requested': 'compare',
+  'order.placed': 'purchase',
+  'payment.failed': 'purchase',
+  'order.cancelled': 'purchase',
+  'shipment.dispatched': 'receive',
+  'shipment.delayed': 'receive',
+  'shipment.delivered': 'receive',
+  'delivery.failed': 'receive',
+  'product.activated': 'use',
+  'usage.reported': 'use',
+  'usage.dropped': 'use',
+  'issue.reported': 'repair',
+  'case.updated': 'repair',
+  'case.resolved': 'repair',
+  'case.reopened': 'repair',
+  'return.requested': 'repair',
+  'return.completed': 'repair',
+  'subscription.renewed': 'repurchase',
+  'warranty.expiring': 'repurchase',
+  'survey.answered': undefined,
+  'consent.changed': undefined,
+  'profile.updated': undefined,
+};
+
+export class InvalidEventError extends Error {
+  override name = 'InvalidEventError';
+}
+
+/**
+ * Parses an event and turns zod's issues into one message that names each failing field,
+ * e.g. `order.placed: items.0.price: Invalid input: expected number, received string`.
+ */
+export function parseLifecycleEvent(input: unknown): LifecycleEvent {
+  const result = lifecycleEventSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new InvalidEventError(describeIssues(input, result.error));
+}
+
+export function parseEventBatch(input: unknown): LifecycleEvent[] {
+  const result = eventBatchSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new InvalidEventError(describeIssues(undefined, result.error));
+}
+
+export function describeIssues(input: unknown, error: z.ZodError): string {
+  const type =
+    typeof input === 'object' && input !== null && 'type' in input ? String((input as { type: unknown }).type) : '';
+  const details = error.issues.map((issue) => {
+    const field = issue.path.length > 0 ? issue.path.join('.') : '(event)';
+    if (issue.code === 'invalid_union' && issue.path.join('.') === 'type') {
+      return `type: unknown event type ${JSON.stringify(type)}`;
+    }
+    return `${field}: ${issue.message}`;
+  });
+  return `${type ? `${type}: ` : ''}${details.join('; ')}`;
+}
+
+function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

