@@ -1,0 +1,35 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../config';
+import { serviceProfileSchema, type ServiceProfile } from './schema';
+
+/**
+ * Loads every `<brand>.json` in the profiles folder. Any bad file stops start-up with the
+ * file and the path of each bad field, e.g.
+ * `config/profiles/acme.json: targets.response.urgent: use an ISO 8601 duration like PT4H or P2D`.
+ */
+export function loadServiceProfiles(directory: string): Map<string, ServiceProfile> {
+  const profiles = new Map<string, ServiceProfile>();
+  const files = readdirSync(directory).filter((file) => file.endsWith('.json'));
+  for (const file of files.sort()) {
+    const profile = loadServiceProfile(path.join(directory, file));
+    if (profiles.has(profile.brand)) throw new ConfigError(`${file}: brand ${profile.brand} is defined twice`);
+    profiles.set(profile.brand, profile);
+  }
+  return profiles;
+}
+
+export function loadServiceProfile(file: string): ServiceProfile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${file}: not readable JSON: ${(error as Error).message}`);
+  }
+  const result = serviceProfileSchema.safeParse(raw);
+  if (!result.success) {
+    const fields = result.error.issues.map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`);
+    throw new ConfigError(`${file}: ${fields.join('; ')}`);
+  }
+  return result.data;
+}

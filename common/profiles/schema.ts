@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { brandIdSchema, channelSchema, idSchema, messageCategorySchema, severitySchema } from '../events';
+
+/**
+ * A brand's service profile: how it serves its customers (white-glove vs self-service).
+ * Loaded from `config/profiles/<brand>.json` and validated here; a bad file stops start-up
+ * with the path of the bad field (see `load-profiles.ts`). Pure schema: safe in workflows.
+ */
+
+/** ISO 8601 duration such as PT4H or P2D (business time where the field says so). */
+export const isoDurationSchema = z
+  .string()
+  .regex(
+    /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/,
+    'use an ISO 8601 duration like PT4H or P2D',
+  );
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM (24h)');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD');
+const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'unknown IANA timezone');
+
+export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const openingWindow = z
+  .object({ start: clockTime, end: clockTime })
+  .refine((window) => window.start < window.end, 'start must be before end');
+
+export const businessHoursSchema = z.object({
+  timezone: timeZone,
+  /** Opening windows per weekday; a missing day is closed. */
+  week: z.partialRecord(z.enum(weekdays), z.array(openingWindow).max(4)),
+  /** Whole days closed, in the business timezone. */
+  holidays: z.array(isoDate).default([]),
+});
+export type BusinessHours = z.infer<typeof businessHoursSchema>;
+
+export const touchpointKinds = [
+  'order.confirmation',
+  'delivery.late',
+  'delivery.failed',
+  'setup.checkin',
+  'usage.help',
+  'case.update',
+  'case.survey',
+  'case.fix-check',
+  'promise.reminder',
+  'promise.customer-notice',
+  'promise.apology',
+  'promise.renegotiated',
+  'warranty.expiring',
+  'replenish',
+  'checkin.quarterly',
+] as const;
+export const touchpointKindSchema = z.enum(touchpointKinds);
+
+const party = z.object({ kind: z.enum(['person', 'team']), id: idSchema });
+const capsSchema = z.object({
+  perDay: z.number().int().nonnegative().optional(),
+  perWeek: z.number().int().nonnegative().optional(),
+  perMonth: z.number().int().nonnegative().optional(),
+});
+
+export const serviceProfileSchema = z.object({
+  brand: brandIdSchema,
+  displayName: z.string().min(1).max(100),
+  style: z.enum(['white-glove', 'self-service']),
+  defaultLocale: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/),
+  /** Channels in order of preference. */
+  channels: z.array(channelSchema).min(1),
+  sender: z.object({
+    fromName: z.string().min(1).max(100),
+    fromEmail: z.email(),
+    replyTo: z.email().optional(),
+  }),
+  businessHours: businessHoursSchema,
+  /** First response and resolution targets per severity, in business time. */
+  targets: z.object({
+    response: z.record(severitySchema, isoDurationSchema),
+    resolution: z.record(severitySchema, isoDurationSchema),
+  }),
+  /** Who hears about an at-risk or breached promise, in order, each after its delay. */
+  escalation: z.array(z.object({ notify: party, after: isoDurationSchema })).min(1),
+  /** Which touchpoints a person handles (a task) and which are automated messages. */
+  touchpoints: z.partialRecord(touchpointKindSchema, z.enum(['human', 'automated'])),
+  capacity: z.object({
+    teams: z
+      .array(
+        z.object({
+          id: idSchema,
+          members: z.array(idSchema).min(1),
+          /** How many open promises one person can keep per business day. */
+          promisesPerPersonPerDay: z.number().int().positive(),
+        }),
+      )
+      .min(1),
+  }),
+  promises: z.object({
+    /** Reminders to the owner at these fractions of the window (e.g. 0.5, 0.8). */
+    remindAt: z.array(z.number().gt(0).lt(1)).default([0.5, 0.8]),
+    /** From this fraction on, an unfulfilled promise is at risk. */
+    atRiskAt: z.number().gt(0).lt(1).default(0.8),
+    /** Tell the customer where things stand before the due time (fraction), or never. */
+    customerNoticeAt: z.number().gt(0).lt(1).nullable().default(null),
+    /** What the apology on a breach offers. */
+    recovery: z.string().min(1).max(500),
+  }),
+  contactPolicy: z.object({
+    quietHours: z.object({ start: clockTime, end: clockTime }),
+    caps: z.object({
+      overall: capsSchema,
+      perCategory: z.partialRecord(messageCategorySchema, capsSchema).default({}),
+    }),
+    /** No message with the same reason to the same customer within this time. */
+    cooldown: isoDurationSchema,
+  }),
+  goals: z.object({
+    promiseKeptRate: z.number().min(0).max(1),
+    satisfaction: z.number().min(1).max(5),
+    firstContactResolution: z.number().min(0).max(1).optional(),
+  }),
+});
+
+export type ServiceProfile = z.infer<typeof serviceProfileSchema>;
+export type ServiceProfileInput = z.input<typeof serviceProfileSchema>;
