@@ -15,7 +15,8 @@ export const idSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'use letters, digits, dot, underscore, colon or dash');
 
 export const brandIdSchema = idSchema.max(64);
-export const timestampSchema = z.iso.datetime({ offset: true });
+/** Any ISO 8601 instant with an offset; normalised to UTC so instants compare as strings. */
+export const timestampSchema = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
 const money = z.number().nonnegative().finite();
 const shortText = z.string().trim().min(1).max(500);
 const longText = z.string().trim().min(1).max(5000);

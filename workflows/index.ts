@@ -1,2 +1,4 @@
 // Every workflow the Kept worker runs. The worker bundles this file.
 export { customerJourney } from './journey/journey-workflow';
+export { orderJourney } from './order/order-workflow';
+export { serviceCase } from './case/case-workflow';

@@ -1,5 +1,13 @@
-import type { LifecycleEvent, LifecycleStage } from '../../common/events';
-import { stageOfEventType } from '../../common/events';
+import type { Channel, EventOfType, LifecycleEvent, LifecycleStage, MessageCategory } from '../../common/events';
+import { addCaseEvent, isCaseEvent, type CaseState } from '../case/case-state';
+import { addOrderEvent, isOrderEvent, type OrderState } from '../order/order-state';
+import { journeyStage, type CalmSignal } from './stage-rules';
+
+/**
+ * The journey's state, and the pure functions that apply events to it. Pure and
+ * JSON-serialisable (plain objects and arrays, no Map/Set) so it is carried whole across
+ * continue-as-new and can be unit-tested without a server.
+ */
 
 export interface StageChange {
   stage: LifecycleStage;
@@ -9,14 +17,59 @@ export interface StageChange {
   reason: string;
 }
 
+export interface CustomerProfile {
+  name?: string;
+  email?: string;
+  phone?: string;
+  timezone?: string;
+  locale?: string;
+  preferredChannels: Channel[];
+  /** Consent per message category, per channel ('*' = every channel). Transactional is always allowed. */
+  consent: Partial<Record<MessageCategory, Partial<Record<Channel | '*', boolean>>>>;
+}
+
+export interface PredictedNeed {
+  kind: 'warranty-ending' | 'replenish' | 'renewal';
+  sku?: string;
+  orderId?: string;
+  at: string;
+  /** How the prediction was made, so messages can explain it. */
+  basis: string;
+}
+
+export interface JourneyCounters {
+  eventsApplied: number;
+  duplicatesIgnored: number;
+  ordersPlaced: number;
+  casesOpened: number;
+  casesResolved: number;
+  surveysAnswered: number;
+  satisfactionTotal: number;
+  questionsAsked: number;
+  productsViewed: number;
+  continuedAsNew: number;
+}
+
+/** Most stage histories are short; a bound keeps a decade-long journey's state small. */
+export const STAGE_HISTORY_LIMIT = 200;
+/** A redelivered event is recognised among this many most recent event ids. */
+export const RECENT_EVENT_IDS_LIMIT = 2000;
+
 export interface JourneyState {
   brand: string;
   customerId: string;
   stage: LifecycleStage;
   stageHistory: StageChange[];
-  eventsApplied: number;
-  /** Recent event ids, to apply a redelivered event once. */
+  profile: CustomerProfile;
+  orders: Record<string, OrderState>;
+  cases: Record<string, CaseState>;
+  /** The latest calm-stage signal (research, compare, use, repurchase), for the stage rules. */
+  lastCalmSignal?: CalmSignal;
+  openQuestions: string[];
+  predictedNeeds: PredictedNeed[];
+  counters: JourneyCounters;
   recentEventIds: string[];
+  lastEventAt?: string;
 }
 
 export interface RecordEventResult {
@@ -26,32 +79,200 @@ export interface RecordEventResult {
   stage: LifecycleStage;
 }
 
+/** What the workflow must do after applying an event: route it to a child journey. */
+export type ChildRoute =
+  { kind: 'order'; id: string; event: LifecycleEvent } | { kind: 'case'; id: string; event: LifecycleEvent };
+
 export function initialJourneyState(brand: string, customerId: string, now: string): JourneyState {
   return {
     brand,
     customerId,
     stage: 'research',
     stageHistory: [{ stage: 'research', enteredAt: now, reason: 'journey started' }],
-    eventsApplied: 0,
+    profile: { preferredChannels: [], consent: {} },
+    orders: {},
+    cases: {},
+    openQuestions: [],
+    predictedNeeds: [],
+    counters: {
+      eventsApplied: 0,
+      duplicatesIgnored: 0,
+      ordersPlaced: 0,
+      casesOpened: 0,
+      casesResolved: 0,
+      surveysAnswered: 0,
+      satisfactionTotal: 0,
+      questionsAsked: 0,
+      productsViewed: 0,
+      continuedAsNew: 0,
+    },
     recentEventIds: [],
   };
 }
 
-/** Applies one validated event; returns what happened. Pure: safe inside a workflow. */
-export function applyEvent(state: JourneyState, event: LifecycleEvent): RecordEventResult {
+/**
+ * Applies one validated event. A duplicate event id is ignored. Returns the result for the
+ * caller and the child journey (order or case) the event must also reach.
+ */
+export function applyEvent(
+  state: JourneyState,
+  event: LifecycleEvent,
+): { result: RecordEventResult; route?: ChildRoute } {
   if (state.recentEventIds.includes(event.eventId)) {
-    return { eventId: event.eventId, applied: false, duplicate: true, stage: state.stage };
+    state.counters.duplicatesIgnored += 1;
+    return { result: { eventId: event.eventId, applied: false, duplicate: true, stage: state.stage } };
   }
-  state.recentEventIds.push(event.eventId);
-  state.eventsApplied += 1;
-  const next = stageOfEventType[event.type];
-  if (next && next !== state.stage) moveStage(state, next, event.occurredAt, event.type);
-  return { eventId: event.eventId, applied: true, duplicate: false, stage: state.stage };
+  rememberEventId(state, event.eventId);
+  state.counters.eventsApplied += 1;
+  if (!state.lastEventAt || event.occurredAt > state.lastEventAt) state.lastEventAt = event.occurredAt;
+
+  const route = applyToParts(state, event);
+  state.predictedNeeds = predictNeeds(state);
+  updateStage(state, event);
+  return { result: { eventId: event.eventId, applied: true, duplicate: false, stage: state.stage }, route };
 }
 
-function moveStage(state: JourneyState, stage: LifecycleStage, at: string, reason: string): void {
+function rememberEventId(state: JourneyState, eventId: string): void {
+  state.recentEventIds.push(eventId);
+  if (state.recentEventIds.length > RECENT_EVENT_IDS_LIMIT) state.recentEventIds.shift();
+}
+
+function applyToParts(state: JourneyState, event: LifecycleEvent): ChildRoute | undefined {
+  if (isOrderEvent(event)) {
+    const before = state.orders[event.orderId];
+    state.orders[event.orderId] = addOrderEvent(before, event);
+    if (event.type === 'order.placed') state.counters.ordersPlaced += 1;
+    return { kind: 'order', id: event.orderId, event };
+  }
+  if (isCaseEvent(event)) {
+    const before = state.cases[event.caseId];
+    const after = addCaseEvent(before, event);
+    state.cases[event.caseId] = after;
+    countCaseChange(state, event, before, after);
+    return { kind: 'case', id: event.caseId, event };
+  }
+  applyCustomerEvent(state, event);
+  return undefined;
+}
+
+function countCaseChange(
+  state: JourneyState,
+  event: LifecycleEvent,
+  before: CaseState | undefined,
+  after: CaseState,
+): void {
+  if (event.type === 'issue.reported') state.counters.casesOpened += 1;
+  if (before?.status !== 'resolved' && after.status === 'resolved') state.counters.casesResolved += 1;
+  if (event.type === 'survey.answered') countSurvey(state, event);
+}
+
+function countSurvey(state: JourneyState, event: EventOfType<'survey.answered'>): void {
+  state.counters.surveysAnswered += 1;
+  state.counters.satisfactionTotal += event.score;
+}
+
+/** Events about the customer rather than one order or case. */
+function applyCustomerEvent(state: JourneyState, event: LifecycleEvent): void {
+  switch (event.type) {
+    case 'product.viewed':
+      state.counters.productsViewed += 1;
+      return noteCalm(state, 'research', event);
+    case 'question.asked':
+      state.counters.questionsAsked += 1;
+      if (!state.openQuestions.includes(event.questionId)) state.openQuestions.push(event.questionId);
+      return noteCalm(state, 'research', event);
+    case 'question.answered':
+      state.openQuestions = state.openQuestions.filter((id) => id !== event.questionId);
+      return;
+    case 'products.compared':
+    case 'quote.requested':
+      return noteCalm(state, 'compare', event);
+    case 'product.activated':
+    case 'usage.reported':
+    case 'usage.dropped':
+      return noteCalm(state, 'use', event);
+    case 'subscription.renewed':
+    case 'warranty.expiring':
+      return noteCalm(state, 'repurchase', event);
+    case 'survey.answered':
+      return countSurvey(state, event);
+    case 'consent.changed':
+      return applyConsent(state, event);
+    case 'profile.updated':
+      return applyProfile(state, event);
+  }
+}
+
+function noteCalm(state: JourneyState, stage: CalmSignal['stage'], event: LifecycleEvent): void {
+  if (!state.lastCalmSignal || event.occurredAt >= state.lastCalmSignal.at) {
+    state.lastCalmSignal = { stage, at: event.occurredAt, reason: event.type };
+  }
+}
+
+function applyConsent(state: JourneyState, event: EventOfType<'consent.changed'>): void {
+  const perChannel = state.profile.consent[event.category] ?? {};
+  perChannel[event.channel ?? '*'] = event.granted;
+  state.profile.consent[event.category] = perChannel;
+}
+
+function applyProfile(state: JourneyState, event: EventOfType<'profile.updated'>): void {
+  const { name, email, phone, timezone, locale, preferredChannels } = event;
+  const profile = state.profile;
+  Object.assign(profile, definedOnly({ name, email, phone, timezone, locale }));
+  if (preferredChannels) profile.preferredChannels = preferredChannels;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+}
+
+function updateStage(state: JourneyState, event: LifecycleEvent): void {
+  const next = journeyStage(state);
+  if (next.stage === state.stage) return;
   const current = state.stageHistory[state.stageHistory.length - 1];
-  if (current) current.leftAt = at;
-  state.stageHistory.push({ stage, enteredAt: at, reason });
-  state.stage = stage;
+  // Late-arriving events may carry an older time; a stage never enters before the previous one.
+  const enteredAt = current && current.enteredAt > event.occurredAt ? current.enteredAt : event.occurredAt;
+  if (current) current.leftAt = enteredAt;
+  state.stageHistory.push({ stage: next.stage, enteredAt, reason: `${event.type}: ${next.why}` });
+  if (state.stageHistory.length > STAGE_HISTORY_LIMIT) state.stageHistory.shift();
+  state.stage = next.stage;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * What the customer will need next, from what we know: warranties ending, and consumables
+ * running out (from the item's expected use duration after delivery).
+ */
+export function predictNeeds(state: JourneyState): PredictedNeed[] {
+  const needs: PredictedNeed[] = [];
+  for (const order of Object.values(state.orders)) {
+    if (order.status === 'returned' || order.status === 'cancelled') continue;
+    for (const item of order.items) {
+      if (item.warrantyEndsAt) {
+        needs.push({
+          kind: 'warranty-ending',
+          sku: item.sku,
+          orderId: order.orderId,
+          at: item.warrantyEndsAt,
+          basis: `warranty of ${item.name} ends`,
+        });
+      }
+      if (item.expectedUseDays && order.deliveredAt) {
+        const days = item.expectedUseDays * item.quantity;
+        needs.push({
+          kind: 'replenish',
+          sku: item.sku,
+          orderId: order.orderId,
+          at: new Date(Date.parse(order.deliveredAt) + days * DAY_MS).toISOString(),
+          basis: `${item.quantity} × ${item.name} last about ${days} days from delivery`,
+        });
+      }
+    }
+  }
+  return needs.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+export function openCaseCount(state: JourneyState): number {
+  return Object.values(state.cases).filter((item) => item.status === 'open').length;
 }
