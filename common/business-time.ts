@@ -1,0 +1,174 @@
+import { DateTime, Duration } from 'luxon';
+import { weekdays, type BusinessHours } from './profiles/schema';
+
+/**
+ * Business time: durations that only run while a brand is open, in the brand's timezone.
+ *
+ * Pure and deterministic for explicit instants (it never reads the clock), so workflows can
+ * import it. Instants are epoch milliseconds; opening windows are half-open `[start, end)` in
+ * the brand's local wall-clock time, so DST changes are handled by the timezone database and
+ * an 11-hour opening day stays 11 real hours long on the day the clocks change.
+ *
+ * What a business duration means (the rule, also in the README):
+ * - **Hours, minutes, seconds** (`PT4H`) count open time only: "within 4 business hours"
+ *   skips nights, closed weekdays and holidays. A duration that ends exactly at closing time
+ *   ends at closing time (not at the next opening), the earlier of the two equal instants.
+ * - **Days** (`P1D`): one business day is "the same business-clock time on the next business
+ *   day". A start outside opening hours first moves to the next opening. When the target day
+ *   opens later or closes earlier, the time is clamped into that day's opening hours (before
+ *   opening → its opening; after closing or in a break → the end of the window before).
+ * - **Weeks** (`P1W`): as many business days as the brand opens per week (5 for Mon–Fri).
+ * - Days are applied before hours (`P1DT2H` = one business day, then two business hours).
+ * - Years and months are rejected: no sensible business meaning.
+ */
+
+export type Instant = number;
+interface Window {
+  start: Instant;
+  end: Instant;
+}
+
+/** No calendar Kept accepts is closed for this long; guards against calendars that never open. */
+const MAX_SEARCH_DAYS = 800;
+
+export class BusinessTimeError extends Error {
+  override name = 'BusinessTimeError';
+}
+
+/**
+ * Opening windows per calendar and local date. Timezone arithmetic is the costly part and a
+ * day's windows never change, so they are memoised (deterministic: the key is the date).
+ */
+const windowCache = new WeakMap<BusinessHours, Map<string, Window[]>>();
+
+/** The opening windows of one local date `YYYY-MM-DD` (empty on holidays and closed weekdays). */
+function windowsOn(date: string, hours: BusinessHours): Window[] {
+  let byDate = windowCache.get(hours);
+  if (!byDate) windowCache.set(hours, (byDate = new Map()));
+  let windows = byDate.get(date);
+  if (!windows) byDate.set(date, (windows = computeWindows(date, hours)));
+  return windows;
+}
+
+function computeWindows(date: string, hours: BusinessHours): Window[] {
+  if (hours.holidays.includes(date)) return [];
+  const day = DateTime.fromISO(date, { zone: hours.timezone });
+  const weekday = weekdays[day.weekday - 1]!;
+  return (hours.week[weekday] ?? [])
+    .map((window) => ({ start: atClock(day, window.start), end: atClock(day, window.end) }))
+    .sort((a, b) => a.start - b.start);
+}
+
+function atClock(day: DateTime, clock: string): Instant {
+  const [hour, minute] = clock.split(':').map(Number);
+  return day.set({ hour, minute, second: 0, millisecond: 0 }).toMillis();
+}
+
+function localDate(instant: Instant, hours: BusinessHours): string {
+  return DateTime.fromMillis(instant, { zone: hours.timezone }).toISODate() ?? '';
+}
+
+/** The next calendar date, by plain date arithmetic (no timezone involved). */
+function nextDate(date: string): string {
+  const [year, month, day] = date.split('-').map(Number);
+  return new Date(Date.UTC(year!, month! - 1, day! + 1)).toISOString().slice(0, 10);
+}
+
+/** Every opening window that ends after `from`, in order, day by day. */
+function* windowsFrom(from: Instant, hours: BusinessHours): Generator<Window> {
+  let date = localDate(from, hours);
+  for (let i = 0; i < MAX_SEARCH_DAYS; i++, date = nextDate(date)) {
+    for (const window of windowsOn(date, hours)) if (window.end > from) yield window;
+  }
+  throw new BusinessTimeError(`no opening hours within ${MAX_SEARCH_DAYS} days in ${hours.timezone}`);
+}
+
+export function isOpen(instant: Instant, hours: BusinessHours): boolean {
+  return windowsOn(localDate(instant, hours), hours).some((w) => w.start <= instant && instant < w.end);
+}
+
+/** The instant itself when open, otherwise the next opening. */
+export function nextOpening(instant: Instant, hours: BusinessHours): Instant {
+  for (const window of windowsFrom(instant, hours)) return Math.max(window.start, instant);
+  throw new BusinessTimeError('unreachable');
+}
+
+/** Adds `ms` of open time. Zero adds nothing, even when closed (an immediate step stays immediate). */
+export function addBusinessMs(start: Instant, ms: number, hours: BusinessHours): Instant {
+  if (ms <= 0) return start;
+  let remaining = ms;
+  for (const window of windowsFrom(start, hours)) {
+    const from = Math.max(window.start, start);
+    const available = window.end - from;
+    if (remaining <= available) return from + remaining;
+    remaining -= available;
+  }
+  throw new BusinessTimeError('unreachable');
+}
+
+/** Open time between two instants, in ms; negative when `to` is before `from`. */
+export function businessDurationBetween(from: Instant, to: Instant, hours: BusinessHours): number {
+  if (to < from) return -businessDurationBetween(to, from, hours);
+  let total = 0;
+  for (const window of windowsFrom(from, hours)) {
+    if (window.start >= to) break;
+    total += Math.min(window.end, to) - Math.max(window.start, from);
+  }
+  return total;
+}
+
+/** The same business-clock time `days` business days later (see the rule at the top). */
+export function addBusinessDays(start: Instant, days: number, hours: BusinessHours): Instant {
+  if (days <= 0) return start;
+  const opened = DateTime.fromMillis(nextOpening(start, hours), { zone: hours.timezone });
+  let date = opened.toISODate() ?? '';
+  let remaining = days;
+  for (let i = 0; i < MAX_SEARCH_DAYS * 4 && remaining > 0; i++) {
+    date = nextDate(date);
+    if (windowsOn(date, hours).length > 0) remaining -= 1;
+  }
+  if (remaining > 0) throw new BusinessTimeError(`no ${days} business days found in ${hours.timezone}`);
+  const clock = { hour: opened.hour, minute: opened.minute, second: opened.second, millisecond: opened.millisecond };
+  const target = DateTime.fromISO(date, { zone: hours.timezone }).set(clock);
+  return clampIntoDay(target.toMillis(), windowsOn(date, hours));
+}
+
+function clampIntoDay(instant: Instant, windows: Window[]): Instant {
+  const first = windows[0]!;
+  if (instant <= first.start) return first.start;
+  const before = windows.filter((w) => w.start <= instant);
+  const window = before[before.length - 1]!;
+  return Math.min(instant, window.end);
+}
+
+function openDaysPerWeek(hours: BusinessHours): number {
+  return weekdays.filter((day) => (hours.week[day] ?? []).length > 0).length;
+}
+
+/** The instant `isoDuration` of business time after `start` (see the rule at the top). */
+export function addBusinessDuration(start: Instant, isoDuration: string, hours: BusinessHours): Instant {
+  const duration = Duration.fromISO(isoDuration);
+  if (!duration.isValid) throw new BusinessTimeError(`${isoDuration} is not an ISO 8601 duration`);
+  if (duration.years || duration.months || duration.quarters) {
+    throw new BusinessTimeError(`${isoDuration}: years and months are not business durations; use days or weeks`);
+  }
+  const days = duration.days + duration.weeks * openDaysPerWeek(hours);
+  const afterDays = addBusinessDays(start, days, hours);
+  const ms = Duration.fromObject({
+    hours: duration.hours,
+    minutes: duration.minutes,
+    seconds: duration.seconds,
+    milliseconds: duration.milliseconds,
+  }).toMillis();
+  return addBusinessMs(afterDays, ms, hours);
+}
+
+/**
+ * The instant at `fraction` of the business time between `from` and `to` (e.g. a reminder at
+ * 50% of a promise's window). A window with no open time at all falls back to real time.
+ */
+export function businessFraction(from: Instant, to: Instant, fraction: number, hours: BusinessHours): Instant {
+  const open = businessDurationBetween(from, to, hours);
+  if (open <= 0) return Math.round(from + (to - from) * fraction);
+  return addBusinessMs(from, Math.round(open * fraction), hours);
+}
