@@ -2,3 +2,4 @@
 export { customerJourney } from './journey/journey-workflow';
 export { orderJourney } from './order/order-workflow';
 export { serviceCase } from './case/case-workflow';
+export { promiseWorkflow } from './promise/promise-workflow';

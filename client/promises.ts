@@ -1,0 +1,339 @@
+import {
+  Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import { describeIssues } from '../common/events';
+import { promiseWorkflowId } from '../common/ids';
+import { checkCapacity, ownerCapacity, type Ledger } from '../common/promises/capacity';
+import {
+  cancelPromiseSchema,
+  fulfilPromiseSchema,
+  makePromiseInputSchema,
+  openPromiseStatuses,
+  reassignPromiseSchema,
+  renegotiatePromiseSchema,
+  type CancelPromise,
+  type CapacityVerdict,
+  type FulfilPromise,
+  type MakePromise,
+  type MakePromiseInput,
+  type PromiseOutcome,
+  type PromiseState,
+  type PromiseWorkflowInput,
+  type ReassignPromise,
+  type RenegotiatePromise,
+} from '../common/promises/schema';
+import type { ServiceProfile } from '../common/profiles/schema';
+import {
+  KeptBrand,
+  KeptCaseId,
+  KeptCustomerId,
+  KeptKind,
+  KeptNextDueAt,
+  KeptOrderId,
+  KeptOwner,
+  KeptStatus,
+  KeptTeam,
+} from '../common/search-attributes';
+import {
+  cancelPromiseUpdate,
+  fulfilPromiseUpdate,
+  promiseStateQuery,
+  reassignPromiseUpdate,
+  renegotiatePromiseUpdate,
+} from '../workflows/promise/messages';
+import { resolveDueAt } from '../workflows/promise/plan';
+import type { promiseWorkflow } from '../workflows/promise/promise-workflow';
+
+/** Who a load lookup is about: one person, or a whole team. */
+export interface LoadQuery {
+  brand: string;
+  owner?: string;
+  team?: string;
+}
+/** Due instants of the open promises of an owner or a team. */
+export type OpenPromiseSource = (query: LoadQuery) => Promise<number[]>;
+
+export interface PromiseClientOptions {
+  client: Client;
+  taskQueue: string;
+  /** The brands' service profiles, or a lookup. */
+  profiles: Map<string, ServiceProfile> | ((brand: string) => ServiceProfile | undefined);
+  /** Where open promises come from; default: Temporal visibility (see `visibilityLoad`). */
+  openPromises?: OpenPromiseSource;
+  /** The clock; tests on the time-skipping server pass the server's. Default: Date.now. */
+  now?: () => number | Promise<number>;
+}
+
+export type MakePromiseAnswer =
+  | { made: true; promiseId: string; workflowId: string; dueAt: string; capacity: CapacityVerdict; existed: boolean }
+  | { made: false; overCommitted: true; proposedDueAt: string; note: string };
+
+export class InvalidPromiseError extends Error {
+  override name = 'InvalidPromiseError';
+}
+export class PromiseNotFoundError extends Error {
+  override name = 'PromiseNotFoundError';
+}
+export class PromiseClosedError extends Error {
+  override name = 'PromiseClosedError';
+}
+
+/**
+ * The typed way to make and change promises. Validates every input with the workflow's own
+ * zod schemas (errors name the field), checks capacity before making, and turns Temporal's
+ * errors into PromiseNotFoundError / PromiseClosedError / InvalidPromiseError.
+ */
+export class PromiseClient {
+  private readonly openPromises: OpenPromiseSource;
+
+  constructor(private readonly options: PromiseClientOptions) {
+    this.openPromises = options.openPromises ?? visibilityLoad(options.client);
+  }
+
+  /** Makes a promise, or answers that its due time would over-commit the owner (unless `insist`). */
+  async makePromise(raw: MakePromiseInput): Promise<MakePromiseAnswer> {
+    const input = parse(makePromiseInputSchema, raw);
+    const profile = this.profile(input.brand);
+    const now = await this.now();
+    const createdAt = input.createdAt ?? new Date(now).toISOString();
+    const owner = withTeam(input.owner, profile);
+    const requested = input.due ? resolveDueAt(input.due, Date.parse(createdAt), profile) : undefined;
+    if (requested !== undefined && requested <= now) {
+      throw new InvalidPromiseError(`due: ${new Date(requested).toISOString()} is in the past`);
+    }
+    const check = await this.checkCapacity(input.brand, owner, profile, now, requested);
+    if (check.overCommitted && !input.insist) {
+      return { made: false, overCommitted: true, proposedDueAt: iso(check.proposedDueAt), note: check.note };
+    }
+    const capacity: CapacityVerdict = {
+      overCommitted: check.overCommitted,
+      insisted: check.overCommitted && input.insist,
+      proposedDueAt: iso(check.proposedDueAt),
+      note: check.note,
+    };
+    const due = input.due ?? { at: iso(check.proposedDueAt) };
+    return this.start({ ...input, owner, due, createdAt }, profile, capacity);
+  }
+
+  async fulfilPromise(brand: string, promiseId: string, change: FulfilPromise = {}): Promise<PromiseOutcome> {
+    const args = parse(fulfilPromiseSchema, change);
+    return this.change(brand, promiseId, () =>
+      this.handle(brand, promiseId).executeUpdate(fulfilPromiseUpdate, { args: [args] }),
+    );
+  }
+
+  async renegotiatePromise(brand: string, promiseId: string, change: RenegotiatePromise): Promise<PromiseState> {
+    const args = parse(renegotiatePromiseSchema, change);
+    return this.change(brand, promiseId, () =>
+      this.handle(brand, promiseId).executeUpdate(renegotiatePromiseUpdate, { args: [args] }),
+    );
+  }
+
+  async reassignPromise(brand: string, promiseId: string, change: ReassignPromise): Promise<PromiseState> {
+    const args = parse(reassignPromiseSchema, change);
+    const owner = withTeam(args.owner, this.profile(brand));
+    return this.change(brand, promiseId, () =>
+      this.handle(brand, promiseId).executeUpdate(reassignPromiseUpdate, { args: [{ ...args, owner }] }),
+    );
+  }
+
+  async cancelPromise(brand: string, promiseId: string, change: CancelPromise): Promise<PromiseOutcome> {
+    const args = parse(cancelPromiseSchema, change);
+    return this.change(brand, promiseId, () =>
+      this.handle(brand, promiseId).executeUpdate(cancelPromiseUpdate, { args: [args] }),
+    );
+  }
+
+  /** The promise's state, including its outcome and measures once it ended. */
+  async getPromise(brand: string, promiseId: string): Promise<PromiseState> {
+    try {
+      return await this.handle(brand, promiseId).query(promiseStateQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw notFound(brand, promiseId);
+      throw error;
+    }
+  }
+
+  private handle(brand: string, promiseId: string): WorkflowHandle<typeof promiseWorkflow> {
+    return this.options.client.workflow.getHandle(promiseWorkflowId(brand, promiseId));
+  }
+
+  private async start(
+    input: MakePromise & { due: NonNullable<MakePromise['due']>; createdAt: string },
+    profile: ServiceProfile,
+    capacity: CapacityVerdict,
+  ): Promise<MakePromiseAnswer> {
+    const workflowId = promiseWorkflowId(input.brand, input.promiseId);
+    const args: PromiseWorkflowInput = {
+      brand: input.brand,
+      customerId: input.customerId,
+      promiseId: input.promiseId,
+      text: input.text,
+      kind: input.kind,
+      owner: input.owner,
+      due: input.due,
+      channel: input.channel,
+      ...(input.orderId ? { orderId: input.orderId } : {}),
+      ...(input.caseId ? { caseId: input.caseId } : {}),
+      contact: input.contact,
+      createdAt: input.createdAt,
+      profile: { businessHours: profile.businessHours, escalation: profile.escalation, promises: profile.promises },
+      capacity,
+    };
+    const dueAt = iso(resolveDueAt(input.due, Date.parse(input.createdAt), profile));
+    try {
+      await this.options.client.workflow.start<typeof promiseWorkflow>('promiseWorkflow', {
+        workflowId,
+        taskQueue: this.options.taskQueue,
+        args: [args],
+        // A promise id is used once: a second make of the same id answers with the first.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: KeptKind, value: 'promise' },
+          { key: KeptBrand, value: input.brand },
+          { key: KeptCustomerId, value: input.customerId },
+          { key: KeptStatus, value: 'open' },
+          { key: KeptOwner, value: input.owner.id },
+          ...(teamOf(input.owner) ? [{ key: KeptTeam, value: teamOf(input.owner)! }] : []),
+          { key: KeptNextDueAt, value: new Date(dueAt) },
+          ...(input.orderId ? [{ key: KeptOrderId, value: input.orderId }] : []),
+          ...(input.caseId ? [{ key: KeptCaseId, value: input.caseId }] : []),
+        ],
+        staticSummary: `${input.kind} promise to ${input.customerId}, due ${dueAt}, owner ${input.owner.id}`,
+        staticDetails: `"${input.text}" — expected on ${input.channel}${capacity.insisted ? '; made over capacity (insisted)' : ''}`,
+      });
+      return { made: true, promiseId: input.promiseId, workflowId, dueAt, capacity, existed: false };
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      const state = await this.getPromise(input.brand, input.promiseId);
+      return {
+        made: true,
+        promiseId: input.promiseId,
+        workflowId,
+        dueAt: state.dueAt,
+        capacity: state.capacity ?? capacity,
+        existed: true,
+      };
+    }
+  }
+
+  private async checkCapacity(
+    brand: string,
+    owner: MakePromise['owner'],
+    profile: ServiceProfile,
+    now: number,
+    requestedDueAt?: number,
+  ) {
+    const { team, personPerDay } = ownerCapacity(owner, profile.capacity);
+    const ledgers: Ledger[] = [];
+    if (personPerDay !== undefined) {
+      ledgers.push({
+        label: owner.id,
+        perDay: personPerDay,
+        openDueAts: await this.openPromises({ brand, owner: owner.id }),
+      });
+    }
+    if (team) {
+      ledgers.push({
+        label: `team ${team.id}`,
+        perDay: team.perDay,
+        openDueAts: await this.openPromises({ brand, team: team.id }),
+      });
+    }
+    return checkCapacity({
+      now,
+      hours: profile.businessHours,
+      ledgers,
+      ...(requestedDueAt !== undefined ? { requestedDueAt } : {}),
+    });
+  }
+
+  /** Runs an update and turns Temporal's errors into the promise's own. */
+  private async change<T>(brand: string, promiseId: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+        const failure = error.cause;
+        if (failure.type === 'PromiseClosed') throw new PromiseClosedError(failure.message);
+        throw new InvalidPromiseError(failure.message);
+      }
+      throw await this.explain(brand, promiseId, error);
+    }
+  }
+
+  /** An update on a closed or unknown workflow fails at the server: say which it was. */
+  private async explain(brand: string, promiseId: string, error: unknown): Promise<unknown> {
+    let description;
+    try {
+      description = await this.handle(brand, promiseId).describe();
+    } catch (describeError) {
+      return describeError instanceof WorkflowNotFoundError ? notFound(brand, promiseId) : error;
+    }
+    if (description.status.name === 'RUNNING') return error;
+    const state = await this.getPromise(brand, promiseId).catch(() => undefined);
+    const outcome = state?.result?.outcome ?? description.status.name.toLowerCase();
+    return new PromiseClosedError(`promise ${promiseId} at ${brand} is already ${outcome}: it cannot be changed`);
+  }
+
+  private profile(brand: string): ServiceProfile {
+    const { profiles } = this.options;
+    const profile = typeof profiles === 'function' ? profiles(brand) : profiles.get(brand);
+    if (!profile) throw new InvalidPromiseError(`brand: no service profile for ${brand}`);
+    return profile;
+  }
+
+  private async now(): Promise<number> {
+    return this.options.now ? await this.options.now() : Date.now();
+  }
+}
+
+/**
+ * The default load source: a visibility list of the running promise workflows of an owner or
+ * team (their KeptNextDueAt). Visibility is eventually consistent: two promises made in the
+ * same instant may not see each other. Ids are validated by idSchema (no quotes possible).
+ */
+export function visibilityLoad(client: Client): OpenPromiseSource {
+  return async ({ brand, owner, team }) => {
+    const who = owner ? `KeptOwner = '${owner}'` : `KeptTeam = '${team}'`;
+    const statuses = openPromiseStatuses.map((s) => `'${s}'`).join(', ');
+    const query = `KeptKind = 'promise' AND KeptBrand = '${brand}' AND ${who} AND KeptStatus IN (${statuses}) AND ExecutionStatus = 'Running'`;
+    const dueAts: number[] = [];
+    for await (const execution of client.workflow.list({ query })) {
+      const dueAt = execution.typedSearchAttributes.get(KeptNextDueAt);
+      if (dueAt) dueAts.push(dueAt.getTime());
+    }
+    return dueAts;
+  };
+}
+
+/** A person without a team gets the team the profile lists them in (for KeptTeam and capacity). */
+function withTeam(owner: MakePromise['owner'], profile: ServiceProfile): MakePromise['owner'] {
+  if (owner.kind !== 'person' || owner.team) return owner;
+  const team = profile.capacity.teams.find((t) => t.members.includes(owner.id));
+  return team ? { ...owner, team: team.id } : owner;
+}
+
+function teamOf(owner: MakePromise['owner']): string | undefined {
+  return owner.team ?? (owner.kind === 'team' ? owner.id : undefined);
+}
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new InvalidPromiseError(describeIssues(undefined, result.error));
+  return result.data;
+}
+
+function notFound(brand: string, promiseId: string): PromiseNotFoundError {
+  return new PromiseNotFoundError(
+    `no promise ${promiseId} at ${brand} (workflow ${promiseWorkflowId(brand, promiseId)})`,
+  );
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();

@@ -1,0 +1,438 @@
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { DeliveryResult, OutreachRequestInput } from '../../common/outreach/contract';
+import {
+  cancelPromiseSchema,
+  fulfilPromiseSchema,
+  promiseWorkflowInputSchema,
+  reassignPromiseSchema,
+  renegotiatePromiseSchema,
+  type PromiseOutcome,
+  type PromiseOutcomeKind,
+  type PromiseState,
+  type PromiseWorkflowArgs,
+  type PromiseWorkflowInput,
+} from '../../common/promises/schema';
+import {
+  KeptBrand,
+  KeptCaseId,
+  KeptCustomerId,
+  KeptFlags,
+  KeptKind,
+  KeptNextDueAt,
+  KeptOrderId,
+  KeptOwner,
+  KeptStatus,
+  KeptTeam,
+} from '../../common/search-attributes';
+import {
+  cancelPromiseUpdate,
+  fulfilPromiseUpdate,
+  promiseStateQuery,
+  reassignPromiseUpdate,
+  renegotiatePromiseUpdate,
+} from './messages';
+import { nextStep, planSteps, resolveDueAt, type PlannedStep } from './plan';
+
+interface OutreachActivities {
+  deliverOutreach(request: OutreachRequestInput): Promise<DeliveryResult>;
+}
+
+/**
+ * A message about a promise is worth retrying for about an hour (mail server down, provider
+ * hiccup); the idempotency key makes every retry safe. After that the failure is recorded on
+ * the promise and enforcement goes on: one lost reminder must not stop the breach handling.
+ */
+const deliveryOptions: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
+};
+const { deliverOutreach } = proxyActivities<OutreachActivities>(deliveryOptions);
+
+type Owner = PromiseWorkflowArgs['owner'];
+type StaffParty = { kind: 'person' | 'team'; id: string };
+
+/**
+ * One workflow per promise (`kept/<brand>/promise/<id>`): reminds the owner, raises at-risk,
+ * tells the customer where things stand, and on a breach escalates and apologises — each at
+ * its instant in the brand's business time — until the promise is fulfilled or cancelled.
+ */
+export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<PromiseOutcome> {
+  const input = promiseWorkflowInputSchema.parse(rawInput);
+  const state = initialState(input);
+  let version = 0;
+  const changed = (): void => {
+    version += 1;
+    publish(state, input);
+  };
+
+  setHandler(promiseStateQuery, () => state);
+  setHandler(
+    fulfilPromiseUpdate,
+    (raw) => {
+      const { note } = fulfilPromiseSchema.parse(raw);
+      finish(state, fulfilledOutcome(state), { kind: 'fulfilled', note });
+      changed();
+      return state.result!;
+    },
+    { validator: (raw) => validateChange(state, () => fulfilPromiseSchema.parse(raw)) },
+  );
+  setHandler(
+    renegotiatePromiseUpdate,
+    async (raw) => {
+      const change = renegotiatePromiseSchema.parse(raw);
+      const now = Date.now();
+      const dueAt = new Date(resolveDueAt(change.due, now, input.profile)).toISOString();
+      state.changes.push({
+        at: iso(now),
+        kind: 'renegotiated',
+        note: change.reason,
+        previousDueAt: state.dueAt,
+        dueAt,
+      });
+      state.renegotiations += 1;
+      Object.assign(state, { dueAt, windowStartedAt: iso(now), status: 'open' });
+      state.flags = withFlag(withoutFlags(state.flags, ['at-risk', 'breached']), 'renegotiated');
+      changed();
+      await send(
+        state,
+        `renegotiated-${state.renegotiations}`,
+        customerMessage(state, input, 'promise.renegotiated', change.reason),
+      );
+      return state;
+    },
+    { validator: (raw) => validateChange(state, () => validateRenegotiation(raw, input)) },
+  );
+  setHandler(
+    reassignPromiseUpdate,
+    async (raw) => {
+      const change = reassignPromiseSchema.parse(raw);
+      const previous = state.owner;
+      state.owner = change.owner;
+      state.changes.push({
+        at: iso(Date.now()),
+        kind: 'reassigned',
+        note: change.reason,
+        previousOwner: previous.id,
+        owner: change.owner.id,
+      });
+      changed();
+      const count = state.changes.filter((c) => c.kind === 'reassigned').length;
+      const reason = `promise ${state.promiseId} was reassigned to you from ${previous.id}`;
+      await send(
+        state,
+        `reassigned-${count}`,
+        staffMessage(state, input, ownerRecipient(state.owner, input), 'promise.reassigned', reason),
+      );
+      return state;
+    },
+    { validator: (raw) => validateChange(state, () => validateReassignment(raw, state.owner)) },
+  );
+  setHandler(
+    cancelPromiseUpdate,
+    async (raw) => {
+      const { reason } = cancelPromiseSchema.parse(raw);
+      finish(state, 'cancelled', { kind: 'cancelled', note: reason });
+      changed();
+      await send(state, 'cancelled', customerMessage(state, input, 'promise.cancelled', reason));
+      return state.result!;
+    },
+    { validator: (raw) => validateChange(state, () => cancelPromiseSchema.parse(raw)) },
+  );
+
+  publish(state, input);
+  while (!state.result) {
+    const step = nextStep(planSteps(state, input.profile, input.lateFulfilmentWindow), state.sent);
+    if (!step) break;
+    const seen = version;
+    const wait = step.at - Date.now();
+    if (wait > 0) {
+      const summary = `${step.step} at ${iso(step.at)}`;
+      if (await condition(() => version !== seen || state.result !== undefined, wait, { summary })) continue;
+    }
+    await perform(step, state, input);
+    if (!state.sent.includes(step.step)) state.sent.push(step.step);
+    publish(state, input);
+  }
+  await condition(allHandlersFinished);
+  return state.result!;
+}
+
+function initialState(input: PromiseWorkflowArgs): PromiseState {
+  const dueAt = iso(resolveDueAt(input.due, Date.parse(input.createdAt), input.profile));
+  const flags = [
+    ...(input.capacity?.overCommitted ? ['over-committed'] : []),
+    ...(input.capacity?.insisted ? ['insisted'] : []),
+  ];
+  return {
+    promiseId: input.promiseId,
+    brand: input.brand,
+    customerId: input.customerId,
+    text: input.text,
+    kind: input.kind,
+    owner: input.owner,
+    channel: input.channel,
+    ...(input.orderId ? { orderId: input.orderId } : {}),
+    ...(input.caseId ? { caseId: input.caseId } : {}),
+    status: 'open',
+    flags,
+    createdAt: input.createdAt,
+    originalDueAt: dueAt,
+    dueAt,
+    windowStartedAt: input.createdAt,
+    renegotiations: 0,
+    ...(input.capacity ? { capacity: input.capacity } : {}),
+    sent: [],
+    deliveryFailures: [],
+    changes: [],
+  };
+}
+
+/** Carries out one planned step; every message goes through deliverOutreach. */
+async function perform(step: PlannedStep, state: PromiseState, input: PromiseWorkflowArgs): Promise<void> {
+  const owner = ownerRecipient(state.owner, input);
+  const chain = input.profile.escalation;
+  const due = `due ${state.dueAt}`;
+  switch (step.action) {
+    case 'remind':
+      return send(
+        state,
+        step.step,
+        staffMessage(state, input, owner, 'promise.reminder', `reminder ${step.index + 1}: ${due}`),
+      );
+    case 'at-risk':
+      state.status = 'at-risk';
+      state.flags = withFlag(state.flags, 'at-risk');
+      publish(state, input);
+      return send(state, step.step, staffMessage(state, input, owner, 'promise.at-risk', `at risk: ${due}`));
+    case 'at-risk-escalation':
+      return send(state, step.step, staffMessage(state, input, chain[0]!.notify, 'promise.at-risk', `at risk: ${due}`));
+    case 'customer-notice':
+      return send(state, step.step, customerMessage(state, input, 'promise.customer-notice', 'we are still on it'));
+    case 'breach':
+      recordBreach(state);
+      publish(state, input);
+      return send(state, step.step, staffMessage(state, input, owner, 'promise.breached', state.breach!.reason));
+    case 'apology':
+      return send(state, step.step, customerMessage(state, input, 'promise.apology', 'we did not keep our promise'));
+    case 'escalate': {
+      const reason = `escalation ${step.index + 1}: ${state.breach?.reason ?? 'breached'}`;
+      return send(
+        state,
+        step.step,
+        staffMessage(state, input, chain[step.index]!.notify, 'promise.escalation', reason),
+      );
+    }
+    case 'close':
+      finish(state, 'breached');
+      return;
+  }
+}
+
+function recordBreach(state: PromiseState): void {
+  state.status = 'breached';
+  state.flags = withFlag(withoutFlags(state.flags, ['at-risk']), 'breached');
+  const ownerText = state.owner.kind === 'system' ? 'the system' : `${state.owner.kind} ${state.owner.id}`;
+  state.breach = {
+    at: iso(Date.now()),
+    dueAt: state.dueAt,
+    reason: `not fulfilled by ${state.dueAt} (owner ${ownerText}; ${state.sent.filter((s) => s.includes('reminder')).length} reminders sent)`,
+  };
+}
+
+function fulfilledOutcome(state: PromiseState): PromiseOutcomeKind {
+  if (state.breach || Date.now() > Date.parse(state.dueAt)) return 'kept-late';
+  return state.renegotiations > 0 ? 'renegotiated' : 'kept';
+}
+
+function finish(
+  state: PromiseState,
+  outcome: PromiseOutcomeKind,
+  change?: { kind: 'fulfilled' | 'cancelled'; note?: string },
+): void {
+  const now = Date.now();
+  if (change) state.changes.push({ at: iso(now), ...change });
+  state.status = outcome;
+  state.flags = withoutFlags(state.flags, ['at-risk']);
+  state.result = {
+    outcome,
+    brand: state.brand,
+    promiseId: state.promiseId,
+    owner: state.owner.id,
+    ...(teamOf(state.owner) ? { team: teamOf(state.owner) } : {}),
+    createdAt: state.createdAt,
+    originalDueAt: state.originalDueAt,
+    dueAt: state.dueAt,
+    endedAt: iso(now),
+    leadTimeMs: now - Date.parse(state.createdAt),
+    slackMs: Date.parse(state.dueAt) - now,
+    renegotiations: state.renegotiations,
+    insisted: state.capacity?.insisted ?? false,
+    ...(state.breach ? { breach: state.breach } : {}),
+  };
+}
+
+// Validators run synchronously: a throw rejects the update before anything reaches history.
+function validateChange(state: PromiseState, validate: () => unknown): void {
+  if (state.result) {
+    throw ApplicationFailure.create({
+      type: 'PromiseClosed',
+      message: `promise ${state.promiseId} is already ${state.result.outcome}: it cannot be changed`,
+      nonRetryable: true,
+    });
+  }
+  try {
+    validate();
+  } catch (error) {
+    if (error instanceof ApplicationFailure) throw error;
+    throw invalidChange(describe(error));
+  }
+}
+
+function validateRenegotiation(raw: unknown, input: PromiseWorkflowArgs): void {
+  const change = renegotiatePromiseSchema.parse(raw);
+  const now = Date.now();
+  const dueAt = resolveDueAt(change.due, now, input.profile);
+  if (dueAt <= now) throw invalidChange(`due.at: ${iso(dueAt)} is in the past (now ${iso(now)})`);
+}
+
+function validateReassignment(raw: unknown, current: Owner): void {
+  const { owner } = reassignPromiseSchema.parse(raw);
+  if (owner.kind === current.kind && owner.id === current.id) {
+    throw invalidChange(`owner: the promise is already owned by ${owner.kind} ${owner.id}`);
+  }
+}
+
+function invalidChange(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'InvalidPromiseChange', message, nonRetryable: true });
+}
+
+function describe(error: unknown): string {
+  const issues = (error as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
+  if (issues) return issues.map((i) => `${i.path.map(String).join('.') || '(change)'}: ${i.message}`).join('; ');
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function send(
+  state: PromiseState,
+  step: string,
+  request: Omit<OutreachRequestInput, 'idempotencyKey'>,
+): Promise<void> {
+  const idempotencyKey = `${workflowInfo().workflowId}/${step}`;
+  try {
+    await deliverOutreach.executeWithOptions({ ...deliveryOptions, summary: `${request.template} (${step})` }, [
+      { ...request, idempotencyKey },
+    ]);
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    state.deliveryFailures.push({ step, error: error.cause?.message ?? error.message });
+  }
+}
+
+function messageData(state: PromiseState, input: PromiseWorkflowArgs): Record<string, unknown> {
+  return {
+    promiseId: state.promiseId,
+    text: state.text,
+    kind: state.kind,
+    dueAt: state.dueAt,
+    timezone: input.profile.businessHours.timezone,
+    owner: state.owner.id,
+    customerId: state.customerId,
+    ...(state.orderId ? { orderId: state.orderId } : {}),
+    ...(state.caseId ? { caseId: state.caseId } : {}),
+  };
+}
+
+function customerMessage(state: PromiseState, input: PromiseWorkflowArgs, template: string, reason: string) {
+  return {
+    brand: state.brand,
+    recipient: { kind: 'customer' as const, customerId: state.customerId, ...input.contact },
+    // About a commitment already made: never dropped by frequency caps.
+    category: 'transactional' as const,
+    channel: state.channel,
+    template,
+    reason,
+    data: {
+      ...messageData(state, input),
+      ...(template === 'promise.apology' ? { recovery: input.profile.promises.recovery } : {}),
+    },
+  };
+}
+
+function staffMessage(
+  state: PromiseState,
+  input: PromiseWorkflowArgs,
+  recipient: StaffParty,
+  template: string,
+  reason: string,
+) {
+  return {
+    brand: state.brand,
+    recipient: { kind: recipient.kind, id: recipient.id },
+    category: 'service' as const,
+    template,
+    reason,
+    data: messageData(state, input),
+  };
+}
+
+/** Bots and the system read no reminders: the first in the escalation chain hears for them. */
+function ownerRecipient(owner: Owner, input: PromiseWorkflowArgs): StaffParty {
+  if (owner.kind === 'person' || owner.kind === 'team') return { kind: owner.kind, id: owner.id };
+  return input.profile.escalation[0]!.notify;
+}
+
+function teamOf(owner: Owner): string | undefined {
+  return owner.team ?? (owner.kind === 'team' ? owner.id : undefined);
+}
+
+function publish(state: PromiseState, input: PromiseWorkflowArgs): void {
+  upsertSearchAttributes([
+    { key: KeptKind, value: 'promise' },
+    { key: KeptBrand, value: state.brand },
+    { key: KeptCustomerId, value: state.customerId },
+    { key: KeptStatus, value: state.status },
+    { key: KeptOwner, value: state.owner.id },
+    { key: KeptTeam, value: teamOf(state.owner) ?? null },
+    { key: KeptFlags, value: state.flags.length > 0 ? state.flags : null },
+    { key: KeptNextDueAt, value: new Date(state.dueAt) },
+    { key: KeptOrderId, value: state.orderId ?? null },
+    { key: KeptCaseId, value: state.caseId ?? null },
+  ]);
+  setCurrentDetails(describeState(state, input));
+}
+
+/** Plain language for the Temporal UI. */
+function describeState(state: PromiseState, input: PromiseWorkflowArgs): string {
+  const zone = input.profile.businessHours.timezone;
+  const lines = [
+    `**${state.kind} promise ${state.promiseId}** to customer ${state.customerId}: "${state.text}"`,
+    `Owner: ${state.owner.kind} ${state.owner.id}${teamOf(state.owner) ? ` (team ${teamOf(state.owner)})` : ''}.`,
+    `Due ${state.dueAt} (business hours in ${zone})${state.renegotiations ? `, renegotiated ${state.renegotiations}×, first due ${state.originalDueAt}` : ''}.`,
+    `Status: ${state.status}${state.flags.length ? ` [${state.flags.join(', ')}]` : ''}.`,
+  ];
+  if (state.breach) lines.push(`Breached at ${state.breach.at}: ${state.breach.reason}.`);
+  if (state.result)
+    lines.push(
+      `Ended ${state.result.endedAt} as ${state.result.outcome}; slack ${Math.round(state.result.slackMs / 60_000)} min.`,
+    );
+  if (state.capacity?.overCommitted)
+    lines.push(
+      `Over-committed when made${state.capacity.insisted ? ' (caller insisted)' : ''}: ${state.capacity.note}`,
+    );
+  return lines.join('\n\n');
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const withFlag = (flags: string[], flag: string): string[] => (flags.includes(flag) ? flags : [...flags, flag]);
+const withoutFlags = (flags: string[], remove: string[]): string[] => flags.filter((f) => !remove.includes(f));
