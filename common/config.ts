@@ -22,6 +22,20 @@ export const keptEnvSchema = z.object({
   KEPT_API_PORT: port.default(8080),
   KEPT_SMTP_PORT: port.default(2525),
   KEPT_PROFILES_DIR: z.string().min(1).default('config/profiles'),
+  // Outreach. Without KEPT_SMTP_HOST mail goes to the local capture server on KEPT_SMTP_PORT.
+  KEPT_SMTP_HOST: z.string().min(1).optional(),
+  KEPT_SMTP_USER: z.string().min(1).optional(),
+  KEPT_SMTP_PASS: z.string().min(1).optional(),
+  /** TLS from the first byte (port 465); otherwise STARTTLS when the relay offers it. */
+  KEPT_SMTP_SECURE: z.stringbool().default(false),
+  /** PostgreSQL URL of the shared delivery ledger; without it, a SQLite file in the data folder. */
+  KEPT_LEDGER_URL: z.string().min(1).optional(),
+  DATABASE_URL: z.string().min(1).optional(),
+  KEPT_TEMPLATES_DIR: z.string().min(1).default('templates'),
+  /** Base URL of Kept's public HTTP endpoints (unsubscribe links). */
+  KEPT_PUBLIC_URL: z.url().optional(),
+  KEPT_UNSUBSCRIBE_SECRET: z.string().min(16).default('kept-dev-unsubscribe-secret-change-me'),
+  KEPT_WEBHOOK_SECRET: z.string().min(16).default('kept-dev-webhook-secret-change-me'),
 });
 export type KeptEnv = z.infer<typeof keptEnvSchema>;
 

@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { temporalTarget } from '../client/connection';
+import { buildOutreachDependencies, describeOutreach } from '../activities/outreach/dependencies';
 import { loadKeptEnv } from '../common/config';
 import { createKeptWorker } from './worker';
 
@@ -13,11 +14,21 @@ async function main(): Promise<void> {
   const { connectionOptions, namespace } = temporalTarget();
   const connection = await NativeConnection.connect(connectionOptions);
   try {
-    const worker = await createKeptWorker({ connection, namespace, taskQueue: env.KEPT_TASK_QUEUE });
-    console.log(
-      `kept worker: polling task queue "${env.KEPT_TASK_QUEUE}" in namespace "${namespace}" at ${connectionOptions.address}`,
-    );
-    await worker.run();
+    const outreach = await buildOutreachDependencies(env);
+    try {
+      const worker = await createKeptWorker({
+        connection,
+        namespace,
+        taskQueue: env.KEPT_TASK_QUEUE,
+        activityDependencies: { outreach },
+      });
+      console.log(
+        `kept worker: polling task queue "${env.KEPT_TASK_QUEUE}" in namespace "${namespace}" at ${connectionOptions.address}; outreach: ${describeOutreach(env)}`,
+      );
+      await worker.run();
+    } finally {
+      await outreach.ledger.close();
+    }
   } finally {
     await connection.close();
   }

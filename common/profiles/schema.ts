@@ -119,6 +119,20 @@ export const serviceProfileSchema = z.object({
     /** No message with the same reason to the same customer within this time. */
     cooldown: isoDurationSchema,
   }),
+  /** Colleagues' addresses for staff messages (promise reminders, escalations, tasks by email). */
+  directory: z
+    .record(idSchema, z.object({ name: z.string().min(1).max(100).optional(), email: z.email() }))
+    .default({}),
+  /** Provider webhooks for channels that are not email (SMS, push, chat), and human tasks. */
+  webhooks: z
+    .object({
+      sms: z.url().optional(),
+      push: z.url().optional(),
+      chat: z.url().optional(),
+      /** Human touchpoints go here as tasks; without it they are emailed to the assignee. */
+      tasks: z.url().optional(),
+    })
+    .default({}),
   goals: z.object({
     promiseKeptRate: z.number().min(0).max(1),
     satisfaction: z.number().min(1).max(5),
