@@ -133,7 +133,7 @@ export class TemplateLibrary {
     const html = [
       `<p>${escape(words.why)}: ${escape(context.reason)}</p>`,
       context.unsubscribeUrl
-        ? `<p><a href="${escape(context.unsubscribeUrl)}">${escape(words.unsubscribe)}</a></p>`
+        ? `<p><a href="${escapeAttribute(context.unsubscribeUrl)}">${escape(words.unsubscribe)}</a></p>`
         : '',
     ].join('');
     return { text: lines.join('\n'), html };
@@ -156,6 +156,11 @@ function formatDate(value: unknown, context: TemplateContext | undefined): strin
   if (!instant.isValid) return value;
   const locale = typeof context?.locale === 'string' ? context.locale : 'en';
   return instant.setLocale(locale).toLocaleString(DateTime.DATE_FULL);
+}
+
+/** Enough for a double-quoted attribute, and keeps URLs readable (no &#x3D; for '='). */
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Block helpers leave empty lines behind: keep at most one blank line between paragraphs. */
