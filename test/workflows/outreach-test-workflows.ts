@@ -9,6 +9,8 @@ import type { DeliveryResult, OutreachRequestInput } from '../../common/outreach
 export interface DeliverOnceOptions {
   activityTaskQueue?: string;
   startToCloseSeconds?: number;
+  /** The dev server rounds retry delays below about a second up, so backoff shows from 1 s on. */
+  initialIntervalMs?: number;
 }
 
 export async function deliverOnce(
@@ -20,7 +22,12 @@ export async function deliverOnce(
   }>({
     taskQueue: options.activityTaskQueue,
     startToCloseTimeout: `${options.startToCloseSeconds ?? 10}s`,
-    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 30 },
+    retry: {
+      initialInterval: options.initialIntervalMs ?? 1000,
+      backoffCoefficient: 2,
+      maximumInterval: '8s',
+      maximumAttempts: 30,
+    },
   });
   return deliverOutreach(request);
 }
