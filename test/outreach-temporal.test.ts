@@ -68,7 +68,6 @@ describe('worker killed after the SMTP server accepted, before the activity comp
     const mailDir = path.join(dataDir, 'captured');
     const key = `kept/nordhem/customer/ada/order-K-${Date.now()}/confirmation`;
     let killedAt: number | undefined;
-    let victim: ChildProcess | undefined;
 
     // The server stores the message, then the worker process dies before it can read the
     // 250 reply, record 'sent' in the ledger or complete the activity.
@@ -76,9 +75,10 @@ describe('worker killed after the SMTP server accepted, before the activity comp
       port: 0,
       directory: mailDir,
       afterStore: async () => {
+        const victim = children[0];
         if (killedAt !== undefined || !victim) return;
         killedAt = Date.now();
-        const exited = new Promise((resolve) => victim!.once('exit', resolve));
+        const exited = new Promise((resolve) => victim.once('exit', resolve));
         victim.kill('SIGKILL');
         await exited;
       },
@@ -95,8 +95,7 @@ describe('worker killed after the SMTP server accepted, before the activity comp
       KEPT_LEDGER_URL: undefined,
       DATABASE_URL: undefined,
     };
-    victim = await startActivityWorker(workerEnv);
-    children.push(victim);
+    children.push(await startActivityWorker(workerEnv));
 
     const workflowQueue = uniqueTaskQueue('kept-outreach-workflows');
     const workflowWorker = await Worker.create({
