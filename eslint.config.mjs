@@ -18,9 +18,14 @@ export default tseslint.config(
     // Workflow code must stay deterministic: no Node I/O or timers outside the SDK.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', '**/activities/**', '**/client/**'] },
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https'], message: 'workflow code must be deterministic' },
+            { group: ['**/activities/**', '**/client/**'], allowTypeImports: true, message: 'import activity types only' },
+          ],
+        },
       ],
     },
   },

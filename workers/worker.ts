@@ -1,8 +1,16 @@
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
+import { createJourneyForwardingActivities } from '../activities/journey-forwarding';
+import { connectClient } from '../client/connection';
 
 export interface KeptWorkerOptions {
   connection: NativeConnection;
+  /**
+   * A client on the same namespace, for activities that start or signal workflows.
+   * Defaults to one connected by configuration (see client/connection.ts).
+   */
+  client?: Client;
   namespace: string;
   taskQueue: string;
   /** A pre-built bundle (tests build it once); otherwise the worker bundles `workflows/`. */
@@ -21,6 +29,10 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: { ...createActivities(options.activityDependencies), ...options.extraActivities },
+    activities: {
+      ...createActivities(options.activityDependencies),
+      ...createJourneyForwardingActivities(options.client ?? (await connectClient())),
+      ...options.extraActivities,
+    },
   });
 }

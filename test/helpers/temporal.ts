@@ -41,11 +41,12 @@ export function uniqueTaskQueue(prefix = 'kept-test'): string {
 
 export async function startKeptWorker(
   env: TestWorkflowEnvironment,
-  options: Partial<Omit<KeptWorkerOptions, 'connection' | 'namespace'>> = {},
+  options: Partial<Omit<KeptWorkerOptions, 'connection' | 'namespace' | 'client'>> = {},
 ): Promise<{ worker: Worker; taskQueue: string; running: Promise<void> }> {
   const taskQueue = options.taskQueue ?? uniqueTaskQueue();
   const worker = await createKeptWorker({
     connection: env.nativeConnection,
+    client: env.client,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: { codePath: required('KEPT_TEST_WORKFLOW_BUNDLE') },

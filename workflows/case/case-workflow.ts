@@ -1,6 +1,5 @@
 import {
   condition,
-  getExternalWorkflowHandle,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -17,7 +16,6 @@ import {
   KeptStatus,
   KeptTeam,
 } from '../../common/search-attributes';
-import { childClosedSignal } from '../journey/messages';
 import { caseEventSignal, caseStateQuery } from './messages';
 import { addCaseEvent, foldCase, type CaseEvent, type CaseState } from './case-state';
 
@@ -63,10 +61,6 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseState> {
     if (settled) break;
   }
 
-  await getExternalWorkflowHandle(input.journeyWorkflowId).signal(childClosedSignal, {
-    kind: 'case',
-    id: input.caseId,
-  });
   return state;
 }
 

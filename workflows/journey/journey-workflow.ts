@@ -2,18 +2,15 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
-  ParentClosePolicy,
+  proxyActivities,
   setCurrentDetails,
   setHandler,
-  startChild,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { ForwardRequest, createJourneyForwardingActivities } from '../../activities/journey-forwarding';
 import { parseEventBatch, parseLifecycleEvent, type LifecycleEvent } from '../../common/events';
-import { caseWorkflowId, orderWorkflowId } from '../../common/ids';
 import {
   KeptBrand,
   KeptCustomerId,
@@ -24,13 +21,9 @@ import {
   KeptOpenPromises,
   KeptStage,
 } from '../../common/search-attributes';
-import { caseEventSignal } from '../case/messages';
-import { serviceCase } from '../case/case-workflow';
 import type { CaseEvent } from '../case/case-state';
-import { orderEventSignal } from '../order/messages';
-import { orderJourney } from '../order/order-workflow';
 import type { OrderEvent } from '../order/order-state';
-import { childClosedSignal, journeyStateQuery, recordEventsUpdate, recordEventUpdate } from './messages';
+import { journeyStateQuery, recordEventsUpdate, recordEventUpdate } from './messages';
 import { applyEvent, initialJourneyState, openCaseCount, type ChildRoute, type JourneyState } from './state';
 import { journeyDetails, journeySummary } from './summary';
 
@@ -47,8 +40,6 @@ interface CarriedState {
   state: JourneyState;
   /** Events accepted but not yet forwarded to their order or case journey. */
   outbox: ChildRoute[];
-  /** Order and case journeys known to be running, as `order:<id>` / `case:<id>`. */
-  runningChildren: string[];
 }
 
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
@@ -63,10 +54,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   const carried: CarriedState = input.carried ?? {
     state: initialJourneyState(input.brand, input.customerId, new Date().toISOString()),
     outbox: [],
-    runningChildren: [],
   };
   const { state, outbox } = carried;
-  const running = new Set(carried.runningChildren);
   const publisher = new Publisher();
 
   setHandler(journeyStateQuery, () => state);
@@ -88,7 +77,6 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     },
     { validator: (raw) => parseEventBatch(raw).forEach((event) => validateEvent(event, input)) },
   );
-  setHandler(childClosedSignal, ({ kind, id }) => void running.delete(`${kind}:${id}`));
 
   function accept(event: LifecycleEvent) {
     const { result, route } = applyEvent(state, event);
@@ -101,7 +89,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   const historyIsLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxHistory;
   for (;;) {
     await condition(() => outbox.length > 0 || historyIsLong());
-    while (outbox.length > 0) await forward(outbox[0]!, state, running).then(() => outbox.shift());
+    if (outbox.length > 0) await forward(outbox, state);
     if (!historyIsLong()) continue;
     // Let every update and signal handler finish so nothing is lost at the boundary.
     await condition(allHandlersFinished);
@@ -109,7 +97,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     state.counters.continuedAsNew += 1;
     await continueAsNew<typeof customerJourney>({
       ...input,
-      carried: { state, outbox, runningChildren: [...running] },
+      carried: { state, outbox },
     });
   }
 }
@@ -125,67 +113,33 @@ function validateEvent(raw: unknown, input: CustomerJourneyInput): LifecycleEven
 
 const byOccurredAt = (a: LifecycleEvent, b: LifecycleEvent): number => a.occurredAt.localeCompare(b.occurredAt);
 
+const { forwardToJourneys } = proxyActivities<ReturnType<typeof createJourneyForwardingActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
 /**
- * Delivers one event to its order or case journey: a signal when it runs, otherwise a
- * (re)start carrying every event known for it. A journey that finished just as we signalled
- * is started again the same way.
+ * Hands the accepted events to their order and case journeys (signal-with-start, in an
+ * activity: see activities/journey-forwarding.ts for why). Events accepted meanwhile wait
+ * for the next round; the outbox is carried across continue-as-new, so none is lost.
  */
-async function forward(route: ChildRoute, state: JourneyState, running: Set<string>): Promise<void> {
-  const key = `${route.kind}:${route.id}`;
-  if (running.has(key)) {
-    try {
-      await signalChild(route, state);
-      return;
-    } catch {
-      running.delete(key);
-    }
-  }
-  try {
-    await startChildJourney(route, state);
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    await signalChild(route, state);
-  }
-  running.add(key);
+async function forward(outbox: ChildRoute[], state: JourneyState): Promise<void> {
+  const batch = outbox.slice();
+  await forwardToJourneys(batch.map((route) => forwardRequest(route, state)));
+  outbox.splice(0, batch.length);
 }
 
-async function signalChild(route: ChildRoute, state: JourneyState): Promise<void> {
-  if (route.kind === 'order') {
-    await getExternalWorkflowHandle(orderWorkflowId(state.brand, route.id)).signal(
-      orderEventSignal,
-      route.event as OrderEvent,
-    );
-  } else {
-    await getExternalWorkflowHandle(caseWorkflowId(state.brand, route.id)).signal(
-      caseEventSignal,
-      route.event as CaseEvent,
-    );
-  }
-}
-
-async function startChildJourney(route: ChildRoute, state: JourneyState): Promise<void> {
+function forwardRequest(route: ChildRoute, state: JourneyState): ForwardRequest {
   const common = {
     brand: state.brand,
     customerId: state.customerId,
     journeyWorkflowId: workflowInfo().workflowId,
+    id: route.id,
   };
-  // Abandon: an order or case outlives a continue-as-new of the journey that started it.
-  const options = { parentClosePolicy: ParentClosePolicy.ABANDON };
   if (route.kind === 'order') {
-    await startChild(orderJourney, {
-      ...options,
-      workflowId: orderWorkflowId(state.brand, route.id),
-      args: [{ ...common, orderId: route.id, events: state.orders[route.id]?.events ?? [] }],
-      staticSummary: `Order ${route.id} of ${state.customerId} at ${state.brand}`,
-    });
-  } else {
-    await startChild(serviceCase, {
-      ...options,
-      workflowId: caseWorkflowId(state.brand, route.id),
-      args: [{ ...common, caseId: route.id, events: state.cases[route.id]?.events ?? [] }],
-      staticSummary: `Service case ${route.id} of ${state.customerId} at ${state.brand}`,
-    });
+    return { ...common, kind: 'order', event: route.event as OrderEvent, known: state.orders[route.id]?.events ?? [] };
   }
+  return { ...common, kind: 'case', event: route.event as CaseEvent, known: state.cases[route.id]?.events ?? [] };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { LifecycleEventInput } from '../../common/events';
 import type { JourneyState, RecordEventResult } from './state';
 
@@ -8,6 +8,3 @@ export const recordEventUpdate = defineUpdate<RecordEventResult, [LifecycleEvent
 export const recordEventsUpdate = defineUpdate<RecordEventResult[], [LifecycleEventInput[]]>('recordEvents');
 /** The whole journey state, for operators and the API. */
 export const journeyStateQuery = defineQuery<JourneyState>('journeyState');
-
-/** A child journey (order or case) tells its customer journey that it has finished. */
-export const childClosedSignal = defineSignal<[{ kind: 'order' | 'case'; id: string }]>('childClosed');

@@ -1,6 +1,5 @@
 import {
   condition,
-  getExternalWorkflowHandle,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -15,7 +14,6 @@ import {
   KeptStage,
   KeptStatus,
 } from '../../common/search-attributes';
-import { childClosedSignal } from '../journey/messages';
 import { describeLateness } from '../journey/summary';
 import { orderEventSignal, orderStateQuery } from './messages';
 import { addOrderEvent, foldOrder, isOrderClosed, type OrderEvent, type OrderState } from './order-state';
@@ -64,10 +62,6 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderState
     publish(input, state, overdue);
   }
 
-  await getExternalWorkflowHandle(input.journeyWorkflowId).signal(childClosedSignal, {
-    kind: 'order',
-    id: input.orderId,
-  });
   return state;
 }
 

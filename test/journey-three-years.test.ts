@@ -1,0 +1,146 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { KeptClient } from '../client/kept-client';
+import type { LifecycleEventInput } from '../common/events';
+import { journeyWorkflowId } from '../common/ids';
+import { journeyStateQuery, recordEventsUpdate } from '../workflows/journey/messages';
+import type { customerJourney } from '../workflows/journey/journey-workflow';
+import { connectTimeSkippingServer, startKeptWorker, stopWorker } from './helpers/temporal';
+
+/**
+ * One customer, three years, on the time-skipping server: thousands of usage events,
+ * six orders (one of them late), three service cases with surveys. The journey continues
+ * as new whenever its history reaches MAX_HISTORY_EVENTS; the bound we state and check
+ * is that no run's history exceeds MAX_HISTORY_EVENTS + HISTORY_SLACK (the events one
+ * workflow task can add after the check: one update batch and its child signals).
+ */
+const MAX_HISTORY_EVENTS = 150;
+const HISTORY_SLACK = 60;
+const DAY = 24 * 60 * 60 * 1000;
+const WEEKS = 156;
+
+describe('a three-year customer journey with continue-as-new', () => {
+  let env: TestWorkflowEnvironment;
+  let worker: Awaited<ReturnType<typeof startKeptWorker>>;
+
+  beforeAll(async () => {
+    env = await connectTimeSkippingServer();
+    worker = await startKeptWorker(env);
+  });
+
+  afterAll(async () => {
+    await stopWorker(worker);
+    await env.teardown();
+  });
+
+  it('keeps every run bounded and ends in the exact state', async () => {
+    const brand = 'nordhem';
+    const customerId = 'c-3y';
+    const workflowId = journeyWorkflowId(brand, customerId);
+    const startOperation = new WithStartWorkflowOperation<typeof customerJourney>('customerJourney', {
+      workflowId,
+      taskQueue: worker.taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [{ brand, customerId, maxHistoryEvents: MAX_HISTORY_EVENTS }],
+    });
+    let sent = 0;
+    let sequence = 0;
+    const event = (type: string, at: number, fields: Record<string, unknown> = {}): LifecycleEventInput => {
+      sequence += 1;
+      return {
+        type,
+        eventId: `e-${sequence}`,
+        brand,
+        customerId,
+        occurredAt: new Date(at).toISOString(),
+        ...fields,
+      } as LifecycleEventInput;
+    };
+    const send = async (batch: LifecycleEventInput[]) => {
+      sent += batch.length;
+      if (sent === batch.length) {
+        await env.client.workflow.executeUpdateWithStart(recordEventsUpdate, {
+          args: [batch],
+          startWorkflowOperation: startOperation,
+        });
+      } else {
+        await new KeptClient({ client: env.client, taskQueue: worker.taskQueue }).recordEvents(batch);
+      }
+    };
+
+    const item = { sku: 'filter', name: 'Water filter', category: 'consumable', price: 12, expectedUseDays: 60 };
+    const firstRunStart = await env.currentTimeMs();
+    for (let week = 0; week < WEEKS; week++) {
+      await env.sleep(7 * DAY);
+      const weekStart = (await env.currentTimeMs()) - 7 * DAY;
+      const batch: LifecycleEventInput[] = [];
+      for (let day = 0; day < 7; day++) {
+        batch.push(event('usage.reported', weekStart + day * DAY + 3_600_000, { sku: 'filter', level: week + day }));
+        batch.push(event('usage.reported', weekStart + day * DAY + 7_200_000, { sku: 'filter', level: week + day }));
+      }
+      batch.push(event('product.viewed', weekStart + 5 * DAY, { sku: `sku-${week % 9}` }));
+      if (week % 26 === 0) {
+        const orderId = `o-${week / 26}`;
+        const late = week === 52;
+        batch.push(
+          event('order.placed', weekStart + DAY, {
+            orderId,
+            items: [item],
+            promisedDeliveryAt: new Date(weekStart + 4 * DAY).toISOString(),
+          }),
+        );
+        batch.push(event('shipment.dispatched', weekStart + 2 * DAY, { orderId }));
+        batch.push(event('shipment.delivered', weekStart + (late ? 6 : 3) * DAY, { orderId }));
+      }
+      if (week % 52 === 30) {
+        const caseId = `k-${week}`;
+        batch.push(event('issue.reported', weekStart + DAY, { caseId, category: 'leak', summary: 'filter leaks' }));
+        batch.push(event('case.updated', weekStart + 2 * DAY, { caseId, note: 'replacement sent' }));
+        batch.push(
+          event('case.resolved', weekStart + 4 * DAY, { caseId, outcome: 'resolved', rootCause: 'seal-batch-7' }),
+        );
+        batch.push(event('survey.answered', weekStart + 5 * DAY, { caseId, score: 4 }));
+      }
+      await send(batch);
+      if (process.env.DEBUG_3Y) console.log(`week ${week} sent ${sent} at ${Date.now() % 1_000_000}`);
+    }
+
+    const handle = env.client.workflow.getHandle(workflowId);
+    const state = await handle.query(journeyStateQuery);
+    expect(sent).toBeGreaterThan(2_000);
+    expect(state.counters).toMatchObject({
+      eventsApplied: sent,
+      duplicatesIgnored: 0,
+      ordersPlaced: 6,
+      casesOpened: 3,
+      casesResolved: 3,
+      surveysAnswered: 3,
+      satisfactionTotal: 12,
+      productsViewed: WEEKS,
+    });
+    expect(Object.values(state.orders).map((order) => order.status)).toEqual(Array(6).fill('delivered'));
+    expect(state.orders['o-2']!.lateByMs).toBe(2 * DAY);
+    expect(Object.values(state.cases).every((item) => item.resolved && item.satisfactionScore === 4)).toBe(true);
+    expect(state.stage).toBe('use');
+    expect(state.counters.continuedAsNew).toBeGreaterThan(3);
+
+    const runLengths = await historyLengthsOfEveryRun(env, workflowId);
+    expect(runLengths.length).toBe(state.counters.continuedAsNew + 1);
+    expect(Math.max(...runLengths)).toBeLessThanOrEqual(MAX_HISTORY_EVENTS + HISTORY_SLACK);
+    expect(firstRunStart).toBeGreaterThan(0);
+  });
+});
+
+/** Follows the continue-as-new chain from the first run and returns each run's history length. */
+async function historyLengthsOfEveryRun(env: TestWorkflowEnvironment, workflowId: string): Promise<number[]> {
+  const latest = await env.client.workflow.getHandle(workflowId).describe();
+  let runId: string | undefined = latest.raw.workflowExecutionInfo?.firstRunId ?? undefined;
+  const lengths: number[] = [];
+  while (runId) {
+    const events = (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    lengths.push(events.length);
+    const last = events[events.length - 1];
+    runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return lengths;
+}
