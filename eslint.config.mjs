@@ -22,8 +22,15 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https'], message: 'workflow code must be deterministic' },
-            { group: ['**/activities/**', '**/client/**'], allowTypeImports: true, message: 'import activity types only' },
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https'],
+              message: 'workflow code must be deterministic',
+            },
+            {
+              group: ['**/activities/**', '**/client/**'],
+              allowTypeImports: true,
+              message: 'import activity types only',
+            },
           ],
         },
       ],
