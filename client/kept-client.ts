@@ -1,4 +1,5 @@
-import { Client, WithStartWorkflowOperation } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { parseEventBatch, parseLifecycleEvent, type LifecycleEvent, type LifecycleEventInput } from '../common/events';
 import { journeyWorkflowId } from '../common/ids';
 import { KeptBrand, KeptCustomerId, KeptKind } from '../common/search-attributes';
@@ -21,10 +22,12 @@ export class KeptClient {
   /** Records one event; starts the customer's journey if it is new (update-with-start). */
   async recordEvent(input: LifecycleEventInput): Promise<RecordEventResult> {
     const event = parseLifecycleEvent(input);
-    return this.options.client.workflow.executeUpdateWithStart(recordEventUpdate, {
-      args: [event],
-      startWorkflowOperation: this.startJourney(event),
-    });
+    return rethrowRejection(() =>
+      this.options.client.workflow.executeUpdateWithStart(recordEventUpdate, {
+        args: [event],
+        startWorkflowOperation: this.startJourney(event),
+      }),
+    );
   }
 
   /**
@@ -35,10 +38,12 @@ export class KeptClient {
     const events = parseEventBatch(inputs);
     const results = new Map<string, RecordEventResult>();
     for (const group of groupByJourney(events).values()) {
-      const batchResults = await this.options.client.workflow.executeUpdateWithStart(recordEventsUpdate, {
-        args: [group],
-        startWorkflowOperation: this.startJourney(group[0]!),
-      });
+      const batchResults = await rethrowRejection(() =>
+        this.options.client.workflow.executeUpdateWithStart(recordEventsUpdate, {
+          args: [group],
+          startWorkflowOperation: this.startJourney(group[0]!),
+        }),
+      );
       for (const result of batchResults) results.set(result.eventId, result);
     }
     return events.map((event) => results.get(event.eventId)!);
@@ -73,4 +78,17 @@ function groupByJourney(events: LifecycleEvent[]): Map<string, LifecycleEvent[]>
     groups.set(id, [...(groups.get(id) ?? []), event]);
   }
   return groups;
+}
+
+/** A journey's validator rejected the event: surface its message as an InvalidEventError. */
+async function rethrowRejection<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+    if (cause instanceof ApplicationFailure && cause.type === 'InvalidEventError') {
+      throw new InvalidEventError(cause.message, { cause: error });
+    }
+    throw error;
+  }
 }

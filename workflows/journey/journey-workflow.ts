@@ -10,7 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ForwardRequest, createJourneyForwardingActivities } from '../../activities/journey-forwarding';
-import { parseEventBatch, parseLifecycleEvent, type LifecycleEvent } from '../../common/events';
+import { InvalidEventError, parseEventBatch, parseLifecycleEvent, type LifecycleEvent } from '../../common/events';
 import {
   KeptBrand,
   KeptCustomerId,
@@ -106,7 +106,9 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
 function validateEvent(raw: unknown, input: CustomerJourneyInput): LifecycleEvent {
   const event = parseLifecycleEvent(raw);
   if (event.brand !== input.brand || event.customerId !== input.customerId) {
-    throw new Error(`event ${event.eventId} belongs to ${event.brand}/${event.customerId}, not this journey`);
+    throw new InvalidEventError(
+      `event ${event.eventId} belongs to ${event.brand}/${event.customerId}, not this journey`,
+    );
   }
   return event;
 }
