@@ -1,6 +1,12 @@
 import { Client, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { parseEventBatch, parseLifecycleEvent, type LifecycleEvent, type LifecycleEventInput } from '../common/events';
+import {
+  InvalidEventError,
+  parseEventBatch,
+  parseLifecycleEvent,
+  type LifecycleEvent,
+  type LifecycleEventInput,
+} from '../common/events';
 import { journeyWorkflowId } from '../common/ids';
 import { KeptBrand, KeptCustomerId, KeptKind } from '../common/search-attributes';
 import { journeyStateQuery, recordEventsUpdate, recordEventUpdate } from '../workflows/journey/messages';
