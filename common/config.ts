@@ -20,6 +20,12 @@ export const keptEnvSchema = z.object({
   KEPT_NAMESPACE: z.string().min(1).default('default'),
   KEPT_TASK_QUEUE: z.string().min(1).default('kept'),
   KEPT_API_PORT: port.default(8080),
+  /** API keys per brand as `brand:key,brand:key` (wins over the keys file). */
+  KEPT_API_KEYS: z.string().min(1).optional(),
+  /** JSON file of API keys per brand (see api/api-keys.ts); development keys ship in config/. */
+  KEPT_API_KEYS_FILE: z.string().min(1).default('config/api-keys.json'),
+  /** Largest request body the HTTP API accepts, in bytes (413 beyond). */
+  KEPT_API_BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
   KEPT_SMTP_PORT: port.default(2525),
   KEPT_PROFILES_DIR: z.string().min(1).default('config/profiles'),
   // Outreach. Without KEPT_SMTP_HOST mail goes to the local capture server on KEPT_SMTP_PORT.

@@ -1,0 +1,37 @@
+import type { Client } from '@temporalio/client';
+import { KeptClient } from '../client/kept-client';
+import { PromiseClient } from '../client/promises';
+import type { ServiceProfile } from '../common/profiles/schema';
+import type { ApiKeys } from './api-keys';
+
+/** Everything the HTTP API needs; tests build the app from real ones (see api/server.ts). */
+export interface ApiDependencies {
+  /** A Temporal client on Kept's namespace. */
+  client: Client;
+  taskQueue: string;
+  apiKeys: ApiKeys;
+  profiles: Map<string, ServiceProfile>;
+  /** HMAC key of the one-click unsubscribe tokens (KEPT_UNSUBSCRIBE_SECRET). */
+  unsubscribeSecret: string;
+  /** Largest accepted request body in bytes; default 1 MiB. */
+  bodyLimit?: number;
+  /** The clock for token expiry and default event times. */
+  now?: () => Date;
+}
+
+/** The typed clients the routes use, built once per app. */
+export interface ApiServices {
+  deps: ApiDependencies;
+  kept: KeptClient;
+  promises: PromiseClient;
+  now: () => Date;
+}
+
+export function buildServices(deps: ApiDependencies): ApiServices {
+  return {
+    deps,
+    kept: new KeptClient({ client: deps.client, taskQueue: deps.taskQueue }),
+    promises: new PromiseClient({ client: deps.client, taskQueue: deps.taskQueue, profiles: deps.profiles }),
+    now: deps.now ?? (() => new Date()),
+  };
+}

@@ -1,0 +1,41 @@
+import { connectClient } from '../client/connection';
+import { loadKeptEnv, projectPath } from '../common/config';
+import { loadServiceProfiles } from '../common/profiles/load-profiles';
+import { loadApiKeys } from './api-keys';
+import { buildApiServer } from './server';
+
+/**
+ * The HTTP API process (`npm run api`; `npm start` runs it). Connects to Temporal by
+ * configuration only, like the worker, and stops cleanly on SIGINT/SIGTERM.
+ */
+async function main(): Promise<void> {
+  const env = loadKeptEnv();
+  const apiKeys = loadApiKeys(env.KEPT_API_KEYS, projectPath(env.KEPT_API_KEYS_FILE));
+  if (apiKeys.size === 0) console.warn('kept api: no API keys configured; every brand-scoped call will answer 401');
+  const client = await connectClient();
+  const app = await buildApiServer(
+    {
+      client,
+      taskQueue: env.KEPT_TASK_QUEUE,
+      apiKeys,
+      profiles: loadServiceProfiles(projectPath(env.KEPT_PROFILES_DIR)),
+      unsubscribeSecret: env.KEPT_UNSUBSCRIBE_SECRET,
+      bodyLimit: env.KEPT_API_BODY_LIMIT,
+    },
+    { logger: false },
+  );
+  const stop = async () => {
+    await app.close();
+    await client.connection.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  await app.listen({ host: '0.0.0.0', port: env.KEPT_API_PORT });
+  console.log(`kept api: http://localhost:${env.KEPT_API_PORT} (docs at /docs, OpenAPI at /openapi.json)`);
+}
+
+main().catch((error: unknown) => {
+  console.error('kept api failed:', error);
+  process.exit(1);
+});

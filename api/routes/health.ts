@@ -1,0 +1,27 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { ApiServices } from '../dependencies';
+
+/** How long readiness waits for Temporal before answering 503. */
+const READY_TIMEOUT_MS = 2_000;
+
+/** Liveness (the process answers) and readiness (Temporal answers too). No API key. */
+export const healthRoutes: FastifyPluginAsyncZod<ApiServices> = async (app, { deps }) => {
+  app.get('/health', { schema: { summary: 'Liveness', tags: ['health'] } }, async () => ({ status: 'ok' }));
+
+  app.get('/ready', { schema: { summary: 'Readiness: Temporal is reachable', tags: ['health'] } }, async (_, reply) => {
+    try {
+      await withTimeout(deps.client.workflowService.getSystemInfo({}), READY_TIMEOUT_MS);
+      return { status: 'ready', namespace: deps.client.options.namespace };
+    } catch (error) {
+      return reply.code(503).send({ status: 'unavailable', error: `Temporal: ${(error as Error).message}` });
+    }
+  });
+};
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

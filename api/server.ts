@@ -1,0 +1,65 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { buildServices, type ApiDependencies } from './dependencies';
+import { installErrorHandler } from './errors';
+import { consentRoutes } from './routes/consent';
+import { eventRoutes } from './routes/events';
+import { healthRoutes } from './routes/health';
+import { journeyRoutes } from './routes/journey';
+import { promiseRoutes } from './routes/promises';
+import { unsubscribeRoutes } from './routes/unsubscribe';
+
+export const DEFAULT_BODY_LIMIT = 1_048_576;
+
+/**
+ * Builds Kept's HTTP API from its dependencies (a Temporal client, the task queue, API keys,
+ * service profiles), without listening: api/main.ts listens, tests build it with real parts.
+ * zod validates every body, path and query; the same schemas produce /openapi.json and /docs.
+ */
+export async function buildApiServer(
+  deps: ApiDependencies,
+  options: { logger?: boolean } = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+  // RFC 8058 one-click unsubscribe posts a form; nothing else needs form bodies.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_, body, done) =>
+    done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Kept HTTP API',
+        version: '1',
+        description:
+          'Lifecycle events, journeys, promises and consent. Every brand-scoped call needs that brand’s API key.',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  const services = buildServices(deps);
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  for (const routes of [healthRoutes, eventRoutes, journeyRoutes, promiseRoutes, consentRoutes, unsubscribeRoutes]) {
+    await typed.register(routes, services);
+  }
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}
