@@ -9,7 +9,7 @@ import { confirmationPage, donePage } from './unsubscribe-pages';
 
 const tokenQuerySchema = z.object({ token: z.string().min(1).max(2000) });
 /** RFC 8058: the mailbox provider POSTs exactly this form field. */
-const oneClickBodySchema = z.object({ 'List-Unsubscribe': z.literal('One-Click') }).optional();
+const oneClickBodySchema = z.object({ 'List-Unsubscribe': z.literal('One-Click') }).nullish();
 
 /**
  * One-click unsubscribe (RFC 8058). The signed token is the authority (no API key): it names

@@ -1,0 +1,385 @@
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createUnsubscribeToken } from '../common/outreach/unsubscribe';
+import { deliverOutreach, eventually, startApiProcess, UNSUBSCRIBE_SECRET, type ApiProcess } from './helpers/api';
+import { connectDevServer, startKeptWorker, stopWorker } from './helpers/temporal';
+
+/**
+ * The HTTP API over real HTTP, against the real worker and dev server: happy paths, every
+ * 4xx, isolation between brands, and an oversized body.
+ */
+const suffix = randomUUID().slice(0, 8);
+const brandA = `api-a-${suffix}`;
+const brandB = `api-b-${suffix}`;
+const keyA = `key-a-${randomUUID()}`;
+const keyB = `key-b-${randomUUID()}`;
+
+let env: TestWorkflowEnvironment;
+let worker: Awaited<ReturnType<typeof startKeptWorker>>;
+let api: ApiProcess;
+let baseUrl: string;
+
+beforeAll(async () => {
+  env = await connectDevServer();
+  worker = await startKeptWorker(env, { extraActivities: { deliverOutreach } });
+  api = await startApiProcess({ taskQueue: worker.taskQueue, keys: { [brandA]: keyA, [brandB]: keyB } });
+  baseUrl = api.baseUrl;
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await stopWorker(worker);
+  await env.teardown();
+});
+
+interface Answer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of many shapes, asserted field by field
+  text: string;
+}
+
+async function call(
+  method: string,
+  url: string,
+  options: { key?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(`${baseUrl}${url}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, body: parsed, text };
+}
+
+let sequence = 0;
+function event(brand: string, customerId: string, type: string, fields: Record<string, unknown> = {}) {
+  sequence += 1;
+  return {
+    type,
+    eventId: `e-${suffix}-${sequence}`,
+    brand,
+    customerId,
+    occurredAt: new Date(Date.UTC(2026, 0, 1, 0, sequence)).toISOString(),
+    ...fields,
+  };
+}
+const item = { sku: 'lamp-1', name: 'Desk lamp', category: 'lighting', price: 59 };
+
+describe('health, readiness and documentation', () => {
+  it('answers liveness and readiness without a key', async () => {
+    expect(await call('GET', '/health')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await call('GET', '/ready')).toMatchObject({ status: 200, body: { status: 'ready' } });
+  });
+
+  it('serves the OpenAPI document and the docs page', async () => {
+    const spec = await call('GET', '/openapi.json');
+    expect(spec.status).toBe(200);
+    expect(spec.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(spec.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/events',
+        '/v1/events/batch',
+        '/v1/brands/{brand}/customers/{customerId}/journey',
+        '/v1/brands/{brand}/promises',
+        '/v1/brands/{brand}/promises/{promiseId}/fulfil',
+        '/v1/brands/{brand}/customers/{customerId}/consent',
+        '/unsubscribe',
+      ]),
+    );
+    // The event body is documented from the zod vocabulary itself.
+    expect(JSON.stringify(spec.body.paths['/v1/events'].post.requestBody)).toContain('order.placed');
+    const docs = await call('GET', '/docs');
+    expect(docs.status).toBe(200);
+    expect(docs.text).toContain('swagger');
+  });
+
+  it('answers 404 for an unknown route', async () => {
+    expect(await call('GET', '/v1/nothing-here')).toMatchObject({ status: 404, body: { error: expect.any(String) } });
+  });
+});
+
+describe('events and journeys', () => {
+  it('records one event (202), a duplicate (202, duplicate), and reads the journey', async () => {
+    const placed = event(brandA, 'ada', 'order.placed', { orderId: 'o-1', items: [item] });
+    const first = await call('POST', '/v1/events', { key: keyA, body: placed });
+    expect(first).toMatchObject({
+      status: 202,
+      body: { eventId: placed.eventId, applied: true, duplicate: false, stage: 'purchase' },
+    });
+    const again = await call('POST', '/v1/events', { key: keyA, body: placed });
+    expect(again).toMatchObject({ status: 202, body: { applied: false, duplicate: true } });
+
+    const journey = await call('GET', `/v1/brands/${brandA}/customers/ada/journey`, { key: keyA });
+    expect(journey.status).toBe(200);
+    expect(journey.body).toMatchObject({ brand: brandA, customerId: 'ada', stage: 'purchase' });
+    expect(journey.body.counters).toMatchObject({ eventsApplied: 1, duplicatesIgnored: 1, ordersPlaced: 1 });
+  });
+
+  it('records a batch (202) in occurredAt order, whatever order it was sent in', async () => {
+    const viewed = event(brandA, 'bo', 'product.viewed', { sku: 'lamp-1' });
+    const placed = event(brandA, 'bo', 'order.placed', { orderId: 'o-2', items: [item] });
+    const other = event(brandA, 'cy', 'quote.requested', { quoteId: 'q-1' });
+    const answer = await call('POST', '/v1/events/batch', { key: keyA, body: [placed, other, viewed] });
+    expect(answer.status).toBe(202);
+    expect(answer.body.results.map((r: { eventId: string; stage: string }) => [r.eventId, r.stage])).toEqual([
+      [placed.eventId, 'purchase'],
+      [other.eventId, 'compare'],
+      [viewed.eventId, 'research'],
+    ]);
+    const journey = await call('GET', `/v1/brands/${brandA}/customers/bo/journey`, { key: keyA });
+    expect(journey.body.stageHistory.map((s: { stage: string }) => s.stage)).toEqual(['research', 'purchase']);
+  });
+
+  it('answers 400 naming the failing field', async () => {
+    const badPrice = await call('POST', '/v1/events', {
+      key: keyA,
+      body: event(brandA, 'ada', 'order.placed', { orderId: 'o-9', items: [{ ...item, price: 'cheap' }] }),
+    });
+    expect(badPrice.status).toBe(400);
+    expect(badPrice.body.issues).toEqual([{ path: 'body.items.0.price', message: expect.stringContaining('number') }]);
+    expect(badPrice.body.error).toContain('body.items.0.price');
+
+    const unknownType = await call('POST', '/v1/events', { key: keyA, body: event(brandA, 'ada', 'order.teleported') });
+    expect(unknownType).toMatchObject({
+      status: 400,
+      body: { issues: [{ path: 'body.type', message: 'unknown event type' }] },
+    });
+
+    const extraField = await call('POST', '/v1/events', {
+      key: keyA,
+      body: event(brandA, 'ada', 'product.viewed', { sku: 's', colour: 'red' }),
+    });
+    expect(extraField.status).toBe(400);
+    expect(extraField.body.error).toContain('colour');
+
+    const badParam = await call('GET', `/v1/brands/${brandA}/customers/${encodeURIComponent('a b')}/journey`, {
+      key: keyA,
+    });
+    expect(badParam).toMatchObject({ status: 400, body: { issues: [{ path: 'params.customerId' }] } });
+
+    const emptyBatch = await call('POST', '/v1/events/batch', { key: keyA, body: [] });
+    expect(emptyBatch).toMatchObject({ status: 400, body: { issues: [{ path: 'body' }] } });
+
+    const notJson = await call('POST', '/v1/events', { key: keyA, body: '{"type": ' });
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error).toMatch(/JSON/i);
+  });
+
+  it('answers 401 without a key or with an unknown one, by either header', async () => {
+    const body = event(brandA, 'ada', 'product.viewed', { sku: 'lamp-1' });
+    expect(await call('POST', '/v1/events', { body })).toMatchObject({
+      status: 401,
+      body: { error: expect.stringContaining('missing API key') },
+    });
+    expect(await call('POST', '/v1/events', { key: 'not-a-key', body })).toMatchObject({ status: 401 });
+    expect(await call('POST', '/v1/events', { body, headers: { 'x-api-key': 'nope' } })).toMatchObject({ status: 401 });
+    expect(await call('POST', '/v1/events', { body, headers: { 'x-api-key': keyA } })).toMatchObject({ status: 202 });
+  });
+
+  it('isolates brands: a key of brand B neither reads nor changes brand A (403)', async () => {
+    const readA = await call('GET', `/v1/brands/${brandA}/customers/ada/journey`, { key: keyB });
+    expect(readA).toMatchObject({ status: 403, body: { error: expect.stringContaining(brandA) } });
+    expect(readA.text).not.toContain('stageHistory');
+
+    const writeA = await call('POST', '/v1/events', {
+      key: keyB,
+      body: event(brandA, 'ada', 'product.viewed', { sku: 'x' }),
+    });
+    expect(writeA.status).toBe(403);
+    const mixedBatch = await call('POST', '/v1/events/batch', {
+      key: keyB,
+      body: [
+        event(brandB, 'zed', 'product.viewed', { sku: 'x' }),
+        event(brandA, 'ada', 'product.viewed', { sku: 'x' }),
+      ],
+    });
+    expect(mixedBatch.status).toBe(403);
+    const consentA = await call('POST', `/v1/brands/${brandA}/customers/ada/consent`, {
+      key: keyB,
+      body: { category: 'promotional', granted: false },
+    });
+    expect(consentA.status).toBe(403);
+    expect(await call('GET', `/v1/brands/${brandA}/promises`, { key: keyB })).toMatchObject({ status: 403 });
+
+    // Nothing of B's reached A's journey; B's own customer never started.
+    const journey = await call('GET', `/v1/brands/${brandA}/customers/ada/journey`, { key: keyA });
+    expect(journey.body.counters.eventsApplied).toBe(2);
+    expect(await call('GET', `/v1/brands/${brandB}/customers/zed/journey`, { key: keyB })).toMatchObject({
+      status: 404,
+    });
+  });
+
+  it('answers 404 for a journey that does not exist', async () => {
+    const answer = await call('GET', `/v1/brands/${brandA}/customers/nobody/journey`, { key: keyA });
+    expect(answer).toMatchObject({
+      status: 404,
+      body: { error: expect.stringContaining('no journey for customer nobody') },
+    });
+  });
+
+  it('answers 413 for a body over the limit (1 MiB)', async () => {
+    const huge = event(brandA, 'ada', 'question.asked', { questionId: 'q-big', text: 'x'.repeat(1_100_000) });
+    const answer = await call('POST', '/v1/events', { key: keyA, body: huge });
+    expect(answer).toMatchObject({ status: 413, body: { error: expect.any(String) } });
+  });
+});
+
+describe('consent and one-click unsubscribe', () => {
+  it('records a consent change on the journey (202)', async () => {
+    const answer = await call('POST', `/v1/brands/${brandA}/customers/ada/consent`, {
+      key: keyA,
+      body: { category: 'educational', channel: 'email', granted: true },
+    });
+    expect(answer).toMatchObject({ status: 202, body: { applied: true } });
+    const journey = await call('GET', `/v1/brands/${brandA}/customers/ada/journey`, { key: keyA });
+    expect(journey.body.profile.consent.educational).toEqual({ email: true });
+    const bad = await call('POST', `/v1/brands/${brandA}/customers/ada/consent`, {
+      key: keyA,
+      body: { category: 'spam', granted: 'yes' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['body.category', 'body.granted']);
+  });
+
+  it('shows a confirmation page on GET and unsubscribes on the RFC 8058 POST, once', async () => {
+    const token = createUnsubscribeToken(
+      { brand: brandA, customerId: 'ada', category: 'promotional' },
+      UNSUBSCRIBE_SECRET,
+      new Date(),
+    );
+    const page = await call('GET', `/unsubscribe?token=${token}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Stop promotional messages from');
+    expect(page.text).toContain('<form method="post"');
+
+    const form = {
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    };
+    const first = await call('POST', `/unsubscribe?token=${token}`, form);
+    expect(first).toMatchObject({ status: 200, body: { unsubscribed: true, brand: brandA, category: 'promotional' } });
+    const again = await call('POST', `/v1/unsubscribe?token=${token}`, form);
+    expect(again.status).toBe(200);
+
+    const journey = await call('GET', `/v1/brands/${brandA}/customers/ada/journey`, { key: keyA });
+    expect(journey.body.profile.consent.promotional).toEqual({ '*': false });
+    expect(journey.body.counters.duplicatesIgnored).toBe(2); // the earlier duplicate event, and the second click
+  });
+
+  it('refuses a forged or expired token (400)', async () => {
+    const token = createUnsubscribeToken(
+      { brand: brandA, customerId: 'ada', category: 'promotional' },
+      'another-secret-0123456789',
+      new Date(),
+    );
+    expect(await call('POST', `/unsubscribe?token=${token}`)).toMatchObject({
+      status: 400,
+      body: { error: expect.stringContaining('bad-signature') },
+    });
+    const old = createUnsubscribeToken(
+      { brand: brandA, customerId: 'ada', category: 'promotional' },
+      UNSUBSCRIBE_SECRET,
+      new Date('2020-01-01'),
+    );
+    expect(await call('GET', `/unsubscribe?token=${old}`)).toMatchObject({
+      status: 400,
+      body: { error: expect.stringContaining('expired') },
+    });
+    expect(await call('GET', '/unsubscribe')).toMatchObject({
+      status: 400,
+      body: { issues: [{ path: 'querystring.token' }] },
+    });
+  });
+});
+
+describe('promises', () => {
+  const inOneHour = () => new Date(Date.now() + 3_600_000).toISOString();
+  const promise = (promiseId: string, extra: Record<string, unknown> = {}) => ({
+    customerId: 'ada',
+    promiseId,
+    text: 'Call back about the lamp',
+    kind: 'callback',
+    owner: { kind: 'person', id: 'sam', team: 'support' },
+    channel: 'phone',
+    due: { at: inOneHour() },
+    ...extra,
+  });
+
+  it('makes (201), reads, lists by owner and state, and fulfils a promise (then 409)', async () => {
+    const made = await call('POST', `/v1/brands/${brandA}/promises`, { key: keyA, body: promise('p-1') });
+    expect(made).toMatchObject({ status: 201, body: { made: true, promiseId: 'p-1' } });
+    const remade = await call('POST', `/v1/brands/${brandA}/promises`, { key: keyA, body: promise('p-1') });
+    expect(remade).toMatchObject({ status: 200, body: { existed: true } });
+
+    const read = await call('GET', `/v1/brands/${brandA}/promises/p-1`, { key: keyA });
+    expect(read).toMatchObject({ status: 200, body: { promiseId: 'p-1', status: 'open', owner: { id: 'sam' } } });
+
+    await eventually(async () => {
+      const listed = await call('GET', `/v1/brands/${brandA}/promises?owner=sam&status=open`, { key: keyA });
+      expect(listed.body.promises.map((p: { promiseId: string }) => p.promiseId)).toEqual(['p-1']);
+    });
+
+    const fulfilled = await call('POST', `/v1/brands/${brandA}/promises/p-1/fulfil`, {
+      key: keyA,
+      body: { note: 'called' },
+    });
+    expect(fulfilled).toMatchObject({ status: 200, body: { outcome: 'kept', promiseId: 'p-1' } });
+    const twice = await call('POST', `/v1/brands/${brandA}/promises/p-1/fulfil`, { key: keyA, body: {} });
+    expect(twice).toMatchObject({ status: 409, body: { error: expect.stringContaining('kept') } });
+    await eventually(async () => {
+      const kept = await call('GET', `/v1/brands/${brandA}/promises?status=kept`, { key: keyA });
+      expect(kept.body.promises).toEqual([expect.objectContaining({ promiseId: 'p-1', running: false })]);
+    });
+  });
+
+  it('renegotiates, reassigns and cancels; rejects bad changes (400) and unknown promises (404)', async () => {
+    await call('POST', `/v1/brands/${brandA}/promises`, { key: keyA, body: promise('p-2') });
+    const later = new Date(Date.now() + 7_200_000).toISOString();
+    const moved = await call('POST', `/v1/brands/${brandA}/promises/p-2/renegotiate`, {
+      key: keyA,
+      body: { due: { at: later }, reason: 'customer asked for the afternoon' },
+    });
+    expect(moved).toMatchObject({ status: 200, body: { dueAt: later, renegotiations: 1 } });
+
+    const noReason = await call('POST', `/v1/brands/${brandA}/promises/p-2/renegotiate`, {
+      key: keyA,
+      body: { due: { at: later } },
+    });
+    expect(noReason).toMatchObject({ status: 400, body: { issues: [{ path: 'body.reason' }] } });
+
+    const reassigned = await call('POST', `/v1/brands/${brandA}/promises/p-2/reassign`, {
+      key: keyA,
+      body: { owner: { kind: 'person', id: 'priya', team: 'support' } },
+    });
+    expect(reassigned).toMatchObject({ status: 200, body: { owner: { id: 'priya' } } });
+    const cancelled = await call('POST', `/v1/brands/${brandA}/promises/p-2/cancel`, {
+      key: keyA,
+      body: { reason: 'order cancelled' },
+    });
+    expect(cancelled).toMatchObject({ status: 200, body: { outcome: 'cancelled' } });
+
+    const missing = await call('POST', `/v1/brands/${brandA}/promises/p-none/fulfil`, { key: keyA, body: {} });
+    expect(missing).toMatchObject({ status: 404, body: { error: expect.stringContaining('no promise p-none') } });
+    expect(await call('GET', `/v1/brands/${brandA}/promises/p-none`, { key: keyA })).toMatchObject({ status: 404 });
+    const badMake = await call('POST', `/v1/brands/${brandA}/promises`, {
+      key: keyA,
+      body: promise('p-3', { kind: 'hug' }),
+    });
+    expect(badMake).toMatchObject({ status: 400, body: { issues: [{ path: 'body.kind' }] } });
+    const otherBrand = await call('POST', `/v1/brands/${brandA}/promises/p-2/cancel`, {
+      key: keyB,
+      body: { reason: 'x' },
+    });
+    expect(otherBrand.status).toBe(403);
+  });
+});
