@@ -63,5 +63,17 @@ else
   step "PostgreSQL not found: the PostgreSQL ledger tests will be skipped (install postgresql to run them)"
 fi
 
+# Debian's Chromium, for the Temporal UI browser test (driven by playwright-core; Kept never
+# downloads a browser). Optional for running Kept; without it that test is skipped loudly.
+if [[ -x /usr/bin/chromium ]]; then
+  step "Chromium is available"
+elif [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null; then
+  step "installing Chromium (Debian package chromium) for the browser test"
+  { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } \
+    || fail "could not install chromium with apt-get"
+else
+  step "Chromium not found at /usr/bin/chromium and not root with apt-get: the browser test will be skipped (install chromium to run it)"
+fi
+
 "$VENV/bin/temporal" --version
 step "done. Next: npm start (dev stack) or npm test."

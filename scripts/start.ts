@@ -11,7 +11,7 @@ import { registerSearchAttributes } from '../workers/search-attributes';
  * `npm start`: Kept's whole dev stack in one command, with embedded defaults.
  *  1. the Temporal dev server, persisted to <data>/temporal.sqlite, Web UI on :8233;
  *  2. Kept's search attributes registered (idempotent);
- *  3. the Kept processes (mail capture unless KEPT_SMTP_HOST is set, the worker) as children.
+ *  3. the Kept processes (mail capture unless KEPT_SMTP_HOST is set, the worker, the HTTP API) as children.
  * Ctrl-C / SIGTERM stops every child and waits for it; any child dying stops the stack.
  * Set TEMPORAL_ADDRESS to use a server you run yourself instead of the embedded one.
  */
@@ -115,6 +115,8 @@ async function main(): Promise<void> {
   // Mail stays on this machine (captured into <data>/mail) unless a relay is configured.
   if (!env.KEPT_SMTP_HOST) startTypeScript('mail', 'mail/capture-server.ts');
   startTypeScript('worker', 'workers/main.ts', { TEMPORAL_ADDRESS: address });
+  startTypeScript('api', 'api/main.ts', { TEMPORAL_ADDRESS: address });
+  log(`HTTP API: http://localhost:${env.KEPT_API_PORT} (docs at /docs)`);
   log('running. Press Ctrl-C to stop.');
 }
 
