@@ -9,7 +9,12 @@ import {
 } from '../common/events';
 import { journeyWorkflowId } from '../common/ids';
 import { KeptBrand, KeptCustomerId, KeptKind } from '../common/search-attributes';
-import { journeyStateQuery, recordEventsUpdate, recordEventUpdate } from '../workflows/journey/messages';
+import {
+  journeyStateQuery,
+  recordEventsUpdate,
+  recordEventUpdate,
+  type RecordEventsOptions,
+} from '../workflows/journey/messages';
 import type { JourneyState, RecordEventResult } from '../workflows/journey/state';
 import type { customerJourney } from '../workflows/journey/journey-workflow';
 
@@ -40,13 +45,13 @@ export class KeptClient {
    * Records many events. They are grouped per customer and sent in `occurredAt` order,
    * one update per customer, so a journey sees its history in the order it happened.
    */
-  async recordEvents(inputs: LifecycleEventInput[]): Promise<RecordEventResult[]> {
+  async recordEvents(inputs: LifecycleEventInput[], options: RecordEventsOptions = {}): Promise<RecordEventResult[]> {
     const events = parseEventBatch(inputs);
     const results = new Map<string, RecordEventResult>();
     for (const group of groupByJourney(events).values()) {
       const batchResults = await rethrowRejection(() =>
         this.options.client.workflow.executeUpdateWithStart(recordEventsUpdate, {
-          args: [group],
+          args: [group, options],
           startWorkflowOperation: this.startJourney(group[0]!),
         }),
       );

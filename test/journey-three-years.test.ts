@@ -60,7 +60,7 @@ describe('a three-year customer journey with continue-as-new', () => {
       sent += batch.length;
       if (sent === batch.length) {
         await env.client.workflow.executeUpdateWithStart(recordEventsUpdate, {
-          args: [batch],
+          args: [batch, undefined],
           startWorkflowOperation: startOperation,
         });
       } else {

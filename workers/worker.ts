@@ -2,7 +2,9 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
 import { createJourneyForwardingActivities } from '../activities/journey-forwarding';
+import { createJourneyConfigActivities } from '../activities/journey-config';
 import { connectClient } from '../client/connection';
+import { loadKeptEnv, projectPath } from '../common/config';
 
 export interface KeptWorkerOptions {
   connection: NativeConnection;
@@ -16,6 +18,8 @@ export interface KeptWorkerOptions {
   /** A pre-built bundle (tests build it once); otherwise the worker bundles `workflows/`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   activityDependencies?: ActivityDependencies;
+  /** Where brands' service profiles are read at each decision (default KEPT_PROFILES_DIR). */
+  profilesDir?: string;
   /** Extra activities (e.g. a test's own collaborators) merged over Kept's. */
   extraActivities?: object;
 }
@@ -32,6 +36,7 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
     activities: {
       ...createActivities(options.activityDependencies),
       ...createJourneyForwardingActivities(options.client ?? (await connectClient())),
+      ...createJourneyConfigActivities(options.profilesDir ?? projectPath(loadKeptEnv().KEPT_PROFILES_DIR)),
       ...options.extraActivities,
     },
   });

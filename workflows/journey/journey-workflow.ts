@@ -9,6 +9,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { z } from 'zod';
 import type { ForwardRequest, createJourneyForwardingActivities } from '../../activities/journey-forwarding';
 import { InvalidEventError, parseEventBatch, parseLifecycleEvent, type LifecycleEvent } from '../../common/events';
 import {
@@ -23,7 +24,27 @@ import {
 } from '../../common/search-attributes';
 import type { CaseEvent } from '../case/case-state';
 import type { OrderEvent } from '../order/order-state';
-import { journeyStateQuery, recordEventsUpdate, recordEventUpdate } from './messages';
+import {
+  cancelOutreachUpdate,
+  journeyStateQuery,
+  pauseOutreachUpdate,
+  promiseStatusSignal,
+  recordEventsUpdate,
+  recordEventUpdate,
+  requestContactUpdate,
+  resumeOutreachUpdate,
+} from './messages';
+import {
+  addPending,
+  cancelOutreachSchema,
+  cancelPending,
+  contactRequestSchema,
+  isPaused,
+  nextOutreachWakeUp,
+  pauseOutreachSchema,
+  resumeOutreachSchema,
+} from './outreach-state';
+import { runDueOutreach } from './outreach-runner';
 import { applyEvent, initialJourneyState, openCaseCount, type ChildRoute, type JourneyState } from './state';
 import { journeyDetails, journeySummary } from './summary';
 
@@ -57,26 +78,34 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   };
   const { state, outbox } = carried;
   const publisher = new Publisher();
+  let outreachChanged = false;
+  const changed = () => {
+    outreachChanged = true;
+    publisher.publish(state);
+  };
 
   setHandler(journeyStateQuery, () => state);
   setHandler(
     recordEventUpdate,
     (raw) => {
       const result = accept(parseLifecycleEvent(raw));
-      publisher.publish(state);
+      changed();
       return result;
     },
     { validator: (raw) => void validateEvent(raw, input) },
   );
   setHandler(
     recordEventsUpdate,
-    (raw) => {
-      const results = parseEventBatch(raw).sort(byOccurredAt).map(accept);
-      publisher.publish(state);
+    (raw, options) => {
+      const events = parseEventBatch(raw).sort(byOccurredAt);
+      if (options?.outreach === 'none') markImported(state, events);
+      const results = events.map(accept);
+      changed();
       return results;
     },
-    { validator: (raw) => parseEventBatch(raw).forEach((event) => validateEvent(event, input)) },
+    { validator: (raw, _options) => parseEventBatch(raw).forEach((event) => validateEvent(event, input)) },
   );
+  registerOutreachHandlers(state, changed);
 
   function accept(event: LifecycleEvent) {
     const { result, route } = applyEvent(state, event);
@@ -87,19 +116,116 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   publisher.publish(state);
   const maxHistory = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
   const historyIsLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxHistory;
+  const now = () => new Date().toISOString();
   for (;;) {
-    await condition(() => outbox.length > 0 || historyIsLong());
+    const wakeAt = nextOutreachWakeUp(state.outreach, now());
+    const wakeInMs = wakeAt ? Math.max(1, Date.parse(wakeAt) - Date.now()) : undefined;
+    const ready = () => outbox.length > 0 || outreachChanged || historyIsLong();
+    if (wakeInMs === undefined) await condition(ready);
+    else await condition(ready, wakeInMs, { summary: `next outreach decision at ${wakeAt}` });
+    outreachChanged = false;
     if (outbox.length > 0) await forward(outbox, state);
+    await runDueOutreach(state, workflowInfo().workflowId, now);
+    publisher.publish(state);
     if (!historyIsLong()) continue;
     // Let every update and signal handler finish so nothing is lost at the boundary.
     await condition(allHandlersFinished);
-    if (outbox.length > 0) continue;
+    if (outbox.length > 0 || outreachChanged) continue;
     state.counters.continuedAsNew += 1;
-    await continueAsNew<typeof customerJourney>({
-      ...input,
-      carried: { state, outbox },
-    });
+    await continueAsNew<typeof customerJourney>({ ...input, carried: { state, outbox } });
   }
+}
+
+/** History imported after the fact: the journey learns from it but sends nothing about it. */
+function markImported(state: JourneyState, events: LifecycleEvent[]): void {
+  const latest = events.at(-1)?.occurredAt;
+  if (latest && (!state.outreach.quietBefore || latest > state.outreach.quietBefore))
+    state.outreach.quietBefore = latest;
+}
+
+/** Contact requests, operator pauses and promise reports: all validated before history. */
+function registerOutreachHandlers(state: JourneyState, changed: () => void): void {
+  const outreach = state.outreach;
+  const now = () => new Date().toISOString();
+  setHandler(
+    requestContactUpdate,
+    (raw) => {
+      const request = contactRequestSchema.parse(raw);
+      const added = addPending(outreach, {
+        ...request,
+        dueAt: request.dueAt ?? now(),
+        source: 'request',
+        deferrals: 0,
+      });
+      changed();
+      return { key: request.key, added };
+    },
+    { validator: (raw) => void parseOrReject(contactRequestSchema, raw) },
+  );
+  setHandler(
+    pauseOutreachUpdate,
+    (raw) => {
+      const { orderId, until, reason } = pauseOutreachSchema.parse(raw);
+      if (orderId) outreach.orderPauses[orderId] = { until, reason };
+      else outreach.customerPause = { until, reason };
+      changed();
+      return { paused: outreach.pending.filter((contact) => isPaused(outreach, contact, now())).length };
+    },
+    {
+      validator: (raw) => {
+        const pause = parseOrReject(pauseOutreachSchema, raw);
+        if (pause.until && pause.until <= now())
+          throw new InvalidOutreachChange(`until: ${pause.until} is in the past`);
+      },
+    },
+  );
+  setHandler(
+    resumeOutreachUpdate,
+    (raw) => {
+      const { orderId } = resumeOutreachSchema.parse(raw);
+      const before = outreach.pending.filter((contact) => isPaused(outreach, contact, now())).length;
+      if (orderId) delete outreach.orderPauses[orderId];
+      else outreach.customerPause = undefined;
+      changed();
+      return { resumed: before - outreach.pending.filter((contact) => isPaused(outreach, contact, now())).length };
+    },
+    { validator: (raw) => void parseOrReject(resumeOutreachSchema, raw) },
+  );
+  setHandler(
+    cancelOutreachUpdate,
+    (raw) => {
+      const { orderId, reason } = cancelOutreachSchema.parse(raw);
+      const cancelled = cancelPending(outreach, now(), reason, orderId);
+      changed();
+      return { cancelled };
+    },
+    { validator: (raw) => void parseOrReject(cancelOutreachSchema, raw) },
+  );
+  setHandler(promiseStatusSignal, ({ promiseId, status }) => {
+    trackPromise(state, promiseId, status);
+    changed();
+  });
+}
+
+export class InvalidOutreachChange extends Error {
+  override name = 'InvalidOutreachChange';
+}
+
+function parseOrReject<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new InvalidOutreachChange(
+    result.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`).join('; '),
+  );
+}
+
+function trackPromise(state: JourneyState, promiseId: string, status: string): void {
+  const { promises } = state;
+  const without = (ids: string[]) => ids.filter((id) => id !== promiseId);
+  const open = status === 'open' || status === 'at-risk' || status === 'breached';
+  promises.open = open ? [...without(promises.open), promiseId] : without(promises.open);
+  promises.atRisk =
+    status === 'at-risk' || status === 'breached' ? [...without(promises.atRisk), promiseId] : without(promises.atRisk);
 }
 
 /** Synchronous, so a throw rejects the update before anything is written to history. */
@@ -188,11 +314,13 @@ function journeyAttributes(state: JourneyState) {
     ...(openOrders.some((order) => order.lateByMs > 0) ? ['late'] : []),
     ...(openCaseCount(state) > 0 ? ['open-case'] : []),
     ...(state.openQuestions.length > 0 ? ['open-question'] : []),
+    ...(state.promises.atRisk.length > 0 ? ['promise-at-risk'] : []),
+    ...(state.outreach.customerPause ? ['outreach-paused'] : []),
   ];
   return {
     stage: state.stage,
     openCases: openCaseCount(state),
-    openPromises: deliveryPromises.length,
+    openPromises: deliveryPromises.length + state.promises.open.length,
     flags,
     nextDueAt: dueTimes.sort()[0],
   };

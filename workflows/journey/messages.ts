@@ -1,10 +1,40 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { LifecycleEventInput } from '../../common/events';
+import type { ContactRequestInput } from './outreach-state';
 import type { JourneyState, RecordEventResult } from './state';
 
 /** Record one lifecycle event. Rejected by the validator (nothing in history) when malformed. */
 export const recordEventUpdate = defineUpdate<RecordEventResult, [LifecycleEventInput]>('recordEvent');
+export interface RecordEventsOptions {
+  /**
+   * 'none' for history imported after the fact: the events shape the journey but Kept
+   * sends nothing about them (no "your parcel is late" for a parcel delivered in 2023).
+   */
+  outreach?: 'normal' | 'none';
+}
+
 /** Record a batch of events of one customer, applied in `occurredAt` order. */
-export const recordEventsUpdate = defineUpdate<RecordEventResult[], [LifecycleEventInput[]]>('recordEvents');
+export const recordEventsUpdate = defineUpdate<
+  RecordEventResult[],
+  [LifecycleEventInput[], RecordEventsOptions | undefined]
+>('recordEvents');
+
+/** Ask the journey to contact the customer (a promise's notice, an operator's note, ...). */
+export const requestContactUpdate = defineUpdate<{ key: string; added: boolean }, [ContactRequestInput]>(
+  'requestContact',
+);
+/** Hold all pending outreach for the customer, or for one order, until resumed or `until`. */
+export const pauseOutreachUpdate = defineUpdate<
+  { paused: number },
+  [{ orderId?: string; until?: string; reason: string }]
+>('pauseOutreach');
+export const resumeOutreachUpdate = defineUpdate<{ resumed: number }, [{ orderId?: string }]>('resumeOutreach');
+/** Cancel all pending outreach for the customer, or for one order. */
+export const cancelOutreachUpdate = defineUpdate<{ cancelled: number }, [{ orderId?: string; reason: string }]>(
+  'cancelOutreach',
+);
+
+/** A promise workflow reports its state, so the journey counts open and at-risk promises. */
+export const promiseStatusSignal = defineSignal<[{ promiseId: string; status: string }]>('promiseStatus');
 /** The whole journey state, for operators and the API. */
 export const journeyStateQuery = defineQuery<JourneyState>('journeyState');

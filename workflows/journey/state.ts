@@ -1,6 +1,7 @@
 import type { Channel, EventOfType, LifecycleEvent, LifecycleStage, MessageCategory } from '../../common/events';
 import { addCaseEvent, isCaseEvent, type CaseState } from '../case/case-state';
 import { addOrderEvent, isOrderEvent, type OrderState } from '../order/order-state';
+import { initialOutreachState, type OutreachState } from './outreach-state';
 import { journeyStage, type CalmSignal } from './stage-rules';
 
 /**
@@ -70,6 +71,9 @@ export interface JourneyState {
   counters: JourneyCounters;
   recentEventIds: string[];
   lastEventAt?: string;
+  outreach: OutreachState;
+  /** Promise workflows of this customer that are still open, and those at risk or breached. */
+  promises: { open: string[]; atRisk: string[] };
 }
 
 export interface RecordEventResult {
@@ -107,6 +111,8 @@ export function initialJourneyState(brand: string, customerId: string, now: stri
       continuedAsNew: 0,
     },
     recentEventIds: [],
+    outreach: initialOutreachState(),
+    promises: { open: [], atRisk: [] },
   };
 }
 

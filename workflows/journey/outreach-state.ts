@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import {
+  idSchema,
+  messageCategorySchema,
+  timestampSchema,
+  type Channel,
+  type MessageCategory,
+} from '../../common/events';
+import type { ContactHistoryEntry } from '../../common/outreach/policy';
+
+/**
+ * The journey is the per-customer arbiter of outreach: every contact — planned by a
+ * playbook, asked for by a sweep, a promise or an operator — waits here as a pending
+ * contact until its time, then goes through the contact policy. Pure and JSON-only, so it
+ * is carried across continue-as-new and unit-testable.
+ */
+
+/** A contact someone asks the journey to make (update `requestContact`, validated with this). */
+export const contactRequestSchema = z
+  .object({
+    /** Deterministic per situation, e.g. `promise/p-1/customer-notice`: the same key is contacted once. */
+    key: z.string().min(1).max(200),
+    template: z.string().min(1).max(100),
+    category: messageCategorySchema,
+    reason: z.string().trim().min(1).max(300),
+    data: z.record(z.string(), z.unknown()).default({}),
+    /** Not before this instant (default: now). */
+    dueAt: timestampSchema.optional(),
+    /** A follow-up we promised: outranks caps and cool-down (never quiet hours). */
+    promisedFollowUp: z.boolean().default(false),
+    /** Proactive (we reach out first) or reactive (an answer to the customer). */
+    proactive: z.boolean().default(false),
+    orderId: idSchema.optional(),
+  })
+  .strict();
+export type ContactRequest = z.infer<typeof contactRequestSchema>;
+export type ContactRequestInput = z.input<typeof contactRequestSchema>;
+
+export const pauseOutreachSchema = z
+  .object({
+    orderId: idSchema.optional(),
+    until: timestampSchema.optional(),
+    reason: z.string().trim().min(1).max(300),
+  })
+  .strict();
+export type PauseOutreach = z.infer<typeof pauseOutreachSchema>;
+
+export const resumeOutreachSchema = z.object({ orderId: idSchema.optional() }).strict();
+export const cancelOutreachSchema = z
+  .object({ orderId: idSchema.optional(), reason: z.string().trim().min(1).max(300) })
+  .strict();
+
+export interface PendingContact extends ContactRequest {
+  dueAt: string;
+  source: 'playbook' | 'sweep' | 'request';
+  playbookId?: string;
+  playbookVersion?: number;
+  /** When the event that caused it happened (for imports: no outreach about the past). */
+  anchorAt?: string;
+  deferrals: number;
+}
+
+export type DecisionOutcome = 'sent' | 'deferred' | 'suppressed' | 'skipped' | 'cancelled' | 'failed';
+
+export interface OutreachDecision {
+  key: string;
+  at: string;
+  outcome: DecisionOutcome;
+  template: string;
+  category: MessageCategory;
+  proactive: boolean;
+  channel?: Channel;
+  until?: string;
+  why?: string;
+  /** Which playbook version decided, recorded so a replay reads the same thing. */
+  playbookVersion?: number;
+  configVersion?: string;
+}
+
+export interface Pause {
+  until?: string;
+  reason: string;
+}
+
+export interface OutreachState {
+  pending: PendingContact[];
+  /** Recent contacts, the policy's memory for caps and cool-down (trimmed to 60 days). */
+  history: ContactHistoryEntry[];
+  /** The latest decisions, newest last (the full record is in the delivery ledger). */
+  decisions: OutreachDecision[];
+  /** Keys already decided for good (sent, suppressed, skipped, cancelled). */
+  handledKeys: string[];
+  customerPause?: Pause;
+  orderPauses: Record<string, Pause>;
+  /** Events up to this instant were imported as history: nothing is sent about them. */
+  quietBefore?: string;
+  counters: Record<DecisionOutcome, number> & { proactiveSent: number; reactiveSent: number };
+}
+
+const DECISIONS_KEPT = 200;
+const HANDLED_KEYS_KEPT = 2000;
+const HISTORY_KEPT_MS = 60 * 24 * 60 * 60 * 1000;
+
+export function initialOutreachState(): OutreachState {
+  return {
+    pending: [],
+    history: [],
+    decisions: [],
+    handledKeys: [],
+    orderPauses: {},
+    counters: {
+      sent: 0,
+      deferred: 0,
+      suppressed: 0,
+      skipped: 0,
+      cancelled: 0,
+      failed: 0,
+      proactiveSent: 0,
+      reactiveSent: 0,
+    },
+  };
+}
+
+/** Adds a contact unless its key is pending or already decided. Returns whether it was added. */
+export function addPending(outreach: OutreachState, contact: PendingContact): boolean {
+  if (outreach.handledKeys.includes(contact.key)) return false;
+  if (outreach.pending.some((pending) => pending.key === contact.key)) return false;
+  if (contact.anchorAt && outreach.quietBefore && contact.anchorAt <= outreach.quietBefore) return false;
+  outreach.pending.push(contact);
+  return true;
+}
+
+function activePauses(outreach: OutreachState, contact: PendingContact, now: string): Pause[] {
+  const pauses = [outreach.customerPause, contact.orderId ? outreach.orderPauses[contact.orderId] : undefined];
+  return pauses.filter(
+    (pause): pause is Pause => pause !== undefined && (pause.until === undefined || pause.until > now),
+  );
+}
+
+export function isPaused(outreach: OutreachState, contact: PendingContact, now: string): boolean {
+  return activePauses(outreach, contact, now).length > 0;
+}
+
+/** Contacts whose time has come and that no pause holds back. */
+export function dueContacts(outreach: OutreachState, now: string): PendingContact[] {
+  return outreach.pending
+    .filter((contact) => contact.dueAt <= now && !isPaused(outreach, contact, now))
+    .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+}
+
+/** The next instant the journey must wake up for outreach: a due time, or the end of a timed pause. */
+export function nextOutreachWakeUp(outreach: OutreachState, now: string): string | undefined {
+  return outreach.pending
+    .map((contact) => wakeTimeFor(outreach, contact, now))
+    .filter((time): time is string => time !== undefined)
+    .sort()[0];
+}
+
+function wakeTimeFor(outreach: OutreachState, contact: PendingContact, now: string): string | undefined {
+  const pauses = activePauses(outreach, contact, now);
+  if (pauses.length === 0) return contact.dueAt;
+  if (pauses.some((pause) => pause.until === undefined)) return undefined; // waits for a resume
+  const end = pauses
+    .map((pause) => pause.until!)
+    .sort()
+    .at(-1)!;
+  return end > contact.dueAt ? end : contact.dueAt;
+}
+
+/** Records a decision; final ones take the contact out of the pending list for good. */
+export function recordDecision(outreach: OutreachState, contact: PendingContact, decision: OutreachDecision): void {
+  outreach.decisions.push(decision);
+  if (outreach.decisions.length > DECISIONS_KEPT) outreach.decisions.shift();
+  outreach.counters[decision.outcome] += 1;
+  if (decision.outcome === 'deferred' && decision.until) {
+    contact.dueAt = decision.until;
+    contact.deferrals += 1;
+    return;
+  }
+  outreach.pending = outreach.pending.filter((pending) => pending.key !== contact.key);
+  outreach.handledKeys.push(contact.key);
+  if (outreach.handledKeys.length > HANDLED_KEYS_KEPT) outreach.handledKeys.shift();
+  if (decision.outcome === 'sent') {
+    outreach.counters[contact.proactive ? 'proactiveSent' : 'reactiveSent'] += 1;
+    outreach.history.push({
+      at: decision.at,
+      category: contact.category,
+      reason: contact.reason,
+      channel: decision.channel!,
+    });
+    outreach.history = outreach.history.filter(
+      (entry) => Date.parse(entry.at) > Date.parse(decision.at) - HISTORY_KEPT_MS,
+    );
+  }
+}
+
+/** Cancels pending contacts (all, or one order's) at an operator's request. */
+export function cancelPending(outreach: OutreachState, now: string, reason: string, orderId?: string): number {
+  const cancelled = outreach.pending.filter((contact) => orderId === undefined || contact.orderId === orderId);
+  for (const contact of cancelled) {
+    recordDecision(outreach, contact, {
+      key: contact.key,
+      at: now,
+      outcome: 'cancelled',
+      template: contact.template,
+      category: contact.category,
+      proactive: contact.proactive,
+      why: reason,
+    });
+  }
+  return cancelled.length;
+}
