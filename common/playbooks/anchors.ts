@@ -1,0 +1,160 @@
+import { DateTime, Duration } from 'luxon';
+import type { LifecycleEvent } from '../events';
+import { predictReplenishment } from '../predictions';
+import type { JourneyState } from '../../workflows/journey/state';
+import type { Anchor, AnchorField, Playbook, Trigger } from './schema';
+
+/**
+ * Where a playbook's trigger attaches in a journey: the events and dates it anchors on, and
+ * the instants that follows from them. Pure: instants are computed from the state alone.
+ */
+
+/**
+ * Every event the journey still knows: order and case events are kept in full; customer
+ * events (question.asked, usage.dropped, ...) are not, so the event being applied right now
+ * is passed in by the caller, and the latest calm-stage signal stands in for older ones.
+ */
+export function knownEvents(state: JourneyState, current?: LifecycleEvent): LifecycleEvent[] {
+  const events: LifecycleEvent[] = [
+    ...Object.values(state.orders).flatMap((order) => order.events),
+    ...Object.values(state.cases).flatMap((item) => item.events),
+  ];
+  if (current && !events.some((event) => event.eventId === current.eventId)) events.push(current);
+  return events.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.eventId.localeCompare(b.eventId));
+}
+
+/** Event types that happened after `after` (exclusive), with the calm signal's type among them. */
+export function eventTypesSince(state: JourneyState, after: string, current?: LifecycleEvent): Set<string> {
+  const types = new Set<string>(
+    knownEvents(state, current)
+      .filter((event) => event.occurredAt > after)
+      .map((event) => event.type),
+  );
+  if (state.lastCalmSignal && state.lastCalmSignal.at > after) types.add(state.lastCalmSignal.reason);
+  return types;
+}
+
+export function triggerSource(trigger: Trigger): string {
+  if ('on' in trigger) return trigger.on;
+  if ('after' in trigger) return trigger.after;
+  if ('at' in trigger) return trigger.at;
+  return 'sweep';
+}
+
+/** Every anchor of a playbook's trigger in this journey (sweep triggers have none of their own). */
+export function anchorsOf(state: JourneyState, playbook: Playbook, current?: LifecycleEvent): Anchor[] {
+  const trigger = playbook.trigger;
+  if ('sweep' in trigger) return [];
+  if ('at' in trigger) return fieldAnchors(state, trigger.at);
+  const type = 'on' in trigger ? trigger.on : trigger.after;
+  return knownEvents(state, current)
+    .filter((event) => event.type === type)
+    .map(eventAnchor);
+}
+
+function eventAnchor(event: LifecycleEvent): Anchor {
+  const fields = event as Partial<Record<'orderId' | 'caseId' | 'sku' | 'questionId', string>>;
+  return definedOnly({
+    source: event.type,
+    at: event.occurredAt,
+    eventId: event.eventId,
+    orderId: fields.orderId,
+    caseId: fields.caseId,
+    sku: fields.sku,
+    questionId: fields.questionId,
+  });
+}
+
+/** The anchors of a date field, one per order / item / case / prediction that has the date. */
+export function fieldAnchors(state: JourneyState, field: AnchorField): Anchor[] {
+  const [scope, name] = field.split('.') as [string, string];
+  if (field === 'order.warrantyEndsAt') return warrantyAnchors(state);
+  if (field === 'predicted.replenishAt') return replenishAnchors(state);
+  if (field === 'journey.firstOrderAt') return firstOrderAnchor(state);
+  if (scope === 'order') return orderDateAnchors(state, field, name);
+  if (scope === 'case') return caseDateAnchors(state, field, name);
+  return [];
+}
+
+function orderDateAnchors(state: JourneyState, field: AnchorField, name: string): Anchor[] {
+  return sortedValues(state.orders).flatMap((order) => {
+    const at = (order as unknown as Record<string, unknown>)[name];
+    return typeof at === 'string' ? [{ source: field, at, orderId: order.orderId }] : [];
+  });
+}
+
+function caseDateAnchors(state: JourneyState, field: AnchorField, name: string): Anchor[] {
+  return sortedValues(state.cases).flatMap((item) => {
+    const at =
+      name === 'lastActivityAt'
+        ? (item.lastUpdateAt ?? item.openedAt)
+        : name === 'resolvedAt'
+          ? item.resolution?.resolvedAt
+          : item.openedAt;
+    return at ? [definedOnly({ source: field, at, caseId: item.caseId, orderId: item.orderId, sku: item.sku })] : [];
+  });
+}
+
+function warrantyAnchors(state: JourneyState): Anchor[] {
+  return sortedValues(state.orders).flatMap((order) =>
+    order.items.flatMap((item) =>
+      item.warrantyEndsAt
+        ? [{ source: 'order.warrantyEndsAt', at: item.warrantyEndsAt, orderId: order.orderId, sku: item.sku }]
+        : [],
+    ),
+  );
+}
+
+function replenishAnchors(state: JourneyState): Anchor[] {
+  return predictReplenishment(state).map((need) =>
+    definedOnly({
+      source: 'predicted.replenishAt',
+      at: need.at,
+      orderId: need.orderId,
+      sku: need.sku,
+      basis: need.basis,
+    }),
+  );
+}
+
+function firstOrderAnchor(state: JourneyState): Anchor[] {
+  const placed = Object.values(state.orders)
+    .flatMap((order) => (order.placedAt ? [order.placedAt] : []))
+    .sort();
+  return placed[0] ? [{ source: 'journey.firstOrderAt', at: placed[0] }] : [];
+}
+
+function sortedValues<T>(record: Record<string, T>): T[] {
+  return Object.keys(record)
+    .sort()
+    .map((key) => record[key]!);
+}
+
+/** `at` plus a signed ISO duration (`-P30D` = thirty days before), in UTC calendar time. */
+export function addSigned(at: string, duration: string, times = 1): string {
+  const negative = duration.startsWith('-');
+  const parsed = Duration.fromISO(negative ? duration.slice(1) : duration);
+  const scaled = Duration.fromObject(
+    Object.fromEntries(Object.entries(parsed.toObject()).map(([unit, value]) => [unit, (value ?? 0) * times])),
+  );
+  const start = DateTime.fromISO(at, { zone: 'utc' });
+  return new Date((negative ? start.minus(scaled) : start.plus(scaled)).toMillis()).toISOString();
+}
+
+export function durationMs(duration: string): number {
+  return Duration.fromISO(duration.replace(/^-/, '')).toMillis();
+}
+
+/** The base instant of a trigger for an anchor: the anchor's time plus the trigger's offset. */
+export function triggerBase(trigger: Trigger, anchor: Anchor): string {
+  if ('after' in trigger || 'at' in trigger) return addSigned(anchor.at, trigger.offset);
+  return normalise(anchor.at);
+}
+
+export function normalise(instant: string): string {
+  return new Date(instant).toISOString();
+}
+
+export function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+}
