@@ -3,3 +3,4 @@ export { customerJourney } from './journey/journey-workflow';
 export { orderJourney } from './order/order-workflow';
 export { serviceCase } from './case/case-workflow';
 export { promiseWorkflow } from './promise/promise-workflow';
+export { proactiveSweep } from './sweep/sweep-workflow';
