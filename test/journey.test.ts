@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { KeptClient } from '../client/kept-client';
+import { PromiseClient } from '../client/promises';
 import type { LifecycleEventInput } from '../common/events';
 import { caseWorkflowId, journeyWorkflowId, orderWorkflowId } from '../common/ids';
 import { caseStateQuery } from '../workflows/case/messages';
 import { recordEventUpdate } from '../workflows/journey/messages';
 import { orderStateQuery } from '../workflows/order/messages';
+import { shippedProfiles } from './helpers/outreach';
 import { connectDevServer, startKeptWorker, stopWorker } from './helpers/temporal';
 
 /**
@@ -199,6 +201,59 @@ describe('customer journey on the dev server', () => {
     const description = await env.client.workflow.getHandle(journeyId).describe();
     expect(await description.memo?.summary).toBe(
       `Journey of ${customerId} at ${brand} — stage: repair; order o-s running 2 days late; case k-s open (high, late)`,
+    );
+  });
+});
+
+describe('promises reported to the customer journey', () => {
+  let env: TestWorkflowEnvironment;
+  let worker: Awaited<ReturnType<typeof startKeptWorker>>;
+
+  beforeAll(async () => {
+    env = await connectDevServer();
+    worker = await startKeptWorker(env);
+  });
+
+  afterAll(async () => {
+    await stopWorker(worker);
+    await env.teardown();
+  });
+
+  it('counts an open promise on the journey until it is fulfilled', async () => {
+    const customerId = `c-promise-${randomUUID().slice(0, 8)}`;
+    const kept = new KeptClient({ client: env.client, taskQueue: worker.taskQueue });
+    await kept.recordEvent({
+      type: 'question.asked',
+      eventId: `${customerId}-q`,
+      brand: 'nordhem',
+      customerId,
+      occurredAt: new Date().toISOString(),
+      questionId: 'q-1',
+    });
+    const promises = new PromiseClient({
+      client: env.client,
+      taskQueue: worker.taskQueue,
+      profiles: shippedProfiles(),
+    });
+    await promises.makePromise({
+      brand: 'nordhem',
+      customerId,
+      promiseId: `${customerId}-call`,
+      text: 'call you back about the sofa fabric',
+      kind: 'callback',
+      owner: { kind: 'person', id: 'sam' },
+      due: { at: new Date(Date.now() + 3 * 24 * 3600_000).toISOString() },
+      channel: 'phone',
+      insist: true,
+    });
+    const journeyId = journeyWorkflowId('nordhem', customerId);
+    await eventually(async () =>
+      expect(await list(env, `WorkflowId = '${journeyId}' AND KeptOpenPromises = 1`)).toEqual([journeyId]),
+    );
+    await promises.fulfilPromise('nordhem', `${customerId}-call`, { note: 'called, customer happy' });
+    await eventually(async () => expect((await kept.getJourney('nordhem', customerId)).promises.open).toEqual([]));
+    await eventually(async () =>
+      expect(await list(env, `WorkflowId = '${journeyId}' AND KeptOpenPromises = 0`)).toEqual([journeyId]),
     );
   });
 });

@@ -7,10 +7,13 @@ import {
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  getExternalWorkflowHandle,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
+import { journeyWorkflowId } from '../../common/ids';
 import type { DeliveryResult, OutreachRequestInput } from '../../common/outreach/contract';
+import { promiseStatusSignal } from '../journey/messages';
 import {
   cancelPromiseSchema,
   fulfilPromiseSchema,
@@ -151,6 +154,7 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
   );
 
   publish(state, input);
+  const reporter = reportStatusToJourney(state);
   while (!state.result) {
     const step = nextStep(planSteps(state, input.profile, input.lateFulfilmentWindow), state.sent);
     if (!step) break;
@@ -165,7 +169,34 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
     publish(state, input);
   }
   await condition(allHandlersFinished);
+  await reporter.flush();
   return state.result!;
+}
+
+/**
+ * Tells the customer's journey each status change (open, at-risk, breached, kept, ...), so
+ * the journey counts open promises and its contact policy holds back promotions while one is
+ * at risk. A customer without a journey yet simply has nobody to tell.
+ */
+function reportStatusToJourney(state: PromiseState): { flush(): Promise<void> } {
+  let reported: string | undefined;
+  const journey = getExternalWorkflowHandle(journeyWorkflowId(state.brand, state.customerId));
+  const report = async () => {
+    while (reported !== state.status) {
+      const status = state.status;
+      await journey.signal(promiseStatusSignal, { promiseId: state.promiseId, status }).catch(() => undefined);
+      reported = status;
+    }
+  };
+  let running = report();
+  void (async () => {
+    for (;;) {
+      await condition(() => reported !== undefined && reported !== state.status);
+      running = running.then(report);
+      await running;
+    }
+  })();
+  return { flush: () => running.then(report) };
 }
 
 function initialState(input: PromiseWorkflowArgs): PromiseState {
@@ -343,6 +374,7 @@ function messageData(state: PromiseState, input: PromiseWorkflowArgs): Record<st
   return {
     promiseId: state.promiseId,
     text: state.text,
+    promiseText: state.text,
     kind: state.kind,
     dueAt: state.dueAt,
     timezone: input.profile.businessHours.timezone,
