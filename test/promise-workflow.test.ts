@@ -312,6 +312,10 @@ describe('changing a promise', () => {
     );
 
     await promises.fulfilPromise('maison-laurent', 'p-invalid', { note: 'done' });
+    // The workflow closes once it has told the journey; wait for that without skipping time.
+    for (let i = 0; i < 100 && (await handle.describe()).status.name === 'RUNNING'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const length = (await handle.fetchHistory()).events?.length;
     await expect(promises.fulfilPromise('maison-laurent', 'p-invalid')).rejects.toThrow(/already kept/);
     expect((await handle.fetchHistory()).events?.length).toBe(length);
