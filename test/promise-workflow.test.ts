@@ -339,6 +339,12 @@ describe('durability', () => {
     worker = { worker: first, taskQueue, running: first.run() };
     made(await promises.makePromise(promise('p-restart', { due: { within: 'PT4H' } })));
     await promises.getPromise('maison-laurent', 'p-restart'); // the first workflow task ran
+    // ...and the one after it (the status report to the customer's journey): nothing is left
+    // for a worker to do until the first timer.
+    const restartHandle = env.client.workflow.getHandle(promiseWorkflowId('maison-laurent', 'p-restart'));
+    for (let i = 0; i < 100 && (await restartHandle.describe()).raw.pendingWorkflowTask; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     await stopWorker(worker);
 
     // No worker for an hour and a half of the window (the time-skipping server holds its clock
