@@ -8,9 +8,11 @@ import { applyEvent, initialJourneyState, type JourneyState } from '../workflows
  * within ±2j days of the order they actually place next.
  */
 const DAY = 24 * 3_600_000;
+/** An event without its envelope ids (the helper adds them). */
+type RawEvent = Record<string, unknown>;
 const beans = { sku: 'beans', name: 'Espresso beans', category: 'coffee', price: 20 };
 
-function journey(events: Omit<LifecycleEventInput, 'eventId' | 'brand' | 'customerId'>[]): JourneyState {
+function journey(events: RawEvent[]): JourneyState {
   const state = initialJourneyState('nordhem', 'ada', '2026-01-01T00:00:00.000Z');
   events.forEach((event, index) =>
     applyEvent(
@@ -35,7 +37,7 @@ function random(seed: number): () => number {
   };
 }
 
-function ordersAt(times: number[], quantity = 1): Omit<LifecycleEventInput, 'eventId' | 'brand' | 'customerId'>[] {
+function ordersAt(times: number[], quantity = 1): RawEvent[] {
   return times.map((at, index) => ({
     type: 'order.placed',
     occurredAt: new Date(at).toISOString(),
@@ -114,7 +116,7 @@ describe('late-delivery risk from dispatch time and observed transit times', () 
     dispatchBeforePromiseDays: number,
     extra: object[] = [],
   ): JourneyState {
-    const history = transitDays.flatMap((days, index) => {
+    const history = transitDays.flatMap((days, index): RawEvent[] => {
       const dispatched = Date.parse(`2026-0${index + 2}-02T08:00:00Z`);
       return [
         {
@@ -146,7 +148,7 @@ describe('late-delivery risk from dispatch time and observed transit times', () 
         orderId: 'o-9',
       },
       ...extra,
-    ] as Omit<LifecycleEventInput, 'eventId' | 'brand' | 'customerId'>[]);
+    ]);
   }
   const riskOf = (state: JourneyState) => predictNeeds(state).find((need) => need.kind === 'late-delivery');
 
