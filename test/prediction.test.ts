@@ -114,7 +114,7 @@ describe('late-delivery risk from dispatch time and observed transit times', () 
   function withDeliveries(
     transitDays: number[],
     dispatchBeforePromiseDays: number,
-    extra: object[] = [],
+    extra: RawEvent[] = [],
   ): JourneyState {
     const history = transitDays.flatMap((days, index): RawEvent[] => {
       const dispatched = Date.parse(`2026-0${index + 2}-02T08:00:00Z`);
