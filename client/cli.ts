@@ -268,8 +268,11 @@ program
       if (options.json) return printJson(report);
       printTable(['stage', 'running journeys'], Object.entries(report.journeysByStage), '');
       printTable(
-        ['promise status', 'count'],
-        [...Object.entries(report.runningPromisesByStatus), ...Object.entries(report.endedPromisesByOutcome)],
+        ['promises', 'count'],
+        [
+          ...Object.entries(report.runningPromisesByStatus).map(([status, n]) => [`running, ${status}`, n]),
+          ...Object.entries(report.endedPromisesByOutcome).map(([outcome, n]) => [`ended ${outcome}`, n]),
+        ],
         '',
       );
       printTable(['team', 'at-risk promises'], Object.entries(report.atRiskByTeam), 'no at-risk promises');
