@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -302,6 +303,30 @@ program
       `no captured mail in ${directory}`,
     );
   });
+
+program
+  .command('schedules')
+  .description('apply config/schedules.json to the server (scheduled proactive contacts; idempotent)')
+  .allowUnknownOption()
+  .argument('[args...]', 'passed to npm run schedules:apply')
+  .action(async (args: string[]) => delegate('scripts/apply-schedules.ts', args));
+
+program
+  .command('preview')
+  .description('render a message template with sample data (as npm run preview)')
+  .argument('<brand>', 'brand id', parseId)
+  .argument('<template>', 'e.g. delivery.late')
+  .argument('[locale]', 'e.g. fr-FR')
+  .action(async (brand: string, template: string, locale?: string) =>
+    delegate('scripts/preview-template.ts', [brand, template, ...(locale ? [locale] : [])]),
+  );
+
+/** Runs one of the project's own scripts with this terminal, and ends with its exit code. */
+async function delegate(script: string, args: string[]): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', projectPath(script), ...args], { stdio: 'inherit' });
+  const code = await new Promise<number>((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 1)));
+  if (code !== 0) throw new CliError(`${path.basename(script)} exited with code ${code}`, code);
+}
 
 interface PromisesOptions {
   atRisk?: boolean;

@@ -194,3 +194,14 @@ it('lists captured mail (the capture server’s folder)', async () => {
   const listed = await kept('mail');
   expect(listed.stdout).toMatch(/m-1.*ada@example.com.*Your sofa is on its way/);
 });
+
+it('previews a template and applies schedules (dry run) through the project scripts', async () => {
+  const [preview, schedules] = await Promise.all([
+    kept('preview', brand, 'delivery.late'),
+    kept('schedules', '--dry-run'),
+  ]);
+  expect(preview.code).toBe(0);
+  expect(preview.stdout).toMatch(/subject: .*running late/);
+  expect([schedules.code, schedules.stderr]).toEqual([0, '']);
+  expect(schedules.stdout).toMatch(/kept-/);
+});
