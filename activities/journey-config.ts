@@ -1,5 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_PLAYBOOKS_DIR, loadPlaybooks } from '../common/playbooks/load';
+import type { PlaybookSet } from '../common/playbooks/schema';
 import { loadServiceProfile } from '../common/profiles/load-profiles';
 import type { ServiceProfile } from '../common/profiles/schema';
 
@@ -9,6 +11,10 @@ export interface BrandConfig {
   profile?: ServiceProfile;
   /** Changes whenever the brand's configuration file changes; recorded with each decision. */
   version: string;
+  /** The brand's playbooks now (defaults + overrides), with their content-hash version. */
+  playbooks?: PlaybookSet;
+  /** Why there are no playbooks: a bad playbook file stops planning, not the journey. */
+  playbookError?: string;
 }
 
 /**
@@ -17,18 +23,26 @@ export interface BrandConfig {
  * so the answer is recorded in history: a replay sees the same configuration, while a
  * change on disk reaches running journeys from their next decision on.
  */
-export function createJourneyConfigActivities(profilesDir: string) {
-  const cache = new Map<string, { mtimeMs: number; config: BrandConfig }>();
+export function createJourneyConfigActivities(profilesDir: string, playbooksDir: string = DEFAULT_PLAYBOOKS_DIR) {
+  const cache = new Map<string, { mtimeMs: number; profile: ServiceProfile }>();
+  const profileOf = (brand: string): { profile?: ServiceProfile; version: string } => {
+    const file = path.join(profilesDir, `${brand}.json`);
+    const mtimeMs = modifiedAt(file);
+    if (mtimeMs === undefined) return { version: 'none' };
+    const cached = cache.get(file);
+    if (cached?.mtimeMs === mtimeMs) return { profile: cached.profile, version: `${brand}@${mtimeMs}` };
+    const profile = loadServiceProfile(file);
+    cache.set(file, { mtimeMs, profile });
+    return { profile, version: `${brand}@${mtimeMs}` };
+  };
   return {
     async loadBrandConfig(brand: string): Promise<BrandConfig> {
-      const file = path.join(profilesDir, `${brand}.json`);
-      const mtimeMs = modifiedAt(file);
-      if (mtimeMs === undefined) return { brand, version: 'none' };
-      const cached = cache.get(file);
-      if (cached?.mtimeMs === mtimeMs) return cached.config;
-      const config = { brand, profile: loadServiceProfile(file), version: `${brand}@${mtimeMs}` };
-      cache.set(file, { mtimeMs, config });
-      return config;
+      const { profile, version } = profileOf(brand);
+      try {
+        return { brand, profile, version, playbooks: loadPlaybooks(brand, playbooksDir) };
+      } catch (error) {
+        return { brand, profile, version, playbookError: (error as Error).message };
+      }
     },
   };
 }

@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -45,6 +46,8 @@ import {
   resumeOutreachSchema,
 } from './outreach-state';
 import { runDueOutreach } from './outreach-runner';
+import { planFromPlaybooks, stillWantedNow } from './planner';
+import { proactiveContactSignal, type ProactiveContactRequest } from '../sweep/messages';
 import { applyEvent, initialJourneyState, openCaseCount, type ChildRoute, type JourneyState } from './state';
 import { journeyDetails, journeySummary } from './summary';
 
@@ -61,6 +64,9 @@ interface CarriedState {
   state: JourneyState;
   /** Events accepted but not yet forwarded to their order or case journey. */
   outbox: ChildRoute[];
+  /** Events and sweep requests not yet shown to the playbooks. */
+  planQueue?: LifecycleEvent[];
+  sweepQueue?: ProactiveContactRequest[];
 }
 
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
@@ -77,6 +83,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     outbox: [],
   };
   const { state, outbox } = carried;
+  const planQueue = (carried.planQueue ??= []);
+  const sweepQueue = (carried.sweepQueue ??= []);
   const publisher = new Publisher();
   let outreachChanged = false;
   const changed = () => {
@@ -99,17 +107,22 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     (raw, options) => {
       const events = parseEventBatch(raw).sort(byOccurredAt);
       if (options?.outreach === 'none') markImported(state, events);
-      const results = events.map(accept);
+      const results = events.map((event) => accept(event, options?.outreach !== 'none'));
       changed();
       return results;
     },
     { validator: (raw, _options) => parseEventBatch(raw).forEach((event) => validateEvent(event, input)) },
   );
   registerOutreachHandlers(state, changed);
+  setHandler(proactiveContactSignal, (request) => {
+    sweepQueue.push(request);
+    changed();
+  });
 
-  function accept(event: LifecycleEvent) {
+  function accept(event: LifecycleEvent, plan = true) {
     const { result, route } = applyEvent(state, event);
     if (route) outbox.push(route);
+    if (plan && result.applied) planQueue.push(event);
     return result;
   }
 
@@ -120,19 +133,25 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   for (;;) {
     const wakeAt = nextOutreachWakeUp(state.outreach, now());
     const wakeInMs = wakeAt ? Math.max(1, Date.parse(wakeAt) - Date.now()) : undefined;
-    const ready = () => outbox.length > 0 || outreachChanged || historyIsLong();
+    const ready = () =>
+      outbox.length > 0 || outreachChanged || planQueue.length > 0 || sweepQueue.length > 0 || historyIsLong();
     if (wakeInMs === undefined) await condition(ready);
     else await condition(ready, wakeInMs, { summary: `next outreach decision at ${wakeAt}` });
     outreachChanged = false;
     if (outbox.length > 0) await forward(outbox, state);
-    await runDueOutreach(state, workflowInfo().workflowId, now);
+    // Playbooks arrived after journeys had run without them: guarded, so earlier histories replay.
+    if (planQueue.length > 0 || sweepQueue.length > 0) {
+      const [events, sweeps] = [planQueue.splice(0), sweepQueue.splice(0)];
+      if (patched('playbooks-v1')) await planFromPlaybooks(state, events, sweeps, now());
+    }
+    await runDueOutreach(state, workflowInfo().workflowId, now, stillWantedNow(state, now()));
     publisher.publish(state);
     if (!historyIsLong()) continue;
     // Let every update and signal handler finish so nothing is lost at the boundary.
     await condition(allHandlersFinished);
     if (outbox.length > 0 || outreachChanged) continue;
     state.counters.continuedAsNew += 1;
-    await continueAsNew<typeof customerJourney>({ ...input, carried: { state, outbox } });
+    await continueAsNew<typeof customerJourney>({ ...input, carried: { state, outbox, planQueue, sweepQueue } });
   }
 }
 

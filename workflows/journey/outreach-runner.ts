@@ -2,6 +2,7 @@ import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivit
 import type { createJourneyConfigActivities, BrandConfig } from '../../activities/journey-config';
 import type { createOutreachActivities } from '../../activities/outreach/deliver';
 import { decideContact, type PolicyDecision } from '../../common/outreach/policy';
+import { outreachRequestFor } from '../../common/playbooks/engine';
 import type { ServiceProfile } from '../../common/profiles/schema';
 import { dueContacts, recordDecision, type OutreachDecision, type PendingContact } from './outreach-state';
 import { openCaseCount, type JourneyState } from './state';
@@ -67,9 +68,17 @@ async function decideAndAct(
     playbookVersion: contact.playbookVersion,
     configVersion: config.version,
   };
-  const wanted = stillWanted?.(contact, config) ?? { wanted: true };
-  if (!wanted.wanted) return { ...base, outcome: 'skipped', why: wanted.why };
+  const wanted: ReturnType<StillWanted> = stillWanted?.(contact, config) ?? { wanted: true };
+  if (!wanted.wanted) {
+    const { why, retryAt } = wanted as { why: string; retryAt?: string };
+    return retryAt ? { ...base, outcome: 'deferred', until: retryAt, why } : { ...base, outcome: 'skipped', why };
+  }
   if (!config.profile) return { ...base, outcome: 'suppressed', why: `brand ${journey.brand} has no service profile` };
+  const action = contact.planned?.action.kind ?? 'send';
+  if (action === 'create-task') return createTask(journey, workflowId, contact, base);
+  if (action !== 'send') {
+    return { ...base, outcome: 'skipped', why: `playbook action ${action} is not carried out by journeys yet` };
+  }
 
   const policy = decide(journey, contact, config.profile, now);
   if (policy.decision === 'suppress') return { ...base, outcome: 'suppressed', why: `${policy.rule}: ${policy.why}` };
@@ -93,6 +102,26 @@ async function decideAndAct(
       channel: result.channel,
       why: result.status === 'duplicate' ? 'already delivered' : undefined,
     };
+  } catch (error) {
+    return { ...base, outcome: 'failed', why: failureMessage(error) };
+  }
+}
+
+/** A task for a colleague (white-glove touchpoints, open questions): no customer policy applies. */
+async function createTask(
+  journey: JourneyState,
+  workflowId: string,
+  contact: PendingContact,
+  base: Omit<OutreachDecision, 'outcome'>,
+): Promise<OutreachDecision> {
+  const request = outreachRequestFor(contact.planned!, journey, workflowId);
+  if (!request) return { ...base, outcome: 'skipped', why: 'nothing to send for this task' };
+  try {
+    const result = await deliverOutreach.executeWithOptions(
+      { ...deliveryOptions, summary: `task ${contact.template} for ${journey.customerId}` },
+      [request],
+    );
+    return { ...base, outcome: 'sent', channel: result.channel, why: 'task handed to the team' };
   } catch (error) {
     return { ...base, outcome: 'failed', why: failureMessage(error) };
   }

@@ -7,6 +7,7 @@ import {
   type MessageCategory,
 } from '../../common/events';
 import type { ContactHistoryEntry } from '../../common/outreach/policy';
+import type { PlannedContact } from '../../common/playbooks/schema';
 
 /**
  * The journey is the per-customer arbiter of outreach: every contact — planned by a
@@ -58,6 +59,8 @@ export interface PendingContact extends ContactRequest {
   /** When the event that caused it happened (for imports: no outreach about the past). */
   anchorAt?: string;
   deferrals: number;
+  /** What the playbook planned (for playbook and sweep contacts): re-checked when it is due. */
+  planned?: PlannedContact;
 }
 
 export type DecisionOutcome = 'sent' | 'deferred' | 'suppressed' | 'skipped' | 'cancelled' | 'failed';
@@ -180,7 +183,8 @@ export function recordDecision(outreach: OutreachState, contact: PendingContact,
   outreach.pending = outreach.pending.filter((pending) => pending.key !== contact.key);
   outreach.handledKeys.push(contact.key);
   if (outreach.handledKeys.length > HANDLED_KEYS_KEPT) outreach.handledKeys.shift();
-  if (decision.outcome === 'sent') {
+  // A task for a colleague is not a message to the customer: it counts toward no cap.
+  if (decision.outcome === 'sent' && contact.planned?.action.kind !== 'create-task') {
     outreach.counters[contact.proactive ? 'proactiveSent' : 'reactiveSent'] += 1;
     outreach.history.push({
       at: decision.at,

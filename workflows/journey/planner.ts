@@ -1,0 +1,77 @@
+import { proxyLocalActivities } from '@temporalio/workflow';
+import type { BrandConfig, createJourneyConfigActivities } from '../../activities/journey-config';
+import type { LifecycleEvent } from '../../common/events';
+import { AD_HOC, isStillWanted, planContacts, planSweepContacts } from '../../common/playbooks/engine';
+import type { PlannedContact } from '../../common/playbooks/schema';
+import type { ProactiveContactRequest } from '../sweep/messages';
+import { addPending, type PendingContact } from './outreach-state';
+import type { StillWanted } from './outreach-runner';
+import type { JourneyState } from './state';
+
+const { loadBrandConfig } = proxyLocalActivities<ReturnType<typeof createJourneyConfigActivities>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumInterval: '30 seconds' },
+});
+
+/**
+ * Asks the brand's playbooks, as they are now, what this journey's latest events call for,
+ * and what the sweeps asked; new contacts join the pending list (a key already pending or
+ * decided is never planned twice). The configuration comes from a local activity, so the
+ * playbook version each plan used is in history and a replay plans the same.
+ */
+export async function planFromPlaybooks(
+  state: JourneyState,
+  events: LifecycleEvent[],
+  sweeps: ProactiveContactRequest[],
+  now: string,
+): Promise<void> {
+  const config = await loadBrandConfig(state.brand);
+  const playbooks = config.playbooks?.playbooks ?? [];
+  const context = { profile: config.profile };
+  const planned = [
+    ...planContacts(state, playbooks, now, context),
+    ...events.flatMap((event) => planContacts(state, playbooks, now, { ...context, event })),
+    ...sweeps.flatMap((sweep) => planSweepContacts(state, sweep, playbooks, now, context)),
+  ];
+  for (const contact of planned) addPending(state.outreach, pendingFrom(contact));
+}
+
+function pendingFrom(contact: PlannedContact): PendingContact {
+  return {
+    key: contact.key,
+    template: contact.template ?? contact.action.kind,
+    category: contact.category,
+    reason: contact.reason,
+    data: contact.data,
+    dueAt: contact.dueAt,
+    promisedFollowUp: false,
+    proactive: contact.proactive,
+    orderId: contact.anchor.orderId,
+    source: contact.playbookId === AD_HOC ? 'sweep' : 'playbook',
+    playbookId: contact.playbookId,
+    playbookVersion: contact.playbookVersion,
+    // Event anchors say when the situation arose; date anchors (a warranty end) are not "the past".
+    anchorAt: contact.anchor.eventId ? contact.anchor.at : undefined,
+    deferrals: 0,
+    planned: contact,
+  };
+}
+
+/** At fire time, with the playbooks as they are now: still wanted, moved, or no longer. */
+export function stillWantedNow(state: JourneyState, now: string): StillWanted {
+  return (contact: PendingContact, config: BrandConfig) => {
+    if (!contact.planned) return { wanted: true };
+    if (config.playbookError) return { wanted: false, why: `playbooks cannot be read: ${config.playbookError}` };
+    const verdict = isStillWanted(state, contact.planned, config.playbooks?.playbooks ?? [], now, {
+      profile: config.profile,
+    });
+    if (verdict.wanted) {
+      contact.planned = verdict.contact;
+      contact.data = verdict.contact.data;
+      contact.reason = verdict.contact.reason;
+      contact.playbookVersion = verdict.contact.playbookVersion;
+      return { wanted: true };
+    }
+    return verdict.retryAt ? { wanted: false, why: verdict.why, retryAt: verdict.retryAt } : verdict;
+  };
+}
