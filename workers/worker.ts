@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDependencies } from '../activities';
 import { createJourneyForwardingActivities } from '../activities/journey-forwarding';
 import { createJourneyConfigActivities } from '../activities/journey-config';
+import { createSweepActivities } from '../activities/sweep';
 import { connectClient } from '../client/connection';
 import { loadKeptEnv, projectPath } from '../common/config';
 
@@ -20,12 +21,15 @@ export interface KeptWorkerOptions {
   activityDependencies?: ActivityDependencies;
   /** Where brands' service profiles are read at each decision (default KEPT_PROFILES_DIR). */
   profilesDir?: string;
+  /** Where the playbooks are read at each decision (default config/playbooks). */
+  playbooksDir?: string;
   /** Extra activities (e.g. a test's own collaborators) merged over Kept's. */
   extraActivities?: object;
 }
 
 /** Creates the worker that runs every Kept workflow and activity on one task queue. */
 export async function createKeptWorker(options: KeptWorkerOptions): Promise<Worker> {
+  const client = options.client ?? (await connectClient());
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -35,8 +39,12 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
       : { workflowsPath: require.resolve('../workflows') }),
     activities: {
       ...createActivities(options.activityDependencies),
-      ...createJourneyForwardingActivities(options.client ?? (await connectClient())),
-      ...createJourneyConfigActivities(options.profilesDir ?? projectPath(loadKeptEnv().KEPT_PROFILES_DIR)),
+      ...createJourneyForwardingActivities(client),
+      ...createSweepActivities(client),
+      ...createJourneyConfigActivities(
+        options.profilesDir ?? projectPath(loadKeptEnv().KEPT_PROFILES_DIR),
+        options.playbooksDir,
+      ),
       ...options.extraActivities,
     },
   });

@@ -1,4 +1,5 @@
 import type { Channel, EventOfType, LifecycleEvent, LifecycleStage, MessageCategory } from '../../common/events';
+import { predictNeeds, type Prediction } from '../../common/predictions';
 import { addCaseEvent, isCaseEvent, type CaseState } from '../case/case-state';
 import { addOrderEvent, isOrderEvent, type OrderState } from '../order/order-state';
 import { initialOutreachState, type OutreachState } from './outreach-state';
@@ -29,14 +30,8 @@ export interface CustomerProfile {
   consent: Partial<Record<MessageCategory, Partial<Record<Channel | '*', boolean>>>>;
 }
 
-export interface PredictedNeed {
-  kind: 'warranty-ending' | 'replenish' | 'renewal';
-  sku?: string;
-  orderId?: string;
-  at: string;
-  /** How the prediction was made, so messages can explain it. */
-  basis: string;
-}
+/** What the customer will need next, with its basis in words (see common/predictions.ts). */
+export type PredictedNeed = Prediction;
 
 export interface JourneyCounters {
   eventsApplied: number;
@@ -242,41 +237,6 @@ function updateStage(state: JourneyState, event: LifecycleEvent): void {
   state.stageHistory.push({ stage: next.stage, enteredAt, reason: `${event.type}: ${next.why}` });
   if (state.stageHistory.length > STAGE_HISTORY_LIMIT) state.stageHistory.shift();
   state.stage = next.stage;
-}
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/**
- * What the customer will need next, from what we know: warranties ending, and consumables
- * running out (from the item's expected use duration after delivery).
- */
-export function predictNeeds(state: JourneyState): PredictedNeed[] {
-  const needs: PredictedNeed[] = [];
-  for (const order of Object.values(state.orders)) {
-    if (order.status === 'returned' || order.status === 'cancelled') continue;
-    for (const item of order.items) {
-      if (item.warrantyEndsAt) {
-        needs.push({
-          kind: 'warranty-ending',
-          sku: item.sku,
-          orderId: order.orderId,
-          at: item.warrantyEndsAt,
-          basis: `warranty of ${item.name} ends`,
-        });
-      }
-      if (item.expectedUseDays && order.deliveredAt) {
-        const days = item.expectedUseDays * item.quantity;
-        needs.push({
-          kind: 'replenish',
-          sku: item.sku,
-          orderId: order.orderId,
-          at: new Date(Date.parse(order.deliveredAt) + days * DAY_MS).toISOString(),
-          basis: `${item.quantity} × ${item.name} last about ${days} days from delivery`,
-        });
-      }
-    }
-  }
-  return needs.sort((a, b) => a.at.localeCompare(b.at));
 }
 
 export function openCaseCount(state: JourneyState): number {

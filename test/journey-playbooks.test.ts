@@ -1,0 +1,167 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { KeptClient } from '../client/kept-client';
+import type { LifecycleEventInput } from '../common/events';
+import { journeyWorkflowId } from '../common/ids';
+import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
+import { listCapturedMail } from '../mail/mailbox';
+import { journeyStateQuery } from '../workflows/journey/messages';
+import type { JourneyState } from '../workflows/journey/state';
+import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
+import { connectTimeSkippingServer, startKeptWorker, stopWorker } from './helpers/temporal';
+
+/**
+ * Playbooks firing through real journeys on the time-skipping server, with a real SMTP
+ * server and ledger: a delayed shipment is announced before the promised date under both
+ * profiles; an exit goal keeps a nudge from going out; a playbook edited while a journey
+ * runs is used from that journey's next decision on.
+ */
+const DAY = 24 * 3_600_000;
+
+describe('playbooks in running journeys', () => {
+  let env: TestWorkflowEnvironment;
+  let worker: Awaited<ReturnType<typeof startKeptWorker>>;
+  let smtp: CaptureServer;
+  let kept: KeptClient;
+  const tmp = temporaryDirectory('kept-journey-playbooks-');
+  const mailDir = path.join(tmp.path, 'mail');
+  const playbooksDir = path.join(tmp.path, 'playbooks');
+
+  beforeAll(async () => {
+    cpSync(path.resolve(__dirname, '../config/playbooks'), playbooksDir, { recursive: true });
+    env = await connectTimeSkippingServer();
+    smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: mailDir });
+    const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile: path.join(tmp.path, 'ledger.sqlite') });
+    worker = await startKeptWorker(env, { activityDependencies: { outreach }, playbooksDir });
+    kept = new KeptClient({ client: env.client, taskQueue: worker.taskQueue });
+  });
+
+  afterAll(async () => {
+    await stopWorker(worker);
+    await smtp.close();
+    await env.teardown();
+    tmp.remove();
+  });
+
+  /** A zone where it is now about midday, so quiet hours hold nothing back. */
+  async function middayZone(): Promise<string> {
+    const utcHour = new Date(await env.currentTimeMs()).getUTCHours();
+    let offset = (12 - utcHour + 24) % 24;
+    if (offset > 12) offset -= 24;
+    return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+  }
+
+  async function journeyOf(brand: string, customerId: string) {
+    let n = 0;
+    const zone = await middayZone();
+    const event = async (type: string, fields: Record<string, unknown> = {}) =>
+      ({
+        type,
+        eventId: `${customerId}-${++n}`,
+        brand,
+        customerId,
+        occurredAt: new Date(await env.currentTimeMs()).toISOString(),
+        ...fields,
+      }) as LifecycleEventInput;
+    await kept.recordEvent(
+      await event('profile.updated', { name: 'Ada Lovelace', email: `${customerId}@example.com`, timezone: zone }),
+    );
+    const handle = env.client.workflow.getHandle(journeyWorkflowId(brand, customerId));
+    return {
+      record: async (type: string, fields: Record<string, unknown> = {}) => kept.recordEvent(await event(type, fields)),
+      state: (): Promise<JourneyState> => handle.query(journeyStateQuery),
+    };
+  }
+
+  /** Lets the journey's decision round finish: activities and local activities, a few seconds of server time. */
+  async function settle(): Promise<void> {
+    for (let i = 0; i < 5; i++) await env.sleep(1_000);
+  }
+
+  const decisionsFor = (state: JourneyState, playbookId: string) =>
+    state.outreach.decisions.filter((decision) => decision.key.startsWith(`${playbookId}/`));
+
+  it.each([
+    ['nordhem', 'c-late-nordhem@example.com'],
+    ['maison-laurent', 'client-advisors@maison-laurent.example'],
+  ])('%s: a delayed shipment is announced before the promised date, with the new ETA', async (brand, recipient) => {
+    const customerId = `c-late-${brand}`;
+    const journey = await journeyOf(brand, customerId);
+    const now = await env.currentTimeMs();
+    const promised = new Date(now + 5 * DAY).toISOString();
+    const newEta = new Date(now + 8 * DAY).toISOString();
+    const item = { sku: 'armchair', name: 'Armchair', category: 'furniture', price: 640 };
+    await journey.record('order.placed', { orderId: 'o-1', items: [item], promisedDeliveryAt: promised });
+    await journey.record('shipment.dispatched', { orderId: 'o-1' });
+    await journey.record('shipment.delayed', { orderId: 'o-1', newEstimatedDeliveryAt: newEta, reason: 'a storm' });
+    await settle();
+
+    const state = await journey.state();
+    const [notice] = decisionsFor(state, 'delivery.late');
+    expect(notice).toMatchObject({ outcome: 'sent', proactive: true });
+    expect(notice!.at < promised).toBe(true);
+    const mail = listCapturedMail(mailDir).find((m) => m.to.includes(recipient) && m.text.includes('o-1'));
+    expect(mail).toBeDefined();
+    // The customer is told (self-service) or their advisor gets the task (white-glove): either way with the new date.
+    const etaDay = new Date(newEta).toLocaleDateString('en-GB', { day: 'numeric', timeZone: 'UTC' });
+    expect(mail!.text).toContain(etaDay);
+    // And the order confirmation went out too, exactly once.
+    expect(decisionsFor(state, 'order.confirmation')).toHaveLength(1);
+  });
+
+  it('keeps the setup check-in from going out when the customer reported a problem since delivery', async () => {
+    const journey = await journeyOf('nordhem', 'c-goal');
+    const item = { sku: 'desk', name: 'Standing desk', category: 'furniture', price: 420 };
+    await journey.record('order.placed', { orderId: 'o-2', items: [item] });
+    await journey.record('shipment.dispatched', { orderId: 'o-2' });
+    await journey.record('shipment.delivered', { orderId: 'o-2' });
+    await settle();
+    expect((await journey.state()).outreach.pending.map((contact) => contact.playbookId)).toContain('setup.checkin');
+
+    await env.sleep(DAY);
+    await journey.record('issue.reported', {
+      caseId: 'k-2',
+      orderId: 'o-2',
+      category: 'wobbly',
+      summary: 'the desk wobbles',
+    });
+    await env.sleep(3 * DAY);
+    await settle();
+    const state = await journey.state();
+    expect(decisionsFor(state, 'setup.checkin')).toEqual([
+      expect.objectContaining({ outcome: 'skipped', why: expect.stringMatching(/issue\.reported/) }),
+    ]);
+    expect(listCapturedMail(mailDir).filter((m) => m.to.includes('c-goal@') && /settling in/.test(m.subject))).toEqual(
+      [],
+    );
+  });
+
+  it('uses a playbook changed while the journey runs from its next decision on', async () => {
+    const journey = await journeyOf('nordhem', 'c-change');
+    const item = { sku: 'lamp', name: 'Floor lamp', category: 'lighting', price: 90 };
+    await journey.record('order.placed', { orderId: 'o-3', items: [item] });
+    await journey.record('shipment.dispatched', { orderId: 'o-3' });
+    await journey.record('shipment.delivered', { orderId: 'o-3' });
+    await settle();
+    const planned = (await journey.state()).outreach.pending.find((contact) => contact.playbookId === 'setup.checkin');
+    expect(planned?.playbookVersion).toBe(1);
+
+    // An operator turns the setup check-in off for everyone.
+    const file = path.join(playbooksDir, 'default.json');
+    const config = JSON.parse(readFileSync(file, 'utf8')) as {
+      playbooks: { id: string; version: number; enabled?: boolean }[];
+    };
+    const checkin = config.playbooks.find((playbook) => playbook.id === 'setup.checkin')!;
+    Object.assign(checkin, { version: 2, enabled: false });
+    writeFileSync(file, JSON.stringify(config, null, 2));
+
+    await env.sleep(4 * DAY);
+    await settle();
+    const [decision] = decisionsFor(await journey.state(), 'setup.checkin');
+    expect(decision).toMatchObject({ outcome: 'skipped', why: expect.stringMatching(/setup\.checkin v2 is disabled/) });
+    expect(
+      listCapturedMail(mailDir).filter((m) => m.to.includes('c-change@') && /settling in/.test(m.subject)),
+    ).toEqual([]);
+  });
+});
