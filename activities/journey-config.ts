@@ -35,11 +35,22 @@ export function createJourneyConfigActivities(profilesDir: string, playbooksDir:
     cache.set(file, { mtimeMs, profile });
     return { profile, version: `${brand}@${mtimeMs}` };
   };
+  const playbookCache = new Map<string, { stamp: string; playbooks: PlaybookSet }>();
+  const playbooksOf = (brand: string): PlaybookSet => {
+    const stamp = [path.join(playbooksDir, 'default.json'), path.join(playbooksDir, `${brand}.json`)]
+      .map((file) => modifiedAt(file) ?? 'none')
+      .join('/');
+    const cached = playbookCache.get(brand);
+    if (cached?.stamp === stamp) return cached.playbooks;
+    const playbooks = loadPlaybooks(brand, playbooksDir);
+    playbookCache.set(brand, { stamp, playbooks });
+    return playbooks;
+  };
   return {
     async loadBrandConfig(brand: string): Promise<BrandConfig> {
       const { profile, version } = profileOf(brand);
       try {
-        return { brand, profile, version, playbooks: loadPlaybooks(brand, playbooksDir) };
+        return { brand, profile, version, playbooks: playbooksOf(brand) };
       } catch (error) {
         return { brand, profile, version, playbookError: (error as Error).message };
       }

@@ -91,15 +91,29 @@ function groupByJourney(events: LifecycleEvent[]): Map<string, LifecycleEvent[]>
   return groups;
 }
 
-/** A journey's validator rejected the event: surface its message as an InvalidEventError. */
-async function rethrowRejection<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
-    if (cause instanceof ApplicationFailure && cause.type === 'InvalidEventError') {
-      throw new InvalidEventError(cause.message, { cause: error });
+/**
+ * A journey's validator rejected the event: surface its message as an InvalidEventError.
+ * An update that reached the journey just as it continued as new is rejected unprocessed
+ * (nothing was written); it is sent again, to the new run. Event ids make that safe.
+ */
+const RESOURCE_EXHAUSTED = 8;
+
+async function rethrowRejection<T>(call: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+      if (cause instanceof ApplicationFailure && cause.type === 'InvalidEventError') {
+        throw new InvalidEventError(cause.message, { cause: error });
+      }
+      if (attempt < attempts && cause && /wasn't processed by worker/.test(cause.message)) continue;
+      // The server limits updates in flight per workflow: a burst for one customer waits its turn.
+      if (attempt < attempts && (error as { code?: number }).code === RESOURCE_EXHAUSTED) {
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        continue;
+      }
+      throw error;
     }
-    throw error;
   }
 }

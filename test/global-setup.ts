@@ -4,20 +4,19 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
 import { keptSearchAttributes } from '../common/search-attributes';
-import { temporalCliPath, temporalTestServerPath } from '../common/tools';
-import { registerSearchAttributes } from '../workers/search-attributes';
+import { temporalCliPath } from '../common/tools';
 
 /**
- * Starts the real servers once for the whole run and bundles the workflow code once:
- * - the Temporal CLI's dev server (visibility, search attributes, schedules);
- * - the time-skipping test server (long timers), with Kept's search attributes registered.
- * Addresses and the bundle path reach the test files through the environment.
+ * Starts the Temporal CLI's dev server (visibility, search attributes, schedules) once for
+ * the whole run and bundles the workflow code once; the address and the bundle path reach
+ * the test files through the environment. Time-skipping tests start a time-skipping server
+ * of their own (see helpers/temporal.ts for why).
  */
 export default async function globalSetup(): Promise<void> {
   const artifacts = path.resolve(__dirname, '.artifacts');
   mkdirSync(artifacts, { recursive: true });
 
-  const [dev, timeSkipping, bundle] = await Promise.all([
+  const [dev, bundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: temporalCliPath() },
@@ -26,20 +25,15 @@ export default async function globalSetup(): Promise<void> {
         extraArgs: ['--log-level', 'error'],
       },
     }),
-    TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
-    }),
     bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger }),
   ]);
-  await registerSearchAttributes(timeSkipping.connection, 'default');
 
   const bundlePath = path.join(artifacts, 'workflow-bundle.js');
   await writeFile(bundlePath, bundle.code);
 
   process.env.KEPT_TEST_DEV_ADDRESS = dev.address;
-  process.env.KEPT_TEST_TIME_SKIPPING_ADDRESS = timeSkipping.address;
   process.env.KEPT_TEST_WORKFLOW_BUNDLE = bundlePath;
-  (globalThis as { __keptTestServers?: TestWorkflowEnvironment[] }).__keptTestServers = [dev, timeSkipping];
+  (globalThis as { __keptTestServers?: TestWorkflowEnvironment[] }).__keptTestServers = [dev];
 }
 
 const quietLogger = {

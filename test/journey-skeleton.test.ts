@@ -37,7 +37,7 @@ describe('customer journey skeleton on the dev server', () => {
     expect(state.stage).toBe('purchase');
     expect(state.stageHistory.map((change) => change.stage)).toEqual(['research', 'purchase']);
 
-    const query = `KeptStage = 'purchase' AND KeptCustomerId = '${customerId}' AND KeptBrand = 'acme'`;
+    const query = `KeptKind = 'journey' AND KeptStage = 'purchase' AND KeptCustomerId = '${customerId}' AND KeptBrand = 'acme'`;
     const found = await waitForVisibility(env, query);
     expect(found).toEqual([journeyWorkflowId('acme', customerId)]);
   });

@@ -258,6 +258,65 @@ describe('promises reported to the customer journey', () => {
   });
 });
 
+describe('implicit promises: delivery dates and case response targets', () => {
+  let env: TestWorkflowEnvironment;
+  let worker: Awaited<ReturnType<typeof startKeptWorker>>;
+
+  beforeAll(async () => {
+    env = await connectDevServer();
+    worker = await startKeptWorker(env);
+  });
+
+  afterAll(async () => {
+    await stopWorker(worker);
+    await env.teardown();
+  });
+
+  it('makes a promise of the delivery date and of the first answer, and keeps them', async () => {
+    const customerId = `c-implicit-${randomUUID().slice(0, 8)}`;
+    const kept = new KeptClient({ client: env.client, taskQueue: worker.taskQueue });
+    const promises = new PromiseClient({
+      client: env.client,
+      taskQueue: worker.taskQueue,
+      profiles: shippedProfiles(),
+    });
+    let n = 0;
+    const record = (type: string, fields: Record<string, unknown>) =>
+      kept.recordEvent({
+        type,
+        eventId: `${customerId}-${++n}`,
+        brand: 'nordhem',
+        customerId,
+        occurredAt: new Date().toISOString(),
+        ...fields,
+      } as LifecycleEventInput);
+    const promised = new Date(Date.now() + 6 * 24 * 3600_000).toISOString();
+    await record('order.placed', {
+      orderId: 'o-1',
+      items: [{ sku: 'bed', name: 'Bed', category: 'furniture', price: 700 }],
+      promisedDeliveryAt: promised,
+    });
+    await record('issue.reported', { caseId: 'k-1', severity: 'high', category: 'billing', summary: 'charged twice' });
+
+    await eventually(async () => {
+      const delivery = await promises.getPromise('nordhem', 'delivery-o-1');
+      expect(delivery).toMatchObject({ kind: 'delivery', status: 'open', orderId: 'o-1', dueAt: promised });
+      const response = await promises.getPromise('nordhem', 'response-k-1');
+      // Nordhem answers high-severity cases within 8 business hours.
+      expect(response).toMatchObject({ kind: 'case-update', status: 'open', caseId: 'k-1' });
+      expect(Date.parse(response.dueAt)).toBeGreaterThan(Date.now());
+    });
+
+    await record('case.updated', { caseId: 'k-1', note: 'refund on its way' });
+    await record('shipment.dispatched', { orderId: 'o-1' });
+    await record('shipment.delivered', { orderId: 'o-1' });
+    await eventually(async () => {
+      expect((await promises.getPromise('nordhem', 'response-k-1')).result?.outcome).toBe('kept');
+      expect((await promises.getPromise('nordhem', 'delivery-o-1')).result?.outcome).toBe('kept');
+    });
+  });
+});
+
 async function list(env: TestWorkflowEnvironment, query: string): Promise<string[]> {
   const ids: string[] = [];
   for await (const execution of env.client.workflow.list({ query })) ids.push(execution.workflowId);

@@ -4,6 +4,7 @@ import { createActivities, type ActivityDependencies } from '../activities';
 import { createJourneyForwardingActivities } from '../activities/journey-forwarding';
 import { createJourneyConfigActivities } from '../activities/journey-config';
 import { createSweepActivities } from '../activities/sweep';
+import { createImplicitPromiseActivities } from '../activities/implicit-promises';
 import { connectClient } from '../client/connection';
 import { loadKeptEnv, projectPath } from '../common/config';
 
@@ -30,6 +31,7 @@ export interface KeptWorkerOptions {
 /** Creates the worker that runs every Kept workflow and activity on one task queue. */
 export async function createKeptWorker(options: KeptWorkerOptions): Promise<Worker> {
   const client = options.client ?? (await connectClient());
+  const profilesDir = options.profilesDir ?? projectPath(loadKeptEnv().KEPT_PROFILES_DIR);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -41,10 +43,8 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
       ...createActivities(options.activityDependencies),
       ...createJourneyForwardingActivities(client),
       ...createSweepActivities(client),
-      ...createJourneyConfigActivities(
-        options.profilesDir ?? projectPath(loadKeptEnv().KEPT_PROFILES_DIR),
-        options.playbooksDir,
-      ),
+      ...createJourneyConfigActivities(profilesDir, options.playbooksDir),
+      ...createImplicitPromiseActivities(client, profilesDir),
       ...options.extraActivities,
     },
   });

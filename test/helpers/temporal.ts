@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { temporalTestServerPath } from '../../common/tools';
+import { registerSearchAttributes } from '../../workers/search-attributes';
 import { createKeptWorker, type KeptWorkerOptions } from '../../workers/worker';
 
 /**
@@ -19,20 +21,17 @@ export function connectDevServer(): Promise<TestWorkflowEnvironment> {
 }
 
 /**
- * The time-skipping server. The SDK attaches to an existing server only without time
- * skipping; its internal factory is the one that turns it on for a server we started
- * ourselves in globalSetup (so one server serves the whole run).
+ * A time-skipping server of the test file's own. Its clock is global to the server, and it
+ * stops skipping while any workflow has a task waiting for a worker — so workflows an earlier
+ * test file left behind (promises with timers months ahead) would freeze a later file's
+ * clock. One server per file (about a second to start) keeps test files independent.
  */
-export function connectTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
-  const factory = TestWorkflowEnvironment as unknown as {
-    create(options: object): Promise<TestWorkflowEnvironment>;
-  };
-  return factory.create({
-    server: { type: 'existing' },
-    address: required('KEPT_TEST_TIME_SKIPPING_ADDRESS'),
-    namespace: 'default',
-    supportsTimeSkipping: true,
+export async function connectTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
+  await registerSearchAttributes(env.connection, 'default');
+  return env;
 }
 
 export function uniqueTaskQueue(prefix = 'kept-test'): string {

@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { z } from 'zod';
+import type { createImplicitPromiseActivities } from '../../activities/implicit-promises';
 import type { ForwardRequest, createJourneyForwardingActivities } from '../../activities/journey-forwarding';
 import { InvalidEventError, parseEventBatch, parseLifecycleEvent, type LifecycleEvent } from '../../common/events';
 import {
@@ -47,6 +48,7 @@ import {
 } from './outreach-state';
 import { runDueOutreach } from './outreach-runner';
 import { planFromPlaybooks, stillWantedNow } from './planner';
+import { implicitPromiseCommands, type ImplicitPromiseCommand } from './implicit-promises';
 import { proactiveContactSignal, type ProactiveContactRequest } from '../sweep/messages';
 import { applyEvent, initialJourneyState, openCaseCount, type ChildRoute, type JourneyState } from './state';
 import { journeyDetails, journeySummary } from './summary';
@@ -67,6 +69,8 @@ interface CarriedState {
   /** Events and sweep requests not yet shown to the playbooks. */
   planQueue?: LifecycleEvent[];
   sweepQueue?: ProactiveContactRequest[];
+  /** Implicit promises (delivery dates, case response targets) still to make, keep or cancel. */
+  promiseQueue?: ImplicitPromiseCommand[];
 }
 
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
@@ -85,6 +89,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   const { state, outbox } = carried;
   const planQueue = (carried.planQueue ??= []);
   const sweepQueue = (carried.sweepQueue ??= []);
+  const promiseQueue = (carried.promiseQueue ??= []);
   const publisher = new Publisher();
   let outreachChanged = false;
   const changed = () => {
@@ -122,7 +127,10 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   function accept(event: LifecycleEvent, plan = true) {
     const { result, route } = applyEvent(state, event);
     if (route) outbox.push(route);
-    if (plan && result.applied) planQueue.push(event);
+    if (plan && result.applied) {
+      planQueue.push(event);
+      promiseQueue.push(...implicitPromiseCommands(state, event));
+    }
     return result;
   }
 
@@ -134,7 +142,12 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     const wakeAt = nextOutreachWakeUp(state.outreach, now());
     const wakeInMs = wakeAt ? Math.max(1, Date.parse(wakeAt) - Date.now()) : undefined;
     const ready = () =>
-      outbox.length > 0 || outreachChanged || planQueue.length > 0 || sweepQueue.length > 0 || historyIsLong();
+      outbox.length > 0 ||
+      outreachChanged ||
+      planQueue.length > 0 ||
+      sweepQueue.length > 0 ||
+      promiseQueue.length > 0 ||
+      historyIsLong();
     if (wakeInMs === undefined) await condition(ready);
     else await condition(ready, wakeInMs, { summary: `next outreach decision at ${wakeAt}` });
     outreachChanged = false;
@@ -144,14 +157,30 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
       const [events, sweeps] = [planQueue.splice(0), sweepQueue.splice(0)];
       if (patched('playbooks-v1')) await planFromPlaybooks(state, events, sweeps, now());
     }
+    if (promiseQueue.length > 0) {
+      const commands = promiseQueue.splice(0);
+      if (patched('implicit-promises-v1')) {
+        await keepImplicitPromises(implicitPromiseRequest(state, commands)).catch(() => undefined);
+      }
+    }
     await runDueOutreach(state, workflowInfo().workflowId, now, stillWantedNow(state, now()));
     publisher.publish(state);
     if (!historyIsLong()) continue;
     // Let every update and signal handler finish so nothing is lost at the boundary.
     await condition(allHandlersFinished);
-    if (outbox.length > 0 || outreachChanged) continue;
+    if (
+      outbox.length > 0 ||
+      outreachChanged ||
+      planQueue.length > 0 ||
+      sweepQueue.length > 0 ||
+      promiseQueue.length > 0
+    )
+      continue;
     state.counters.continuedAsNew += 1;
-    await continueAsNew<typeof customerJourney>({ ...input, carried: { state, outbox, planQueue, sweepQueue } });
+    await continueAsNew<typeof customerJourney>({
+      ...input,
+      carried: { state, outbox, planQueue, sweepQueue, promiseQueue },
+    });
   }
 }
 
@@ -259,6 +288,22 @@ function validateEvent(raw: unknown, input: CustomerJourneyInput): LifecycleEven
 }
 
 const byOccurredAt = (a: LifecycleEvent, b: LifecycleEvent): number => a.occurredAt.localeCompare(b.occurredAt);
+
+const { keepImplicitPromises } = proxyActivities<ReturnType<typeof createImplicitPromiseActivities>>({
+  startToCloseTimeout: '1 minute',
+  // Bounded: a promise that cannot be made must not hold the journey back for ever.
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
+});
+
+function implicitPromiseRequest(state: JourneyState, commands: ImplicitPromiseCommand[]) {
+  const { name, email, phone, locale, timezone } = state.profile;
+  return {
+    brand: state.brand,
+    customerId: state.customerId,
+    contact: { name, email, phone, locale, timezone },
+    commands,
+  };
+}
 
 const { forwardToJourneys } = proxyActivities<ReturnType<typeof createJourneyForwardingActivities>>({
   startToCloseTimeout: '30 seconds',

@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../common/config';
+import { loadServiceProfile, loadServiceProfiles } from '../common/profiles/load-profiles';
+import { temporaryDirectory } from './helpers/outreach';
+
+/** Service profiles: the two shipped ones load; a bad file stops start-up naming the field. */
+const shipped = path.resolve(__dirname, '../config/profiles');
+
+describe('service profiles', () => {
+  const tmp = temporaryDirectory('kept-profiles-');
+  afterAll(() => tmp.remove());
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a deliberately broken copy of a profile
+  function badCopy(change: (profile: any) => void): string {
+    const directory = path.join(tmp.path, `bad-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(directory);
+    const profile = JSON.parse(readFileSync(path.join(shipped, 'nordhem.json'), 'utf8'));
+    change(profile);
+    writeFileSync(path.join(directory, 'nordhem.json'), JSON.stringify(profile));
+    return directory;
+  }
+
+  it('ships a white-glove and a self-service profile', () => {
+    const profiles = loadServiceProfiles(shipped);
+    expect(profiles.get('maison-laurent')).toMatchObject({
+      style: 'white-glove',
+      channels: ['phone', 'email', 'chat', 'sms'],
+    });
+    expect(profiles.get('nordhem')).toMatchObject({ style: 'self-service' });
+    expect(profiles.get('maison-laurent')!.targets.response.urgent).toBe('PT30M');
+  });
+
+  it('names the file and the path of every bad field', () => {
+    const directory = badCopy((profile) => {
+      profile.targets.response.urgent = '4 hours';
+      profile.businessHours.week.mon[0].start = '25:00';
+    });
+    const load = () => loadServiceProfile(path.join(directory, 'nordhem.json'));
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/nordhem\.json: .*targets\.response\.urgent: use an ISO 8601 duration/);
+    expect(load).toThrow(/businessHours\.week\.mon\.0\.start: use HH:MM/);
+  });
+
+  it('stops the worker at start-up with that message', () => {
+    const directory = badCopy((profile) => {
+      profile.escalation = [];
+    });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../workers/main.ts')], {
+      env: { ...process.env, KEPT_PROFILES_DIR: directory, TEMPORAL_ADDRESS: process.env.KEPT_TEST_DEV_ADDRESS },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/nordhem\.json: escalation: /);
+  });
+});
