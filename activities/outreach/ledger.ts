@@ -270,6 +270,9 @@ export class PostgresDeliveryLedger implements DeliveryLedger {
 
   static async connect(connectionString: string): Promise<PostgresDeliveryLedger> {
     const pool = new Pool({ connectionString, max: 5 });
+    // An idle connection dropped by the server (restart, failover) must not crash the worker:
+    // the pool replaces it on the next query.
+    pool.on('error', (error) => console.warn(`delivery ledger: idle PostgreSQL connection lost: ${error.message}`));
     const client = await pool.connect();
     try {
       // Serialise schema creation across workers starting at once.
