@@ -25,6 +25,9 @@ export const lifecycleStages = ['research', 'compare', 'purchase', 'receive', 'u
 export const lifecycleStageSchema = z.enum(lifecycleStages);
 export type LifecycleStage = z.infer<typeof lifecycleStageSchema>;
 
+/** An IANA timezone the runtime knows, e.g. Europe/Paris. */
+export const timeZoneSchema = z.string().refine(isKnownTimeZone, 'unknown IANA timezone');
+
 export const channelSchema = z.enum(['email', 'sms', 'push', 'chat', 'phone', 'webhook']);
 export type Channel = z.infer<typeof channelSchema>;
 
@@ -156,7 +159,7 @@ export const lifecycleEventSchema = z.discriminatedUnion('type', [
       .string()
       .regex(/^\+[1-9][0-9]{6,14}$/, 'use E.164, e.g. +4915112345678')
       .optional(),
-    timezone: z.string().refine(isKnownTimeZone, 'unknown IANA timezone').optional(),
+    timezone: timeZoneSchema.optional(),
     locale: z
       .string()
       .regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'use a locale like en or de-DE')

@@ -6,6 +6,7 @@ import { Duration } from 'luxon';
 import { z } from 'zod';
 import { connectClient } from '../client/connection';
 import { ConfigError, loadKeptEnv } from '../common/config';
+import { timeZoneSchema } from '../common/events';
 import { isoDurationSchema } from '../common/profiles/schema';
 import { KeptKind } from '../common/search-attributes';
 import { sweepInputSchema } from '../workflows/sweep/messages';
@@ -20,14 +21,7 @@ import { sweepInputSchema } from '../workflows/sweep/messages';
 
 export const SCHEDULE_PREFIX = 'kept-';
 
-const timeZone = z.string().refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'unknown IANA timezone');
+const timeZone = timeZoneSchema;
 
 export const scheduleSchema = z
   .object({

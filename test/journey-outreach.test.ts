@@ -13,7 +13,7 @@ import {
   resumeOutreachUpdate,
 } from '../workflows/journey/messages';
 import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
-import { connectTimeSkippingServer, startKeptWorker, stopWorker } from './helpers/temporal';
+import { connectTimeSkippingServer, startKeptWorker, stopWorker, zoneWhereItIsNow } from './helpers/temporal';
 
 /**
  * The journey as the per-customer arbiter of outreach, on the time-skipping server with a
@@ -43,13 +43,7 @@ describe('journey outreach through the contact policy', () => {
     tmp.remove();
   });
 
-  /** An IANA zone in which it is now `hour`:xx local time (Etc/GMT-N is UTC+N). */
-  async function zoneWhereItIs(hour: number): Promise<string> {
-    const utcHour = new Date(await env.currentTimeMs()).getUTCHours();
-    let offset = (hour - utcHour + 24) % 24;
-    if (offset > 12) offset -= 24;
-    return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-  }
+  const zoneWhereItIs = (hour: number) => zoneWhereItIsNow(env, hour);
 
   async function customer(customerId: string, timezone: string) {
     await kept.recordEvent({

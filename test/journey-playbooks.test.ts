@@ -9,7 +9,7 @@ import { listCapturedMail } from '../mail/mailbox';
 import { journeyStateQuery } from '../workflows/journey/messages';
 import type { JourneyState } from '../workflows/journey/state';
 import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
-import { connectTimeSkippingServer, startKeptWorker, stopWorker } from './helpers/temporal';
+import { connectTimeSkippingServer, startKeptWorker, stopWorker, zoneWhereItIsNow } from './helpers/temporal';
 
 /**
  * Playbooks firing through real journeys on the time-skipping server, with a real SMTP
@@ -45,12 +45,7 @@ describe('playbooks in running journeys', () => {
   });
 
   /** A zone where it is now about midday, so quiet hours hold nothing back. */
-  async function middayZone(): Promise<string> {
-    const utcHour = new Date(await env.currentTimeMs()).getUTCHours();
-    let offset = (12 - utcHour + 24) % 24;
-    if (offset > 12) offset -= 24;
-    return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-  }
+  const middayZone = () => zoneWhereItIsNow(env, 12);
 
   async function journeyOf(brand: string, customerId: string) {
     let n = 0;

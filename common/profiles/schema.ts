@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { brandIdSchema, channelSchema, idSchema, messageCategorySchema, severitySchema } from '../events';
+import {
+  brandIdSchema,
+  channelSchema,
+  idSchema,
+  messageCategorySchema,
+  severitySchema,
+  timeZoneSchema,
+} from '../events';
 
 /**
  * A brand's service profile: how it serves its customers (white-glove vs self-service).
@@ -17,14 +24,7 @@ export const isoDurationSchema = z
 
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM (24h)');
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD');
-const timeZone = z.string().refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'unknown IANA timezone');
+const timeZone = timeZoneSchema;
 
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const openingWindow = z

@@ -60,3 +60,11 @@ export async function stopWorker(handle: { worker: Worker; running: Promise<void
   if (handle.worker.getState() === 'RUNNING') handle.worker.shutdown();
   await handle.running;
 }
+
+/** An IANA zone in which it is now about `hour` o'clock on the server's clock (Etc/GMT-N is UTC+N). */
+export async function zoneWhereItIsNow(env: TestWorkflowEnvironment, hour: number): Promise<string> {
+  const utcHour = new Date(await env.currentTimeMs()).getUTCHours();
+  let offset = (hour - utcHour + 24) % 24;
+  if (offset > 12) offset -= 24;
+  return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
