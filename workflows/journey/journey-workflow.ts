@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -160,7 +161,10 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     if (promiseQueue.length > 0) {
       const commands = promiseQueue.splice(0);
       if (patched('implicit-promises-v1')) {
-        await keepImplicitPromises(implicitPromiseRequest(state, commands)).catch(() => undefined);
+        // A promise that cannot be made or kept is logged, never a reason to stop the journey.
+        await keepImplicitPromises(implicitPromiseRequest(state, commands)).catch((error: unknown) =>
+          log.warn('implicit promises failed', { commands: commands.map((command) => command.promiseId), error }),
+        );
       }
     }
     await runDueOutreach(state, workflowInfo().workflowId, now, stillWantedNow(state, now()));
