@@ -11,7 +11,11 @@ import type { LifecycleEventInput } from '../common/events';
 import { keptSearchAttributes } from '../common/search-attributes';
 import { temporalCliPath } from '../common/tools';
 import { startCaptureServer } from '../mail/capture-server';
+import { caseResponsePromiseId, deliveryPromiseId } from '../workflows/journey/implicit-promises';
 import { requestContactUpdate } from '../workflows/journey/messages';
+import { proactiveSweep } from '../workflows/sweep/sweep-workflow';
+import { patchCoverage, patchIdsInSource, recordedHistories } from '../test/helpers/patch-coverage';
+import { zoneWhereItIsAt } from '../test/helpers/temporal';
 import { outreachDependencies, shippedProfiles, temporaryDirectory } from '../test/helpers/outreach';
 import { createKeptWorker } from '../workers/worker';
 
@@ -20,7 +24,10 @@ import { createKeptWorker } from '../workers/worker';
  * (`test/fixtures/histories/<label>/*.json`). Run it before changing workflow code:
  *   npx tsx scripts/record-histories.ts <label>
  * The replay test then proves that the changed code (guarded with patched()) still replays
- * what the earlier code wrote.
+ * what the earlier code wrote. Run it again after adding a patch, so a set goes through the
+ * new branch: the script prints which patch ids its histories cover, and the replay test
+ * fails for a patch id that no recorded history covers. Takes about a minute (real time:
+ * a promise is left to breach).
  */
 async function main(label: string): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -51,13 +58,45 @@ async function main(label: string): Promise<void> {
   }
 }
 
+/** One recorded workflow: the fixture file name and the workflow id. */
+type Recording = readonly [name: string, workflowId: string];
+
 async function scenario(client: Client, taskQueue: string, outDir: string): Promise<void> {
+  const recordings = [
+    ...(await importedHistory(client, taskQueue)),
+    ...(await liveCustomer(client, taskQueue, 'nordhem')),
+    ...(await liveCustomer(client, taskQueue, 'maison-laurent')),
+    ...(await sweepOfLiveJourneys(client, taskQueue)),
+  ];
+  // Promise timers (reminders, at-risk, notice, breach) run on real time: let them finish.
+  await sleep(BREACH_AFTER_MS + 15_000);
+
+  mkdirSync(outDir, { recursive: true });
+  for (const [name, workflowId] of recordings) {
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    writeFileSync(path.join(outDir, `${name}.json`), historyToJSON(history));
+    console.log(`recorded ${name}: ${history.events?.length} events`);
+  }
+  printPatchCoverage(outDir);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** A promise left to breach: due this long after it is made, so the recording sees every promise step. */
+const BREACH_AFTER_MS = 20_000;
+
+/**
+ * A customer whose events happened hours ago (the first recorded set's scenario): orders, a
+ * delay, a case, a contact request and a promise kept.
+ */
+async function importedHistory(client: Client, taskQueue: string): Promise<Recording[]> {
   const brand = 'nordhem';
   const customerId = 'c-recorded';
   const kept = new KeptClient({ client, taskQueue });
   const now = Date.now();
   let n = 0;
-  const at = (hoursAgo: number) => new Date(now - hoursAgo * 3_600_000).toISOString();
+  const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR).toISOString();
   const event = (type: string, hoursAgo: number, fields: Record<string, unknown> = {}) =>
     ({ type, eventId: `rec-${++n}`, brand, customerId, occurredAt: at(hoursAgo), ...fields }) as LifecycleEventInput;
 
@@ -100,21 +139,123 @@ async function scenario(client: Client, taskQueue: string, outDir: string): Prom
     channel: 'phone',
     insist: true,
   });
-  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  await sleep(3_000);
   await promises.fulfilPromise(brand, 'p-recorded', { note: 'called' });
-  await new Promise((resolve) => setTimeout(resolve, 3_000));
-
-  mkdirSync(outDir, { recursive: true });
-  for (const [name, workflowId] of [
+  await sleep(3_000);
+  return [
     ['journey', journeyWorkflowId(brand, customerId)],
     ['order', orderWorkflowId(brand, 'o-1')],
     ['case', caseWorkflowId(brand, 'k-1')],
     ['promise', promiseWorkflowId(brand, 'p-recorded')],
-  ] as const) {
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    writeFileSync(path.join(outDir, `${name}.json`), historyToJSON(history));
-    console.log(`recorded ${name}: ${history.events?.length} events`);
+  ];
+}
+
+/**
+ * A customer followed live, under a brand with a service profile: the playbooks plan and send
+ * (order confirmation, delivery running late, setup check-in planned after delivery; patch
+ * `playbooks-v1`) and the journey keeps its implicit promises (delivery by the promised date,
+ * a first answer to the case; patch `implicit-promises-v1`). Explicit promises: one kept, one
+ * renegotiated, reassigned and cancelled, one left to breach (reminders, at-risk, customer
+ * notice, apology, escalation).
+ */
+async function liveCustomer(client: Client, taskQueue: string, brand: string): Promise<Recording[]> {
+  const customerId = `c-live-${brand}`;
+  const kept = new KeptClient({ client, taskQueue });
+  let n = 0;
+  const event = (type: string, fields: Record<string, unknown> = {}) =>
+    ({
+      type,
+      eventId: `live-${++n}`,
+      brand,
+      customerId,
+      occurredAt: new Date().toISOString(),
+      ...fields,
+    }) as LifecycleEventInput;
+  const inDays = (days: number) => new Date(Date.now() + days * DAY).toISOString();
+  // Midday in the customer's zone, so quiet hours defer nothing and the contacts really go out.
+  const timezone = zoneWhereItIsAt(Date.now(), 12);
+  await kept.recordEvent(
+    event('profile.updated', { name: 'Grace Hopper', email: `${customerId}@example.com`, timezone }),
+  );
+  await kept.recordEvent(event('product.viewed', { sku: 'armchair' }));
+  const items = [{ sku: 'armchair', name: 'Armchair', category: 'furniture', price: 640, warrantyEndsAt: inDays(730) }];
+  await kept.recordEvent(event('order.placed', { orderId: 'o-2', items, promisedDeliveryAt: inDays(5) }));
+  await kept.recordEvent(event('shipment.dispatched', { orderId: 'o-2' }));
+  await kept.recordEvent(
+    event('shipment.delayed', { orderId: 'o-2', newEstimatedDeliveryAt: inDays(8), reason: 'a storm' }),
+  );
+  await sleep(2_000);
+  await kept.recordEvent(event('shipment.delivered', { orderId: 'o-2' }));
+  await kept.recordEvent(
+    event('issue.reported', { caseId: 'k-2', orderId: 'o-2', category: 'damage', summary: 'a wobbly leg' }),
+  );
+  await sleep(2_000);
+  await kept.recordEvent(event('case.updated', { caseId: 'k-2', note: 'a new leg is on its way' }));
+  await sleep(2_000);
+
+  const promises = new PromiseClient({ client, taskQueue, profiles: shippedProfiles() });
+  const owner = { kind: 'team', id: brand === 'nordhem' ? 'support' : 'client-advisors' } as const;
+  const promise = (promiseId: string, due: { within: string } | { at: string }) =>
+    promises.makePromise({
+      brand,
+      customerId,
+      promiseId,
+      text: 'call you back about the leg',
+      kind: 'callback',
+      owner,
+      channel: 'email',
+      due,
+      insist: true,
+    });
+  await promise('p-kept', { within: 'P1D' });
+  await promise('p-changed', { within: 'P1D' });
+  await promise('p-breached', { at: new Date(Date.now() + BREACH_AFTER_MS).toISOString() });
+  await sleep(2_000);
+  await promises.fulfilPromise(brand, 'p-kept', { note: 'called back' });
+  await promises.renegotiatePromise(brand, 'p-changed', {
+    due: { within: 'P2D' },
+    reason: 'the customer asked for later',
+  });
+  await promises.cancelPromise(brand, 'p-changed', { reason: 'the customer no longer needs the call' });
+
+  return [
+    [`${brand}-journey`, journeyWorkflowId(brand, customerId)],
+    [`${brand}-order`, orderWorkflowId(brand, 'o-2')],
+    [`${brand}-case`, caseWorkflowId(brand, 'k-2')],
+    [`${brand}-promise-delivery`, promiseWorkflowId(brand, deliveryPromiseId('o-2'))],
+    [`${brand}-promise-response`, promiseWorkflowId(brand, caseResponsePromiseId('k-2'))],
+    [`${brand}-promise-kept`, promiseWorkflowId(brand, 'p-kept')],
+    [`${brand}-promise-changed`, promiseWorkflowId(brand, 'p-changed')],
+    [`${brand}-promise-breached`, promiseWorkflowId(brand, 'p-breached')],
+  ];
+}
+
+/** A proactive sweep (as a Schedule runs it) over the live journeys: each plans the quarterly check-in. */
+async function sweepOfLiveJourneys(client: Client, taskQueue: string): Promise<Recording[]> {
+  const query = `KeptKind='journey' AND KeptCustomerId IN ('c-live-nordhem', 'c-live-maison-laurent')`;
+  // Visibility is eventually consistent: wait until the sweep would see both journeys.
+  for (let tries = 0; (await client.workflow.count(query)).count < 2; tries++) {
+    if (tries > 50) throw new Error(`visibility never listed the live journeys (${query})`);
+    await sleep(200);
   }
+  const workflowId = 'kept-recorded-sweep';
+  await client.workflow.execute(proactiveSweep, {
+    workflowId,
+    taskQueue,
+    args: [{ query, playbookId: 'checkin.quarterly', category: 'proactive', reason: 'quarterly personal check-in' }],
+  });
+  return [['sweep', workflowId]];
+}
+
+/** Which patch ids in the workflow code these histories went through (the replay test requires all). */
+function printPatchCoverage(outDir: string): void {
+  const label = path.basename(outDir);
+  const histories = recordedHistories(path.dirname(outDir)).filter((history) => history.name.startsWith(`${label}/`));
+  const { ids, unreadable } = patchIdsInSource();
+  for (const [id, names] of patchCoverage(histories, ids)) {
+    console.log(names.length > 0 ? `patch ${id}: covered by ${names.join(', ')}` : `patch ${id}: NOT COVERED`);
+  }
+  for (const call of unreadable) console.log(`patch call with a non-literal id (cannot check): ${call}`);
 }
 
 main(process.argv[2] ?? 'baseline').catch((error: unknown) => {

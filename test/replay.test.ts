@@ -1,30 +1,47 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
+import { patchCoverage, patchIdsInHistory, patchIdsInSource, recordedHistories } from './helpers/patch-coverage';
 
 /**
  * Determinism guard: every history recorded from an earlier version of Kept's workflows
- * (test/fixtures/histories/<version>/<workflow>.json, made by scripts/record-histories.ts)
+ * (test/fixtures/histories/<label>/<workflow>.json, made by scripts/record-histories.ts)
  * must replay on today's code. A change to workflow code that would break running
- * journeys fails here; guard it with patched() instead.
+ * journeys fails here; guard it with patched() instead — and record a set that goes
+ * through the new branch, or the coverage check below fails.
  */
-const root = path.resolve(__dirname, 'fixtures/histories');
-const histories = readdirSync(root).flatMap((version) =>
-  readdirSync(path.join(root, version))
-    .filter((file) => file.endsWith('.json'))
-    .map((file) => ({ name: `${version}/${file}`, file: path.join(root, version, file) })),
-);
+const histories = recordedHistories();
+const readHistory = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'));
 
 describe('replaying recorded histories on the current workflow code', () => {
-  it('has recorded histories to replay', () => {
+  it('has recorded histories to replay, from more than one version of the code', () => {
+    const labels = new Set(histories.map((history) => history.name.split('/')[0]));
     expect(histories.length).toBeGreaterThanOrEqual(4);
+    expect(labels.size).toBeGreaterThanOrEqual(2);
   });
 
   it.each(histories)('replays $name', async ({ file }) => {
-    const history = JSON.parse(readFileSync(file, 'utf8'));
     await Worker.runReplayHistory(
       { workflowBundle: { codePath: process.env.KEPT_TEST_WORKFLOW_BUNDLE! }, replayName: path.basename(file) },
-      history,
+      readHistory(file),
     );
+  });
+
+  it('has, for every patched() branch in the workflow code, a recorded history that went through it', () => {
+    const { ids, unreadable } = patchIdsInSource();
+    // A patch id built at run time cannot be matched to a marker: write it as a string literal.
+    expect(unreadable).toEqual([]);
+    expect(ids).toEqual(expect.arrayContaining(['playbooks-v1', 'implicit-promises-v1']));
+    const uncovered = [...patchCoverage(histories, ids)].filter(([, names]) => names.length === 0).map(([id]) => id);
+    // Record a new set through the new branch: npx tsx scripts/record-histories.ts <label>
+    expect(uncovered).toEqual([]);
+  });
+
+  it('reads the patch markers the SDK writes (the coverage check could not pass vacuously)', () => {
+    const before = histories.filter((history) => history.name.startsWith('v1-before-playbooks/'));
+    expect(before.length).toBeGreaterThan(0);
+    for (const history of before) expect(patchIdsInHistory(readHistory(history.file))).toEqual([]);
+    const journey = histories.find((history) => history.name === '2026-12-trust-base/nordhem-journey.json');
+    expect(patchIdsInHistory(readHistory(journey!.file))).toEqual(['implicit-promises-v1', 'playbooks-v1']);
   });
 });

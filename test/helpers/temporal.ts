@@ -63,7 +63,12 @@ export async function stopWorker(handle: { worker: Worker; running: Promise<void
 
 /** An IANA zone in which it is now about `hour` o'clock on the server's clock (Etc/GMT-N is UTC+N). */
 export async function zoneWhereItIsNow(env: TestWorkflowEnvironment, hour: number): Promise<string> {
-  const utcHour = new Date(await env.currentTimeMs()).getUTCHours();
+  return zoneWhereItIsAt(await env.currentTimeMs(), hour);
+}
+
+/** An IANA zone in which it is about `hour` o'clock at the instant `ms` (Etc/GMT-N is UTC+N). */
+export function zoneWhereItIsAt(ms: number, hour: number): string {
+  const utcHour = new Date(ms).getUTCHours();
   let offset = (hour - utcHour + 24) % 24;
   if (offset > 12) offset -= 24;
   return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
