@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { z } from 'zod';
 import { temporalTestServerPath } from '../../common/tools';
 import { registerSearchAttributes } from '../../workers/search-attributes';
 import { createKeptWorker, type KeptWorkerOptions } from '../../workers/worker';
@@ -30,8 +31,46 @@ export async function connectTimeSkippingServer(): Promise<TestWorkflowEnvironme
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
-  await registerSearchAttributes(env.connection, 'default');
+  try {
+    await registerSearchAttributes(env.connection, 'default');
+    await startClockAt(env, testClock());
+  } catch (error) {
+    await env.teardown();
+    throw error;
+  }
   return env;
+}
+
+/**
+ * `KEPT_TEST_CLOCK=2027-01-18T09:30:00Z`: the instant time-skipping tests start at, instead
+ * of today. A test that passes only on some dates (a day whose digits occur in the year, a
+ * weekday, a month end) is found by running it on others, with any `TZ`.
+ */
+export const testClockSchema = z.iso
+  .datetime({
+    offset: true,
+    message: 'KEPT_TEST_CLOCK: expected an ISO instant with a zone, e.g. 2027-01-18T09:30:00Z',
+  })
+  .transform((value) => Date.parse(value));
+
+export function testClock(value = process.env.KEPT_TEST_CLOCK): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const parsed = testClockSchema.safeParse(value.trim());
+  if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => issue.message).join('; '));
+  return parsed.data;
+}
+
+/** Skips a fresh time-skipping server's clock forward to `at`; its clock never goes back. */
+export async function startClockAt(env: TestWorkflowEnvironment, at: number | undefined): Promise<void> {
+  if (at === undefined) return;
+  const now = await env.currentTimeMs();
+  if (at < now) {
+    throw new Error(
+      `KEPT_TEST_CLOCK=${new Date(at).toISOString()} is before the time-skipping server's clock ` +
+        `(${new Date(now).toISOString()}): its clock only moves forward, so give an instant after now`,
+    );
+  }
+  await env.sleep(at - now);
 }
 
 export function uniqueTaskQueue(prefix = 'kept-test'): string {
