@@ -1,5 +1,5 @@
 import { connectClient } from '../client/connection';
-import { loadKeptEnv, projectPath } from '../common/config';
+import { liveEventTimeBounds, loadKeptEnv, projectPath } from '../common/config';
 import { loadServiceProfiles } from '../common/profiles/load-profiles';
 import { loadApiKeys } from './api-keys';
 import { buildApiServer } from './server';
@@ -21,6 +21,7 @@ async function main(): Promise<void> {
       profiles: loadServiceProfiles(projectPath(env.KEPT_PROFILES_DIR)),
       unsubscribeSecret: env.KEPT_UNSUBSCRIBE_SECRET,
       bodyLimit: env.KEPT_API_BODY_LIMIT,
+      eventTimeBounds: liveEventTimeBounds(env),
     },
     { logger: false },
   );
