@@ -35,7 +35,9 @@ export async function assertOwnsOrdersAndCases(client: Client, events: readonly 
     for (let claim = queue.shift(); claim; claim = queue.shift()) {
       const owner = await ownerOf(client, claim.workflowId);
       if (owner !== undefined && owner !== claim.customerId) {
-        conflicts.push(`${claim.kind} ${claim.id} belongs to another customer; customer ${claim.customerId} cannot change it`);
+        conflicts.push(
+          `${claim.kind} ${claim.id} belongs to another customer; customer ${claim.customerId} cannot change it`,
+        );
       }
     }
   };

@@ -257,7 +257,9 @@ export function eventTimeIssues(event: LifecycleEvent, bounds: EventTimeBounds):
   const occurredAt = Date.parse(event.occurredAt);
   const latest = now + bounds.maxFutureSkewMs;
   if (occurredAt > latest) {
-    issues.push(`occurredAt: ${event.occurredAt} is in the future (more than ${minutes(bounds.maxFutureSkewMs)} ahead)`);
+    issues.push(
+      `occurredAt: ${event.occurredAt} is in the future (more than ${minutes(bounds.maxFutureSkewMs)} ahead)`,
+    );
   }
   if (bounds.maxAgeMs !== undefined && occurredAt < now - bounds.maxAgeMs) {
     issues.push(

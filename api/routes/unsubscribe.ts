@@ -64,18 +64,20 @@ export const unsubscribeRoutes: FastifyPluginAsyncZod<ApiServices> = async (app,
       handler: async (request, reply) => {
         const claims = await verify(request.query.token);
         // Never update-with-start: a journey that ended since the check must not be created by this click.
-        await kept.recordEventOnExistingJourney({
-          type: 'consent.changed',
-          eventId: `unsubscribe-${createHash('sha256').update(request.query.token).digest('hex').slice(0, 32)}`,
-          brand: claims.brand,
-          customerId: claims.customerId,
-          occurredAt: now().toISOString(),
-          category: claims.category,
-          granted: false,
-        }).catch((error: unknown) => {
-          if (error instanceof WorkflowNotFoundError) throw notRecognised();
-          throw error;
-        });
+        await kept
+          .recordEventOnExistingJourney({
+            type: 'consent.changed',
+            eventId: `unsubscribe-${createHash('sha256').update(request.query.token).digest('hex').slice(0, 32)}`,
+            brand: claims.brand,
+            customerId: claims.customerId,
+            occurredAt: now().toISOString(),
+            category: claims.category,
+            granted: false,
+          })
+          .catch((error: unknown) => {
+            if (error instanceof WorkflowNotFoundError) throw notRecognised();
+            throw error;
+          });
         const wantsHtml = request.headers.accept?.includes('text/html');
         if (wantsHtml) return reply.type('text/html; charset=utf-8').send(donePage(claims));
         return reply.send({ unsubscribed: true, brand: claims.brand, category: claims.category });
