@@ -114,8 +114,10 @@ async function main(): Promise<void> {
 
   // Mail stays on this machine (captured into <data>/mail) unless a relay is configured.
   if (!env.KEPT_SMTP_HOST) startTypeScript('mail', 'mail/capture-server.ts');
-  startTypeScript('worker', 'workers/main.ts', { TEMPORAL_ADDRESS: address });
-  startTypeScript('api', 'api/main.ts', { TEMPORAL_ADDRESS: address });
+  // Embedded: the children find the dev server on 127.0.0.1:KEPT_TEMPORAL_PORT by default, and
+  // without a TEMPORAL_ADDRESS they count as development (see common/deployment.ts).
+  startTypeScript('worker', 'workers/main.ts');
+  startTypeScript('api', 'api/main.ts');
   log(`HTTP API: http://localhost:${env.KEPT_API_PORT} (docs at /docs)`);
   log('running. Press Ctrl-C to stop.');
 }
