@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isDevelopmentPlaceholder } from '../common/deployment';
 import { brandIdSchema } from '../common/events';
 
 /**
@@ -20,9 +21,14 @@ export type ApiKeyEntry = z.infer<typeof apiKeyEntrySchema>;
 
 export class ApiKeys {
   private readonly brandByDigest = new Map<string, string>();
+  /** Brands still holding a committed development key (refused in a deployment). */
+  readonly brandsWithDevelopmentKeys: readonly string[];
 
   constructor(entries: readonly ApiKeyEntry[]) {
     for (const entry of entries) this.brandByDigest.set(digest(entry.key), entry.brand);
+    this.brandsWithDevelopmentKeys = [
+      ...new Set(entries.filter((entry) => isDevelopmentPlaceholder(entry.key)).map((entry) => entry.brand)),
+    ];
   }
 
   /** The brand a key belongs to, or undefined for an unknown key. */

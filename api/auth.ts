@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiKeys } from './api-keys';
 import { ApiError } from './errors';
 
@@ -15,6 +15,18 @@ export function authorizeBrand(request: FastifyRequest, keys: ApiKeys, brands: s
     throw new ApiError(403, `this API key is for brand ${keyBrand}; it cannot act for brand ${foreign}`);
   }
   return keyBrand;
+}
+
+/**
+ * Authentication before anything else: a route documented with `security` answers 401 to a
+ * missing or unknown key before its body is parsed or validated, so an anonymous caller
+ * learns nothing about the schema. (Which brand the key may act for is checked in the
+ * handler, once the brand named by the path or body is known: 403.)
+ */
+export function requireApiKeys(app: FastifyInstance, keys: ApiKeys): void {
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.schema?.security?.length) brandOfRequest(request, keys);
+  });
 }
 
 function brandOfRequest(request: FastifyRequest, keys: ApiKeys): string {

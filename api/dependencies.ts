@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { KeptClient } from '../client/kept-client';
 import { PromiseClient } from '../client/promises';
+import type { EventTimeBounds } from '../common/events';
 import type { ServiceProfile } from '../common/profiles/schema';
 import type { ApiKeys } from './api-keys';
 
@@ -17,6 +18,8 @@ export interface ApiDependencies {
   bodyLimit?: number;
   /** The clock for token expiry and default event times. */
   now?: () => Date;
+  /** The window around now that live events must fall in (KEPT_MAX_FUTURE_SKEW, KEPT_MAX_EVENT_AGE). */
+  eventTimeBounds?: EventTimeBounds;
 }
 
 /** The typed clients the routes use, built once per app. */
@@ -30,7 +33,7 @@ export interface ApiServices {
 export function buildServices(deps: ApiDependencies): ApiServices {
   return {
     deps,
-    kept: new KeptClient({ client: deps.client, taskQueue: deps.taskQueue }),
+    kept: new KeptClient({ client: deps.client, taskQueue: deps.taskQueue, timeBounds: deps.eventTimeBounds }),
     promises: new PromiseClient({ client: deps.client, taskQueue: deps.taskQueue, profiles: deps.profiles }),
     now: deps.now ?? (() => new Date()),
   };

@@ -1,7 +1,9 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { BusinessTimeError } from '../common/business-time';
 import { InvalidEventError } from '../common/events';
+import { OwnershipConflictError } from '../client/ownership';
 import { InvalidPromiseError, PromiseClosedError, PromiseNotFoundError } from '../client/promises';
 
 /** One failing field: `body.items.0.price`, and what is wrong with it. */
@@ -25,6 +27,29 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Body content types the API reads: JSON in UTF-8 (RFC 8259), and the unsubscribe form. */
+const UTF8 = /^utf-?8$/i;
+
+/**
+ * A JSON body declared in another charset would be decoded as UTF-8 anyway and misread:
+ * refuse it (415) before parsing, like any content type the API does not take.
+ */
+export function rejectForeignCharsets(app: FastifyInstance): void {
+  app.addHook('preParsing', async (request) => {
+    const header = request.headers['content-type'];
+    if (!header) return;
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(header)?.[1];
+    if (charset && !UTF8.test(charset)) {
+      throw new ApiError(415, `unsupported charset ${charset}: send the body in UTF-8`);
+    }
+  });
+}
+
+/** Errors Fastify raises before routing (a malformed URL) keep the `{ error }` shape too. */
+export function frameworkErrorHandler(error: FastifyError, _request: unknown, reply: FastifyReply): void {
+  void send(reply, error.statusCode ?? 400, { error: error.message });
 }
 
 /**
@@ -63,7 +88,11 @@ function mapDomainError(error: unknown): { status: number; message: string } | u
   if (error instanceof PromiseNotFoundError || error instanceof WorkflowNotFoundError) {
     return { status: 404, message: error.message };
   }
-  if (error instanceof PromiseClosedError) return { status: 409, message: error.message };
+  // Business-time arithmetic only runs on a promise's due time: a duration it cannot compute is a bad `due`.
+  if (error instanceof BusinessTimeError) return { status: 400, message: `due: ${error.message}` };
+  if (error instanceof PromiseClosedError || error instanceof OwnershipConflictError) {
+    return { status: 409, message: error.message };
+  }
   // A journey's synchronous validator rejected the update: nothing was written to history.
   if (error instanceof WorkflowUpdateFailedError) {
     return { status: 400, message: error.cause?.message ?? error.message };

@@ -1,6 +1,7 @@
 import { connectClient } from '../client/connection';
-import { loadKeptEnv, projectPath } from '../common/config';
+import { liveEventTimeBounds, loadKeptEnv, projectPath } from '../common/config';
 import { loadServiceProfiles } from '../common/profiles/load-profiles';
+import { assertSafeToDeploy, UnsafeDeploymentError } from '../common/deployment';
 import { loadApiKeys } from './api-keys';
 import { buildApiServer } from './server';
 
@@ -11,6 +12,7 @@ import { buildApiServer } from './server';
 async function main(): Promise<void> {
   const env = loadKeptEnv();
   const apiKeys = loadApiKeys(env.KEPT_API_KEYS, projectPath(env.KEPT_API_KEYS_FILE));
+  assertSafeToDeploy(process.env, { role: 'api', env, brandsWithDevelopmentKeys: apiKeys.brandsWithDevelopmentKeys });
   if (apiKeys.size === 0) console.warn('kept api: no API keys configured; every brand-scoped call will answer 401');
   const client = await connectClient();
   const app = await buildApiServer(
@@ -21,6 +23,7 @@ async function main(): Promise<void> {
       profiles: loadServiceProfiles(projectPath(env.KEPT_PROFILES_DIR)),
       unsubscribeSecret: env.KEPT_UNSUBSCRIBE_SECRET,
       bodyLimit: env.KEPT_API_BODY_LIMIT,
+      eventTimeBounds: liveEventTimeBounds(env),
     },
     { logger: false },
   );
@@ -36,6 +39,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('kept api failed:', error);
+  if (error instanceof UnsafeDeploymentError) console.error(error.message);
+  else console.error('kept api failed:', error);
   process.exit(1);
 });

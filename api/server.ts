@@ -8,7 +8,8 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { buildServices, type ApiDependencies } from './dependencies';
-import { installErrorHandler } from './errors';
+import { requireApiKeys } from './auth';
+import { frameworkErrorHandler, installErrorHandler, rejectForeignCharsets } from './errors';
 import { consentRoutes } from './routes/consent';
 import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
@@ -27,14 +28,17 @@ export async function buildApiServer(
   deps: ApiDependencies,
   options: { logger?: boolean } = {},
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    frameworkErrors: frameworkErrorHandler,
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
-  // RFC 8058 one-click unsubscribe posts a form; nothing else needs form bodies.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_, body, done) =>
-    done(null, Object.fromEntries(new URLSearchParams(body as string))),
-  );
+  // Order matters: who is asking (401), then what the body is (415, 413, 400).
+  requireApiKeys(app, deps.apiKeys);
+  rejectForeignCharsets(app);
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ZodError } from 'zod';
-import { InvalidEventError, idSchema } from '../common/events';
+import { InvalidEventError, idSchema, type EventTimeBounds } from '../common/events';
 import { journeyWorkflowId } from '../common/ids';
-import { loadKeptEnv, projectPath } from '../common/config';
+import { importEventTimeBounds, liveEventTimeBounds, loadKeptEnv, projectPath, type KeptEnv } from '../common/config';
 import { loadServiceProfiles } from '../common/profiles/load-profiles';
 import { listCapturedMail } from '../mail/mailbox';
 import { pauseOutreachUpdate, resumeOutreachUpdate } from '../workflows/journey/messages';
@@ -38,7 +38,7 @@ program
     await withClients(async ({ kept }) => {
       const result = Array.isArray(event) ? await kept.recordEvents(event) : await kept.recordEvent(event as never);
       printJson(result);
-    });
+    }, liveEventTimeBounds);
   });
 
 program
@@ -247,8 +247,12 @@ program
         json?: boolean;
       },
     ) => {
+      // The journeys get history of any age; the rows were checked against the import window (1970 to now + skew).
       await withClients(async ({ kept }) => {
-        const summary = await importCommand(kept, file, options);
+        const summary = await importCommand(kept, file, {
+          ...options,
+          timeBounds: importEventTimeBounds(loadKeptEnv()),
+        });
         if (options.json) printJson(summary);
         else console.log(formatImportSummary(summary));
         if (summary.interrupted) throw new CliError('import interrupted; run it again to resume', EXIT.interrupted);
@@ -346,11 +350,15 @@ interface Clients {
   promises: PromiseClient;
 }
 
-async function withClients(run: (clients: Clients) => Promise<void>): Promise<void> {
+/** Clients for one command; `timeBounds`: the window events must fall in (live events: `kept event`). */
+async function withClients(
+  run: (clients: Clients) => Promise<void>,
+  timeBounds?: (env: KeptEnv) => EventTimeBounds,
+): Promise<void> {
   const env = loadKeptEnv();
   const client = await connectClient();
   try {
-    const kept = new KeptClient({ client, taskQueue: env.KEPT_TASK_QUEUE });
+    const kept = new KeptClient({ client, taskQueue: env.KEPT_TASK_QUEUE, timeBounds: timeBounds?.(env) });
     // Profiles are read lazily: only making a promise needs them, and a bad file should not stop a listing.
     const promises = new PromiseClient({
       client,

@@ -23,7 +23,8 @@ export function temporalTarget(env: NodeJS.ProcessEnv = process.env): TemporalTa
   return {
     connectionOptions: {
       ...connectionOptions,
-      address: connectionOptions.address ?? `localhost:${kept.KEPT_TEMPORAL_PORT}`,
+      // The embedded dev server of `npm start` listens on 127.0.0.1 (not ::1, where localhost may resolve first).
+      address: connectionOptions.address ?? `127.0.0.1:${kept.KEPT_TEMPORAL_PORT}`,
     },
     namespace: namespace ?? kept.KEPT_NAMESPACE,
   };

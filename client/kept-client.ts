@@ -1,9 +1,16 @@
-import { Client, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  Client,
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  checkEventTimes,
   InvalidEventError,
   parseEventBatch,
   parseLifecycleEvent,
+  type EventTimeBounds,
   type LifecycleEvent,
   type LifecycleEventInput,
 } from '../common/events';
@@ -17,10 +24,17 @@ import {
 } from '../workflows/journey/messages';
 import type { JourneyState, RecordEventResult } from '../workflows/journey/state';
 import type { customerJourney } from '../workflows/journey/journey-workflow';
+import { assertOwnsOrdersAndCases } from './ownership';
 
 export interface KeptClientOptions {
   client: Client;
   taskQueue: string;
+  /**
+   * The window around now that event times must fall in (see `liveEventTimeBounds` in
+   * common/config.ts). Without it only Kept's fixed window applies: tests and backtests send
+   * events in virtual time, which no real clock can judge.
+   */
+  timeBounds?: EventTimeBounds;
 }
 
 /**
@@ -32,7 +46,7 @@ export class KeptClient {
 
   /** Records one event; starts the customer's journey if it is new (update-with-start). */
   async recordEvent(input: LifecycleEventInput): Promise<RecordEventResult> {
-    const event = parseLifecycleEvent(input);
+    const event = await this.admit(input);
     return rethrowRejection(() =>
       this.options.client.workflow.executeUpdateWithStart(recordEventUpdate, {
         args: [event],
@@ -42,12 +56,25 @@ export class KeptClient {
   }
 
   /**
+   * Records one event on a journey that already exists, never starting one: for callers that
+   * act for a customer Kept must already know (an unsubscribe link). WorkflowNotFoundError otherwise.
+   */
+  async recordEventOnExistingJourney(input: LifecycleEventInput): Promise<RecordEventResult> {
+    const event = await this.admit(input);
+    const handle = this.options.client.workflow.getHandle(journeyWorkflowId(event.brand, event.customerId));
+    return rethrowRejection(() => handle.executeUpdate(recordEventUpdate, { args: [event] }));
+  }
+
+  /**
    * Records many events. They are grouped per customer and sent in `occurredAt` order,
    * one update per customer, so a journey sees its history in the order it happened.
+   * The answer has one result per event sent, in the order sent.
    */
   async recordEvents(inputs: LifecycleEventInput[], options: RecordEventsOptions = {}): Promise<RecordEventResult[]> {
     const events = parseEventBatch(inputs);
-    const results = new Map<string, RecordEventResult>();
+    this.checkTimes(events);
+    await assertOwnsOrdersAndCases(this.options.client, events);
+    const resultOf = new Map<LifecycleEvent, RecordEventResult>();
     for (const group of groupByJourney(events).values()) {
       const batchResults = await rethrowRejection(() =>
         this.options.client.workflow.executeUpdateWithStart(recordEventsUpdate, {
@@ -55,14 +82,47 @@ export class KeptClient {
           startWorkflowOperation: this.startJourney(group[0]!),
         }),
       );
-      for (const result of batchResults) results.set(result.eventId, result);
+      matchResults(group, batchResults).forEach((result, event) => resultOf.set(event, result));
     }
-    return events.map((event) => results.get(event.eventId)!);
+    return events.map((event) => resultOf.get(event)!);
+  }
+
+  /** Whether Kept knows this customer (a journey exists), without starting one. */
+  async hasJourney(brand: string, customerId: string): Promise<boolean> {
+    try {
+      await this.options.client.workflow.getHandle(journeyWorkflowId(brand, customerId)).describe();
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
   }
 
   /** The whole state of a customer's journey. */
   async getJourney(brand: string, customerId: string): Promise<JourneyState> {
     return this.options.client.workflow.getHandle(journeyWorkflowId(brand, customerId)).query(journeyStateQuery);
+  }
+
+  /** Validates one event at the front door: vocabulary, time window, order and case ownership. */
+  private async admit(input: LifecycleEventInput): Promise<LifecycleEvent> {
+    const event = parseLifecycleEvent(input);
+    this.checkTimes([event]);
+    await assertOwnsOrdersAndCases(this.options.client, [event]);
+    return event;
+  }
+
+  private checkTimes(events: readonly LifecycleEvent[]): void {
+    const bounds = this.options.timeBounds;
+    if (!bounds) return;
+    const problems = events.flatMap((event, index) => {
+      try {
+        checkEventTimes(event, bounds);
+        return [];
+      } catch (error) {
+        return [events.length > 1 ? `${index}.${(error as Error).message}` : (error as Error).message];
+      }
+    });
+    if (problems.length > 0) throw new InvalidEventError(problems.join('; '));
   }
 
   private startJourney(event: LifecycleEvent) {
@@ -79,6 +139,18 @@ export class KeptClient {
       staticSummary: `Customer journey of ${event.customerId} at ${event.brand}`,
     });
   }
+}
+
+/**
+ * Pairs a journey's results with the events sent. Results come back in the journey's
+ * (stable) occurredAt order, the order of `group`; an event id sent twice gets two results,
+ * the first applied and the second a duplicate, so results are taken per id in turn,
+ * never looked up by id alone.
+ */
+function matchResults(group: LifecycleEvent[], results: RecordEventResult[]): Map<LifecycleEvent, RecordEventResult> {
+  const pending = new Map<string, RecordEventResult[]>();
+  for (const result of results) pending.set(result.eventId, [...(pending.get(result.eventId) ?? []), result]);
+  return new Map(group.map((event) => [event, pending.get(event.eventId)!.shift()!]));
 }
 
 function groupByJourney(events: LifecycleEvent[]): Map<string, LifecycleEvent[]> {

@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { Duration } from 'luxon';
 import { z } from 'zod';
+import type { EventTimeBounds } from './events';
 
 /**
  * Kept's process configuration, read once from the environment.
@@ -9,6 +11,15 @@ import { z } from 'zod';
  * TEMPORAL_* variables and profiles.
  */
 const port = z.coerce.number().int().min(1).max(65535);
+/** An ISO 8601 duration (PT15M, P1Y), held as milliseconds. */
+const durationMs = z.string().transform((value, context) => {
+  const duration = Duration.fromISO(value);
+  if (!duration.isValid || duration.as('milliseconds') <= 0) {
+    context.addIssue({ code: 'custom', message: 'use a positive ISO 8601 duration like PT15M or P1Y' });
+    return z.NEVER;
+  }
+  return duration.as('milliseconds');
+});
 
 export const keptEnvSchema = z.object({
   KEPT_DATA_DIR: z.string().min(1).default('data'),
@@ -42,6 +53,10 @@ export const keptEnvSchema = z.object({
   KEPT_PUBLIC_URL: z.url().optional(),
   KEPT_UNSUBSCRIBE_SECRET: z.string().min(16).default('kept-dev-unsubscribe-secret-change-me'),
   KEPT_WEBHOOK_SECRET: z.string().min(16).default('kept-dev-webhook-secret-change-me'),
+  /** How far an event's occurredAt may be ahead of the front door's clock. */
+  KEPT_MAX_FUTURE_SKEW: durationMs.prefault('PT15M'),
+  /** How old a live event may be; older history goes through `kept import`. */
+  KEPT_MAX_EVENT_AGE: durationMs.prefault('P1Y'),
 });
 export type KeptEnv = z.infer<typeof keptEnvSchema>;
 
@@ -57,6 +72,16 @@ export function loadKeptEnv(env: NodeJS.ProcessEnv = process.env): KeptEnv {
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
   }
   return result.data;
+}
+
+/** The window around now for live events (HTTP API, `kept event`). */
+export function liveEventTimeBounds(env: KeptEnv, now: () => number = Date.now): EventTimeBounds {
+  return { now, maxFutureSkewMs: env.KEPT_MAX_FUTURE_SKEW, maxAgeMs: env.KEPT_MAX_EVENT_AGE };
+}
+
+/** Imports of history may go back to the start of Kept's window, never into the future. */
+export function importEventTimeBounds(env: KeptEnv, now: () => number = Date.now): EventTimeBounds {
+  return { now, maxFutureSkewMs: env.KEPT_MAX_FUTURE_SKEW };
 }
 
 /** Absolute path of a project-relative folder from the env (data, tools). */

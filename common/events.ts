@@ -15,8 +15,25 @@ export const idSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'use letters, digits, dot, underscore, colon or dash');
 
 export const brandIdSchema = idSchema.max(64);
-/** Any ISO 8601 instant with an offset; normalised to UTC so instants compare as strings. */
-export const timestampSchema = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+/**
+ * The instants Kept computes with, everywhere (client, API, import, workflow validators):
+ * from the Unix epoch to the end of 2199. Outside it, ISO strings gain a sign and six-digit
+ * years (`+010000-…`, `-000001-…`) that no longer sort or parse like the rest, and business-time
+ * arithmetic would run for ever. Fixed bounds, not "now", so a workflow validator stays deterministic.
+ */
+export const EARLIEST_INSTANT = '1970-01-01T00:00:00.000Z';
+export const LATEST_INSTANT = '2199-12-31T23:59:59.999Z';
+const earliestMs = Date.parse(EARLIEST_INSTANT);
+const latestMs = Date.parse(LATEST_INSTANT);
+
+/** Any ISO 8601 instant with an offset inside Kept's window; normalised to UTC so instants compare as strings. */
+export const timestampSchema = z.iso
+  .datetime({ offset: true })
+  .refine((value) => {
+    const ms = Date.parse(value);
+    return ms >= earliestMs && ms <= latestMs;
+  }, `use an instant between ${EARLIEST_INSTANT} and ${LATEST_INSTANT}`)
+  .transform((value) => new Date(value).toISOString());
 const money = z.number().nonnegative().finite();
 const shortText = z.string().trim().min(1).max(500);
 const longText = z.string().trim().min(1).max(5000);
@@ -206,6 +223,74 @@ export const stageOfEventType: Record<LifecycleEventType, LifecycleStage | undef
   'consent.changed': undefined,
   'profile.updated': undefined,
 };
+
+/**
+ * Bounds relative to "now" that only a front door can apply (client, API, CLI, import): the
+ * clock and the configured skew live there. Workflow validators keep to the fixed window of
+ * `timestampSchema`: their clock is the workflow's, virtual in tests and backtests.
+ */
+export interface EventTimeBounds {
+  /** The front door's clock, ms since the epoch. */
+  now: () => number;
+  /** How far `occurredAt` may be ahead of now (clocks drift); KEPT_MAX_FUTURE_SKEW. */
+  maxFutureSkewMs: number;
+  /** How far back a live event's `occurredAt` may be (KEPT_MAX_EVENT_AGE); absent for imports of history. */
+  maxAgeMs?: number;
+}
+
+/**
+ * Expected delivery times become promises, and promises are computed in business time up to
+ * about 800 days ahead: a delivery date further out than this is a typo, not a plan.
+ */
+export const MAX_DELIVERY_HORIZON_DAYS = 730;
+const DAY_MS = 86_400_000;
+
+/** Throws InvalidEventError naming each field whose instant is outside the front door's window. */
+export function checkEventTimes(event: LifecycleEvent, bounds: EventTimeBounds): void {
+  const issues = eventTimeIssues(event, bounds);
+  if (issues.length > 0) throw new InvalidEventError(`${event.type}: ${issues.join('; ')}`);
+}
+
+export function eventTimeIssues(event: LifecycleEvent, bounds: EventTimeBounds): string[] {
+  const now = bounds.now();
+  const issues: string[] = [];
+  const occurredAt = Date.parse(event.occurredAt);
+  const latest = now + bounds.maxFutureSkewMs;
+  if (occurredAt > latest) {
+    issues.push(
+      `occurredAt: ${event.occurredAt} is in the future (more than ${minutes(bounds.maxFutureSkewMs)} ahead)`,
+    );
+  }
+  if (bounds.maxAgeMs !== undefined && occurredAt < now - bounds.maxAgeMs) {
+    issues.push(
+      `occurredAt: ${event.occurredAt} is older than ${Math.round(bounds.maxAgeMs / DAY_MS)} days; import history with kept import`,
+    );
+  }
+  const horizon = now + MAX_DELIVERY_HORIZON_DAYS * DAY_MS;
+  for (const [field, value] of deliveryTimes(event)) {
+    if (value !== undefined && Date.parse(value) > horizon) {
+      issues.push(`${field}: ${value} is more than ${MAX_DELIVERY_HORIZON_DAYS} days ahead`);
+    }
+  }
+  return issues;
+}
+
+function deliveryTimes(event: LifecycleEvent): [string, string | undefined][] {
+  switch (event.type) {
+    case 'order.placed':
+      return [['promisedDeliveryAt', event.promisedDeliveryAt]];
+    case 'shipment.dispatched':
+      return [['estimatedDeliveryAt', event.estimatedDeliveryAt]];
+    case 'shipment.delayed':
+      return [['newEstimatedDeliveryAt', event.newEstimatedDeliveryAt]];
+    default:
+      return [];
+  }
+}
+
+function minutes(ms: number): string {
+  return `${Math.round(ms / 60_000)} min`;
+}
 
 export class InvalidEventError extends Error {
   override name = 'InvalidEventError';

@@ -1,4 +1,10 @@
-import { InvalidEventError, parseLifecycleEvent, type LifecycleEvent } from '../common/events';
+import {
+  checkEventTimes,
+  InvalidEventError,
+  parseLifecycleEvent,
+  type EventTimeBounds,
+  type LifecycleEvent,
+} from '../common/events';
 import { journeyWorkflowId } from '../common/ids';
 import { readImportRows } from './read-rows';
 
@@ -26,8 +32,9 @@ export interface ImportPlan {
 /**
  * Reads and validates every row with the event vocabulary, and groups the valid events per
  * customer journey so each journey receives its history in order, one customer at a time.
+ * With `timeBounds`, a row outside the window (e.g. in the future) is rejected with its line.
  */
-export async function planImport(file: string): Promise<ImportPlan> {
+export async function planImport(file: string, timeBounds?: EventTimeBounds): Promise<ImportPlan> {
   const rejected: RejectedRow[] = [];
   const byJourney = new Map<string, LifecycleEvent[]>();
   let rows = 0;
@@ -40,6 +47,7 @@ export async function planImport(file: string): Promise<ImportPlan> {
     }
     try {
       const event = parseLifecycleEvent(row.value);
+      if (timeBounds) checkEventTimes(event, timeBounds);
       const journeyId = journeyWorkflowId(event.brand, event.customerId);
       byJourney.set(journeyId, [...(byJourney.get(journeyId) ?? []), event]);
       validEvents += 1;

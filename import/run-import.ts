@@ -1,5 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { KeptClient } from '../client/kept-client';
+import { importEventTimeBounds, loadKeptEnv } from '../common/config';
+import type { EventTimeBounds } from '../common/events';
 import { describeSource, loadImportState, saveImportState, type ImportState } from './import-state';
 import { planImport, type CustomerPlan, type RejectedRow } from './plan';
 
@@ -12,6 +14,8 @@ export interface ImportOptions {
   rejectsFile: string;
   /** Send outreach for the imported events too; by default history is recorded silently. */
   sendOutreach: boolean;
+  /** History may go back to 1970 but never into the future; default: KEPT_MAX_FUTURE_SKEW's default. */
+  timeBounds?: EventTimeBounds;
   /** Stops taking new batches; what is in flight finishes and is saved. */
   signal?: AbortSignal;
   onPlanned?: (total: number, alreadyDone: number) => void;
@@ -46,7 +50,10 @@ export interface ImportSummary {
  */
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {
   const started = Date.now();
-  const [plan, source] = await Promise.all([planImport(options.file), describeSource(options.file)]);
+  const [plan, source] = await Promise.all([
+    planImport(options.file, options.timeBounds ?? importEventTimeBounds(loadKeptEnv({}))),
+    describeSource(options.file),
+  ]);
   const state = loadImportState(options.stateFile, source);
   writeRejects(options.rejectsFile, plan.rejected);
   const counts = { sent: 0, applied: 0, duplicates: 0, already: 0 };

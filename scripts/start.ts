@@ -12,31 +12,58 @@ import { registerSearchAttributes } from '../workers/search-attributes';
  *  1. the Temporal dev server, persisted to <data>/temporal.sqlite, Web UI on :8233;
  *  2. Kept's search attributes registered (idempotent);
  *  3. the Kept processes (mail capture unless KEPT_SMTP_HOST is set, the worker, the HTTP API) as children.
- * Ctrl-C / SIGTERM stops every child and waits for it; any child dying stops the stack.
+ * Ctrl-C / SIGTERM stops every child and waits for it. A worker that dies is restarted with
+ * backoff (1 s doubling to 30 s; back to 1 s once it ran a minute), logged, while Temporal and
+ * the API stay up: journeys just wait for it. Any other child dying stops the stack.
  * Set TEMPORAL_ADDRESS to use a server you run yourself instead of the embedded one.
  */
 const env = loadKeptEnv();
 const children: { name: string; process: ChildProcess }[] = [];
 let stopping = false;
 
+/** Waits before restarting a worker that died: doubling, capped, reset after a stable run. */
+const RESTART_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
+const STABLE_RUN_MS = 60_000;
+
 function log(message: string): void {
   console.log(`[kept] ${message}`);
 }
 
-function startChild(name: string, command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...extraEnv } });
-  children.push({ name, process: child });
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      log(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
-      void stop(1);
-    }
-  });
-  return child;
+interface ChildOptions {
+  extraEnv?: NodeJS.ProcessEnv;
+  /** Restart it when it dies instead of stopping the stack. */
+  restart?: boolean;
 }
 
-function startTypeScript(name: string, file: string, extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
-  return startChild(name, process.execPath, ['--import', 'tsx', projectPath(file)], extraEnv);
+function startChild(name: string, command: string, args: string[], options: ChildOptions = {}, failures = 0): void {
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ...options.extraEnv },
+  });
+  const entry = { name, process: child };
+  children.push(entry);
+  const startedAt = Date.now();
+  if (options.restart) log(`${name} started (pid ${child.pid})`);
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    const how = signal ?? `code ${code}`;
+    if (!options.restart) {
+      log(`${name} exited unexpectedly (${how}); stopping everything`);
+      void stop(1);
+      return;
+    }
+    children.splice(children.indexOf(entry), 1);
+    const streak = Date.now() - startedAt >= STABLE_RUN_MS ? 0 : failures;
+    const delay = RESTART_DELAYS_MS[Math.min(streak, RESTART_DELAYS_MS.length - 1)]!;
+    log(`${name} exited unexpectedly (${how}); restarting in ${delay / 1000} s (restart ${streak + 1} in a row)`);
+    setTimeout(() => {
+      if (!stopping) startChild(name, command, args, options, streak + 1);
+    }, delay);
+  });
+}
+
+function startTypeScript(name: string, file: string, options: ChildOptions = {}): void {
+  startChild(name, process.execPath, ['--import', 'tsx', projectPath(file)], options);
 }
 
 async function stop(exitCode: number): Promise<void> {
@@ -114,8 +141,10 @@ async function main(): Promise<void> {
 
   // Mail stays on this machine (captured into <data>/mail) unless a relay is configured.
   if (!env.KEPT_SMTP_HOST) startTypeScript('mail', 'mail/capture-server.ts');
-  startTypeScript('worker', 'workers/main.ts', { TEMPORAL_ADDRESS: address });
-  startTypeScript('api', 'api/main.ts', { TEMPORAL_ADDRESS: address });
+  // Embedded: the children find the dev server on 127.0.0.1:KEPT_TEMPORAL_PORT by default, and
+  // without a TEMPORAL_ADDRESS they count as development (see common/deployment.ts).
+  startTypeScript('worker', 'workers/main.ts', { restart: true });
+  startTypeScript('api', 'api/main.ts');
   log(`HTTP API: http://localhost:${env.KEPT_API_PORT} (docs at /docs)`);
   log('running. Press Ctrl-C to stop.');
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { journeyWorkflowId, orderWorkflowId } from '../common/ids';
 import { createUnsubscribeToken } from '../common/outreach/unsubscribe';
 import { deliverOutreach, eventually, startApiProcess, UNSUBSCRIBE_SECRET, type ApiProcess } from './helpers/api';
 import { connectDevServer, startKeptWorker, stopWorker } from './helpers/temporal';
@@ -62,6 +64,8 @@ async function call(
 }
 
 let sequence = 0;
+/** Live events happened recently: a day ago plus a minute per event, so they keep their order. */
+const startOfEvents = Date.now() - 86_400_000;
 function event(brand: string, customerId: string, type: string, fields: Record<string, unknown> = {}) {
   sequence += 1;
   return {
@@ -69,7 +73,7 @@ function event(brand: string, customerId: string, type: string, fields: Record<s
     eventId: `e-${suffix}-${sequence}`,
     brand,
     customerId,
-    occurredAt: new Date(Date.UTC(2026, 0, 1, 0, sequence)).toISOString(),
+    occurredAt: new Date(startOfEvents + sequence * 60_000).toISOString(),
     ...fields,
   };
 }
@@ -284,7 +288,7 @@ describe('consent and one-click unsubscribe', () => {
     );
     expect(await call('POST', `/unsubscribe?token=${token}`)).toMatchObject({
       status: 400,
-      body: { error: expect.stringContaining('bad-signature') },
+      body: { error: 'invalid unsubscribe token: not recognised' },
     });
     const old = createUnsubscribeToken(
       { brand: brandA, customerId: 'ada', category: 'promotional' },
@@ -381,5 +385,251 @@ describe('promises', () => {
       body: { reason: 'x' },
     });
     expect(otherBrand.status).toBe(403);
+  });
+});
+
+/** Whether a workflow with this id exists at all (any run, any state). */
+async function workflowExists(workflowId: string): Promise<boolean> {
+  try {
+    await env.client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+async function historyLength(workflowId: string): Promise<number> {
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  return history.events?.length ?? 0;
+}
+
+describe('bad input at the front door (issue 10)', () => {
+  const farFuture = '9999-12-31T23:59:59-14:00';
+  const beforeYearOne = '0000-01-01T00:00:00+14:00';
+  const q = encodeURIComponent;
+  const promiseBody = (promiseId: string, extra: Record<string, unknown>) => ({
+    customerId: 'ada',
+    promiseId,
+    text: 'Call back',
+    kind: 'callback',
+    owner: { kind: 'person', id: 'sam', team: 'support' },
+    channel: 'phone',
+    ...extra,
+  });
+  const issuePaths = (answer: Answer) => (answer.body.issues ?? []).map((issue: { path: string }) => issue.path);
+
+  it('answers 400 naming the field for instants out of range in promise queries and promises', async () => {
+    const before = await call('GET', `/v1/brands/${brandA}/promises?dueBefore=${q(farFuture)}`, { key: keyA });
+    expect(before).toMatchObject({ status: 400, body: { issues: [{ path: 'querystring.dueBefore' }] } });
+    const after = await call('GET', `/v1/brands/${brandA}/promises?dueAfter=${q(beforeYearOne)}`, { key: keyA });
+    expect(after).toMatchObject({ status: 400, body: { issues: [{ path: 'querystring.dueAfter' }] } });
+
+    const withinAYear = await call('POST', `/v1/brands/${brandA}/promises`, {
+      key: keyA,
+      body: promiseBody('p-year', { due: { within: 'P1Y' } }),
+    });
+    expect(withinAYear.status).toBe(400);
+    expect(withinAYear.body.error).toMatch(/^(body\.)?due/);
+
+    const atFarFuture = await call('POST', `/v1/brands/${brandA}/promises`, {
+      key: keyA,
+      body: promiseBody('p-far', { due: { at: farFuture } }),
+    });
+    expect(atFarFuture.status).toBe(400);
+    expect(issuePaths(atFarFuture)[0]).toMatch(/^body\.due/);
+
+    const createdLongAgo = await call('POST', `/v1/brands/${brandA}/promises`, {
+      key: keyA,
+      body: promiseBody('p-old', { due: { within: 'PT4H' }, createdAt: beforeYearOne }),
+    });
+    expect(createdLongAgo).toMatchObject({ status: 400, body: { issues: [{ path: 'body.createdAt' }] } });
+
+    // None of them was made.
+    for (const promiseId of ['p-year', 'p-far', 'p-old']) {
+      expect(await call('GET', `/v1/brands/${brandA}/promises/${promiseId}`, { key: keyA })).toMatchObject({
+        status: 404,
+      });
+    }
+  });
+
+  it('refuses events far ahead, before 1970 or beyond the clock skew, and writes nothing', async () => {
+    const customer = 'time-traveller';
+    const answers = {
+      year9999: await call('POST', '/v1/events', {
+        key: keyA,
+        body: { ...event(brandA, customer, 'product.viewed', { sku: 's' }), occurredAt: farFuture },
+      }),
+      before1970: await call('POST', '/v1/events', {
+        key: keyA,
+        body: { ...event(brandA, customer, 'product.viewed', { sku: 's' }), occurredAt: '1969-12-31T23:59:59Z' },
+      }),
+      anHourAhead: await call('POST', '/v1/events', {
+        key: keyA,
+        body: {
+          ...event(brandA, customer, 'product.viewed', { sku: 's' }),
+          occurredAt: new Date(Date.now() + 3_600_000).toISOString(),
+        },
+      }),
+      deliveryInThreeYears: await call('POST', '/v1/events', {
+        key: keyA,
+        body: event(brandA, customer, 'order.placed', {
+          orderId: `o-late-${suffix}`,
+          items: [item],
+          promisedDeliveryAt: new Date(Date.now() + 3 * 365 * 86_400_000).toISOString(),
+        }),
+      }),
+      warrantyIn9999: await call('POST', '/v1/events/batch', {
+        key: keyA,
+        body: [
+          event(brandA, customer, 'order.placed', {
+            orderId: `o-warranty-${suffix}`,
+            items: [{ ...item, warrantyEndsAt: farFuture }],
+          }),
+        ],
+      }),
+    };
+    expect(issuePaths(answers.year9999)).toEqual(['body.occurredAt']);
+    expect(issuePaths(answers.before1970)).toEqual(['body.occurredAt']);
+    expect(issuePaths(answers.warrantyIn9999)).toEqual(['body.0.items.0.warrantyEndsAt']);
+    expect(answers.anHourAhead).toMatchObject({
+      status: 400,
+      body: { error: expect.stringMatching(/occurredAt: .* future/) },
+    });
+    expect(answers.deliveryInThreeYears).toMatchObject({
+      status: 400,
+      body: { error: expect.stringMatching(/promisedDeliveryAt: .* days ahead/) },
+    });
+    for (const answer of Object.values(answers)) expect(answer.status).toBe(400);
+    expect(await workflowExists(journeyWorkflowId(brandA, customer))).toBe(false);
+
+    // Inside the window (a few minutes of skew) is fine.
+    const slightlyAhead = await call('POST', '/v1/events', {
+      key: keyA,
+      body: {
+        ...event(brandA, 'punctual', 'product.viewed', { sku: 's' }),
+        occurredAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+      },
+    });
+    expect(slightlyAhead.status).toBe(202);
+  });
+
+  it("answers 409 when a customer names another customer's order, and A's order is unchanged", async () => {
+    const orderId = `o-shared-${suffix}`;
+    const placed = await call('POST', '/v1/events', {
+      key: keyA,
+      body: event(brandA, 'owner-a', 'order.placed', { orderId, items: [item] }),
+    });
+    expect(placed.status).toBe(202);
+    const orderWorkflow = orderWorkflowId(brandA, orderId);
+    await eventually(async () => expect(await workflowExists(orderWorkflow)).toBe(true));
+    const lengthBefore = await historyLength(orderWorkflow);
+
+    const delivered = await call('POST', '/v1/events', {
+      key: keyA,
+      body: event(brandA, 'intruder-b', 'shipment.delivered', { orderId }),
+    });
+    expect(delivered).toMatchObject({ status: 409, body: { error: expect.stringContaining('another customer') } });
+    const batch = await call('POST', '/v1/events/batch', {
+      key: keyA,
+      body: [
+        event(brandA, 'intruder-b', 'product.viewed', { sku: 's' }),
+        event(brandA, 'intruder-b', 'order.placed', { orderId, items: [item] }),
+      ],
+    });
+    expect(batch.status).toBe(409);
+
+    // The owner's own events still go through.
+    const dispatched = await call('POST', '/v1/events', {
+      key: keyA,
+      body: event(brandA, 'owner-a', 'shipment.dispatched', { orderId }),
+    });
+    expect(dispatched.status).toBe(202);
+    await eventually(async () => expect(await historyLength(orderWorkflow)).toBeGreaterThan(lengthBefore));
+    const order = await env.client.workflow.getHandle(orderWorkflow).query<{ status: string }>('orderState');
+    expect(order.status).toBe('dispatched');
+    expect(await workflowExists(journeyWorkflowId(brandA, 'intruder-b'))).toBe(false);
+  });
+
+  it('answers each event of a batch for itself when two share an event id', async () => {
+    const viewed = event(brandA, 'twins', 'product.viewed', { sku: 'lamp-1' });
+    const placed = { ...event(brandA, 'twins', 'order.placed', { orderId: `o-twins-${suffix}`, items: [item] }) };
+    placed.eventId = viewed.eventId;
+    const answer = await call('POST', '/v1/events/batch', { key: keyA, body: [viewed, placed] });
+    expect(answer.status).toBe(202);
+    expect(answer.body.results).toEqual([
+      { eventId: viewed.eventId, applied: true, duplicate: false, stage: 'research' },
+      { eventId: viewed.eventId, applied: false, duplicate: true, stage: 'research' },
+    ]);
+  });
+
+  it('authenticates before validating: no key or an unknown key is 401 even for a bad body', async () => {
+    const bad = { type: 'order.placed', items: 'none' };
+    for (const key of [undefined, 'not-a-key']) {
+      const answer = await call('POST', '/v1/events', { key, body: bad });
+      expect(answer.status).toBe(401);
+      expect(answer.body).toEqual({ error: expect.any(String) });
+      expect(answer.text).not.toContain('items');
+    }
+    const noKeyNotJson = await call('POST', '/v1/events/batch', { body: '{"type": ' });
+    expect(noKeyNotJson.status).toBe(401);
+    expect((await call('POST', '/v1/events', { key: keyA, body: bad })).status).toBe(400);
+  });
+
+  it('answers 415 with the documented shape for a form body or JSON in another charset', async () => {
+    const body = event(brandA, 'charset', 'product.viewed', { sku: 's' });
+    const form = await call('POST', '/v1/events', {
+      key: keyA,
+      body: new URLSearchParams(Object.entries(body)).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(form).toMatchObject({ status: 415, body: { error: expect.any(String) } });
+    expect(Object.keys(form.body)).toEqual(['error']);
+    const latin1 = await call('POST', '/v1/events', {
+      key: keyA,
+      body,
+      headers: { 'content-type': 'application/json; charset=latin1' },
+    });
+    expect(latin1).toMatchObject({ status: 415, body: { error: expect.stringContaining('latin1') } });
+    expect(Object.keys(latin1.body)).toEqual(['error']);
+    expect(await workflowExists(journeyWorkflowId(brandA, 'charset'))).toBe(false);
+    const utf8 = await call('POST', '/v1/events', {
+      key: keyA,
+      body,
+      headers: { 'content-type': 'application/json; charset=UTF-8' },
+    });
+    expect(utf8.status).toBe(202);
+  });
+
+  it('answers an unsubscribe token for an unknown customer like a forged one, and starts no journey', async () => {
+    const stranger = `stranger-${suffix}`;
+    const token = createUnsubscribeToken(
+      { brand: brandA, customerId: stranger, category: 'promotional' },
+      UNSUBSCRIBE_SECRET,
+      new Date(),
+    );
+    const forged = createUnsubscribeToken(
+      { brand: brandA, customerId: 'ada', category: 'promotional' },
+      'another-secret-0123456789',
+      new Date(),
+    );
+    const form = {
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    };
+    const unknownPost = await call('POST', `/unsubscribe?token=${token}`, form);
+    const forgedPost = await call('POST', `/unsubscribe?token=${forged}`, form);
+    expect(unknownPost.status).toBe(400);
+    expect({ status: unknownPost.status, body: unknownPost.body }).toEqual({
+      status: forgedPost.status,
+      body: forgedPost.body,
+    });
+    const unknownPage = await call('GET', `/unsubscribe?token=${token}`);
+    const forgedPage = await call('GET', `/unsubscribe?token=${forged}`);
+    expect({ status: unknownPage.status, body: unknownPage.body }).toEqual({
+      status: forgedPage.status,
+      body: forgedPage.body,
+    });
+    expect(await workflowExists(journeyWorkflowId(brandA, stranger))).toBe(false);
   });
 });

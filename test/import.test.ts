@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { KeptClient } from '../client/kept-client';
+import { importEventTimeBounds, loadKeptEnv } from '../common/config';
 import { importStateSchema } from '../import/import-state';
 import { planImport } from '../import/plan';
 import { eventually } from './helpers/api';
@@ -192,5 +193,29 @@ it('maps CSV rows (envelope columns, flat fields, a payload JSON column) and rep
   expect(plan.rejected).toEqual([
     { line: 4, reason: expect.stringMatching(/^payload: not valid JSON/) },
     { line: 5, reason: expect.stringContaining('customerId') },
+  ]);
+});
+
+it('rejects rows outside the import window by line: the future, before 1970; old history is fine', async () => {
+  const file = path.join(dir, 'window.jsonl');
+  const row = (eventId: string, occurredAt: string) =>
+    JSON.stringify({ type: 'product.viewed', eventId, brand, customerId: 'window-1', occurredAt, sku: 's' });
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+  writeFileSync(
+    file,
+    [
+      row('old', '1999-05-01T10:00:00Z'),
+      row('tomorrow', tomorrow),
+      row('before-epoch', '1969-12-31T23:59:59Z'),
+      row('year-9999', '9999-12-31T23:59:59-14:00'),
+    ].join('\n'),
+  );
+  const plan = await planImport(file, importEventTimeBounds(loadKeptEnv({})));
+  expect(plan.validEvents).toBe(1);
+  expect(plan.customers[0]!.batches[0]!.map((event) => event.eventId)).toEqual(['old']);
+  expect(plan.rejected).toEqual([
+    { line: 2, reason: expect.stringMatching(/^product\.viewed: occurredAt: .* is in the future/) },
+    { line: 3, reason: expect.stringMatching(/^product\.viewed: occurredAt: use an instant between/) },
+    { line: 4, reason: expect.stringMatching(/^product\.viewed: occurredAt: use an instant between/) },
   ]);
 });

@@ -1,7 +1,9 @@
 import { NativeConnection } from '@temporalio/worker';
 import { temporalTarget } from '../client/connection';
 import { buildOutreachDependencies, describeOutreach } from '../activities/outreach/dependencies';
-import { loadKeptEnv } from '../common/config';
+import { loadKeptEnv, projectPath } from '../common/config';
+import { assertSafeToDeploy, UnsafeDeploymentError } from '../common/deployment';
+import { loadServiceProfiles } from '../common/profiles/load-profiles';
 import { createKeptWorker } from './worker';
 
 /**
@@ -11,6 +13,9 @@ import { createKeptWorker } from './worker';
  */
 async function main(): Promise<void> {
   const env = loadKeptEnv();
+  // Configuration first, all of it before any connection: a bad profile, then secrets.
+  loadServiceProfiles(projectPath(env.KEPT_PROFILES_DIR));
+  assertSafeToDeploy(process.env, { role: 'worker', env });
   const { connectionOptions, namespace } = temporalTarget();
   const connection = await NativeConnection.connect(connectionOptions);
   try {
@@ -35,6 +40,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('kept worker failed:', error);
+  if (error instanceof UnsafeDeploymentError) console.error(error.message);
+  else console.error('kept worker failed:', error);
   process.exit(1);
 });

@@ -25,6 +25,7 @@ export async function buildOutreachDependencies(env: KeptEnv): Promise<OutreachD
     webhookSecret: env.KEPT_WEBHOOK_SECRET,
     unsubscribe: {
       secret: env.KEPT_UNSUBSCRIBE_SECRET,
+      // The localhost default is for development only: a deployment must set KEPT_PUBLIC_URL (common/deployment.ts).
       baseUrl: env.KEPT_PUBLIC_URL ?? `http://localhost:${env.KEPT_API_PORT}`,
     },
   };

@@ -1,5 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import { runImport, type ImportSummary } from '../../import/run-import';
+import type { EventTimeBounds } from '../../common/events';
 import type { KeptClient } from '../kept-client';
 
 export interface ImportCommandOptions {
@@ -8,6 +9,7 @@ export interface ImportCommandOptions {
   rejectsFile?: string;
   sendOutreach?: boolean;
   json?: boolean;
+  timeBounds?: EventTimeBounds;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function importCommand(
       stateFile: options.stateFile ?? `${file}.import-state.json`,
       rejectsFile: options.rejectsFile ?? `${file}.rejects.jsonl`,
       sendOutreach: options.sendOutreach ?? false,
+      timeBounds: options.timeBounds,
       signal: abort.signal,
       onPlanned: (total, done) => bar?.start(total, done),
       onProgress: (events) => bar?.increment(events),

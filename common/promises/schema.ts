@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { brandIdSchema, channelSchema, idSchema, ownerSchema, timestampSchema } from '../events';
 import { customerRecipientSchema } from '../outreach/contract';
 import { isoDurationSchema, serviceProfileSchema } from '../profiles/schema';
+import type { PromiseContactOutcome } from './customer-contact';
 
 /**
  * A promise: any commitment to a customer with a due time. These schemas are the boundary
@@ -158,6 +159,8 @@ export interface PromiseState {
   sent: string[];
   /** Sends that failed after all retries; the promise goes on. */
   deliveryFailures: { step: string; error: string }[];
+  /** What the customer's journey did with each message to the customer, by step (latest decision). */
+  customerContacts: Record<string, PromiseContactOutcome>;
   changes: PromiseChange[];
   breach?: PromiseBreach;
   result?: PromiseOutcome;

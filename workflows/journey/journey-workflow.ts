@@ -48,6 +48,7 @@ import {
   resumeOutreachSchema,
 } from './outreach-state';
 import { runDueOutreach } from './outreach-runner';
+import { PromiseContactReporter, registerPromiseContactHandler } from './promise-contacts';
 import { planFromPlaybooks, stillWantedNow } from './planner';
 import { implicitPromiseCommands, type ImplicitPromiseCommand } from './implicit-promises';
 import { proactiveContactSignal, type ProactiveContactRequest } from '../sweep/messages';
@@ -120,6 +121,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     { validator: (raw, _options) => parseEventBatch(raw).forEach((event) => validateEvent(event, input)) },
   );
   registerOutreachHandlers(state, changed);
+  registerPromiseContactHandler(state, changed);
+  const promiseContacts = new PromiseContactReporter(state.brand);
   setHandler(proactiveContactSignal, (request) => {
     sweepQueue.push(request);
     changed();
@@ -167,7 +170,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
         );
       }
     }
-    await runDueOutreach(state, workflowInfo().workflowId, now, stillWantedNow(state, now()));
+    await runDueOutreach(state, workflowInfo().workflowId, now, stillWantedNow(state, now()), promiseContacts.collect);
+    await promiseContacts.flush();
     publisher.publish(state);
     if (!historyIsLong()) continue;
     // Let every update and signal handler finish so nothing is lost at the boundary.

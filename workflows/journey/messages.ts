@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { LifecycleEventInput } from '../../common/events';
+import type { PromiseContactRequestInput } from '../../common/promises/customer-contact';
 import type { ContactRequestInput } from './outreach-state';
 import type { JourneyState, RecordEventResult } from './state';
 
@@ -36,5 +37,11 @@ export const cancelOutreachUpdate = defineUpdate<{ cancelled: number }, [{ order
 
 /** A promise workflow reports its state, so the journey counts open and at-risk promises. */
 export const promiseStatusSignal = defineSignal<[{ promiseId: string; status: string }]>('promiseStatus');
+/**
+ * A promise workflow asks the journey to tell the customer something (notice, apology, ...):
+ * it goes through the contact policy like every other contact. Validated in the handler;
+ * an invalid request is logged and dropped (a signal cannot be rejected).
+ */
+export const promiseContactSignal = defineSignal<[PromiseContactRequestInput]>('promiseContact');
 /** The whole journey state, for operators and the API. */
 export const journeyStateQuery = defineQuery<JourneyState>('journeyState');

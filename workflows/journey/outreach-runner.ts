@@ -41,12 +41,14 @@ export async function runDueOutreach(
   workflowId: string,
   now: () => string,
   stillWanted?: StillWanted,
+  onDecided?: (contact: PendingContact, decision: OutreachDecision) => void,
 ): Promise<void> {
   if (dueContacts(journey.outreach, now()).length === 0) return;
   const config = await loadBrandConfig(journey.brand);
   for (const contact of dueContacts(journey.outreach, now())) {
     const decision = await decideAndAct(journey, workflowId, contact, config, now(), stillWanted);
     recordDecision(journey.outreach, contact, decision);
+    onDecided?.(contact, decision);
     if (decision.outcome !== 'sent') await recordInLedger(journey, workflowId, contact, decision);
   }
 }
@@ -100,11 +102,18 @@ async function decideAndAct(
       ...base,
       outcome: 'sent',
       channel: result.channel,
-      why: result.status === 'duplicate' ? 'already delivered' : undefined,
+      ...(result.status === 'task-created' ? { task: true } : {}),
+      why: sentWhy(result.status),
     };
   } catch (error) {
     return { ...base, outcome: 'failed', why: failureMessage(error) };
   }
+}
+
+function sentWhy(status: 'sent' | 'duplicate' | 'task-created'): string | undefined {
+  if (status === 'duplicate') return 'already delivered';
+  // A human touchpoint (the brand's profile) or a call: a colleague reaches the customer.
+  return status === 'task-created' ? 'task handed to the team' : undefined;
 }
 
 /** A task for a colleague (white-glove touchpoints, open questions): no customer policy applies. */
@@ -128,7 +137,7 @@ async function createTask(
 }
 
 function decide(journey: JourneyState, contact: PendingContact, profile: ServiceProfile, now: string): PolicyDecision {
-  const customer = journey.profile;
+  const customer = customerFor(journey, contact);
   return decideContact({
     profile,
     customer: {
@@ -147,7 +156,7 @@ function decide(journey: JourneyState, contact: PendingContact, profile: Service
 
 /** The idempotency key is the journey's id plus the contact's key: stable across retries, replays and runs. */
 export function deliveryRequest(journey: JourneyState, workflowId: string, contact: PendingContact, channel: string) {
-  const customer = journey.profile;
+  const customer = customerFor(journey, contact);
   return {
     idempotencyKey: `${workflowId}/contact/${contact.key}`,
     brand: journey.brand,
@@ -165,6 +174,28 @@ export function deliveryRequest(journey: JourneyState, workflowId: string, conta
     reason: contact.reason,
     channel: channel as never,
     data: { ...contact.data, customerName: customer.name, reason: contact.reason },
+  };
+}
+
+/**
+ * The customer as this contact sees them. A promise's message may come before the journey
+ * knows the customer (a promise made for someone with no events yet): the promise's contact
+ * details fill the gaps, and the channel the customer expects to hear on is tried first.
+ */
+function customerFor(journey: JourneyState, contact: PendingContact): JourneyState['profile'] {
+  const known = journey.profile;
+  const origin = contact.promise;
+  if (!origin) return known;
+  const given = origin.contact;
+  const preferred = origin.channel ? [origin.channel, ...known.preferredChannels] : known.preferredChannels;
+  return {
+    ...known,
+    name: known.name ?? given.name,
+    email: known.email ?? given.email,
+    phone: known.phone ?? given.phone,
+    locale: known.locale ?? given.locale,
+    timezone: known.timezone ?? given.timezone,
+    preferredChannels: [...new Set(preferred)],
   };
 }
 

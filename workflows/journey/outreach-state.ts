@@ -53,7 +53,7 @@ export const cancelOutreachSchema = z
 
 export interface PendingContact extends ContactRequest {
   dueAt: string;
-  source: 'playbook' | 'sweep' | 'request';
+  source: 'playbook' | 'sweep' | 'request' | 'promise';
   playbookId?: string;
   playbookVersion?: number;
   /** When the event that caused it happened (for imports: no outreach about the past). */
@@ -61,6 +61,17 @@ export interface PendingContact extends ContactRequest {
   deferrals: number;
   /** What the playbook planned (for playbook and sweep contacts): re-checked when it is due. */
   planned?: PlannedContact;
+  /** For a promise's message: whom to tell what became of it, and how the promise says to reach the customer. */
+  promise?: PromiseContactOrigin;
+}
+
+export interface PromiseContactOrigin {
+  promiseId: string;
+  step: string;
+  /** Where the customer expects to hear: tried first, never the only option. */
+  channel?: Channel;
+  /** Fills what the journey's profile does not know yet (its own values win: they are newer). */
+  contact: { name?: string; email?: string; phone?: string; locale?: string; timezone?: string };
 }
 
 export type DecisionOutcome = 'sent' | 'deferred' | 'suppressed' | 'skipped' | 'cancelled' | 'failed';
@@ -73,6 +84,8 @@ export interface OutreachDecision {
   category: MessageCategory;
   proactive: boolean;
   channel?: Channel;
+  /** Sent as a task for a colleague (a human touchpoint or a call), not as a message. */
+  task?: boolean;
   until?: string;
   why?: string;
   /** Which playbook version decided, recorded so a replay reads the same thing. */

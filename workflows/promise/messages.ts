@@ -1,4 +1,5 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { PromiseContactOutcome } from '../../common/promises/customer-contact';
 import type {
   CancelPromise,
   FulfilPromise,
@@ -14,3 +15,5 @@ export const fulfilPromiseUpdate = defineUpdate<PromiseOutcome, [FulfilPromise]>
 export const renegotiatePromiseUpdate = defineUpdate<PromiseState, [RenegotiatePromise]>('renegotiatePromise');
 export const reassignPromiseUpdate = defineUpdate<PromiseState, [ReassignPromise]>('reassignPromise');
 export const cancelPromiseUpdate = defineUpdate<PromiseOutcome, [CancelPromise]>('cancelPromise');
+/** The customer's journey reports what became of a message about this promise (sent, deferred, task...). */
+export const promiseContactOutcomeSignal = defineSignal<[PromiseContactOutcome]>('promiseContactOutcome');

@@ -8,11 +8,19 @@ import {
   setHandler,
   upsertSearchAttributes,
   getExternalWorkflowHandle,
+  log,
+  patched,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
+import { DateTime } from 'luxon';
 import { journeyWorkflowId } from '../../common/ids';
 import type { DeliveryResult, OutreachRequestInput } from '../../common/outreach/contract';
+import {
+  promiseContactOutcomeSchema,
+  type JourneyContactRequest,
+  type PromiseContactOutcome,
+} from '../../common/promises/customer-contact';
 import { promiseStatusSignal } from '../journey/messages';
 import {
   cancelPromiseSchema,
@@ -41,6 +49,7 @@ import {
 import {
   cancelPromiseUpdate,
   fulfilPromiseUpdate,
+  promiseContactOutcomeSignal,
   promiseStateQuery,
   reassignPromiseUpdate,
   renegotiatePromiseUpdate,
@@ -49,6 +58,7 @@ import { nextStep, planSteps, resolveDueAt, type PlannedStep } from './plan';
 
 interface OutreachActivities {
   deliverOutreach(request: OutreachRequestInput): Promise<DeliveryResult>;
+  requestPromiseContact(request: JourneyContactRequest): Promise<void>;
 }
 
 /**
@@ -60,7 +70,13 @@ const deliveryOptions: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
 };
-const { deliverOutreach } = proxyActivities<OutreachActivities>(deliveryOptions);
+const { deliverOutreach, requestPromiseContact } = proxyActivities<OutreachActivities>(deliveryOptions);
+/**
+ * How long the breach mail waits to learn what became of the apology: the journey answers
+ * within seconds when it is healthy; a journey held up (mail server down) must not delay
+ * the owner's alarm, which then says the apology is being arranged.
+ */
+const APOLOGY_OUTCOME_WAIT = '10 minutes';
 
 type Owner = PromiseWorkflowArgs['owner'];
 type StaffParty = { kind: 'person' | 'team'; id: string };
@@ -80,6 +96,12 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
   };
 
   setHandler(promiseStateQuery, () => state);
+  setHandler(promiseContactOutcomeSignal, (raw) => {
+    // From the customer's journey; a signal cannot be rejected, so an invalid one is logged and dropped.
+    const parsed = promiseContactOutcomeSchema.safeParse(raw);
+    if (parsed.success) state.customerContacts[parsed.data.step] = parsed.data;
+    else log.warn('invalid promise contact outcome dropped', { issues: parsed.error.issues });
+  });
   setHandler(
     fulfilPromiseUpdate,
     (raw) => {
@@ -107,11 +129,7 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
       Object.assign(state, { dueAt, windowStartedAt: iso(now), status: 'open' });
       state.flags = withFlag(withoutFlags(state.flags, ['at-risk', 'breached']), 'renegotiated');
       changed();
-      await send(
-        state,
-        `renegotiated-${state.renegotiations}`,
-        customerMessage(state, input, 'promise.renegotiated', change.reason),
-      );
+      await tellCustomer(state, input, `renegotiated-${state.renegotiations}`, 'promise.renegotiated', change.reason);
       return state;
     },
     { validator: (raw) => validateChange(state, () => validateRenegotiation(raw, input)) },
@@ -147,7 +165,7 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
       const { reason } = cancelPromiseSchema.parse(raw);
       finish(state, 'cancelled', { kind: 'cancelled', note: reason });
       changed();
-      await send(state, 'cancelled', customerMessage(state, input, 'promise.cancelled', reason));
+      await tellCustomer(state, input, 'cancelled', 'promise.cancelled', reason);
       return state.result!;
     },
     { validator: (raw) => validateChange(state, () => cancelPromiseSchema.parse(raw)) },
@@ -225,6 +243,7 @@ function initialState(input: PromiseWorkflowArgs): PromiseState {
     ...(input.capacity ? { capacity: input.capacity } : {}),
     sent: [],
     deliveryFailures: [],
+    customerContacts: {},
     changes: [],
   };
 }
@@ -249,13 +268,15 @@ async function perform(step: PlannedStep, state: PromiseState, input: PromiseWor
     case 'at-risk-escalation':
       return send(state, step.step, staffMessage(state, input, chain[0]!.notify, 'promise.at-risk', `at risk: ${due}`));
     case 'customer-notice':
-      return send(state, step.step, customerMessage(state, input, 'promise.customer-notice', 'we are still on it'));
+      return tellCustomer(state, input, step.step, 'promise.customer-notice', 'we are still on it', true);
     case 'breach':
       recordBreach(state);
       publish(state, input);
+      // The owner's alarm says what became of the apology, so the apology goes first.
+      if (patched('promisemsg-breach-after-apology')) return breachAfterApology(step, state, input, owner);
       return send(state, step.step, staffMessage(state, input, owner, 'promise.breached', state.breach!.reason));
     case 'apology':
-      return send(state, step.step, customerMessage(state, input, 'promise.apology', 'we did not keep our promise'));
+      return tellCustomer(state, input, step.step, 'promise.apology', APOLOGY_REASON, true);
     case 'escalate': {
       const reason = `escalation ${step.index + 1}: ${state.breach?.reason ?? 'breached'}`;
       return send(
@@ -267,6 +288,53 @@ async function perform(step: PlannedStep, state: PromiseState, input: PromiseWor
     case 'close':
       finish(state, 'breached');
       return;
+  }
+}
+
+const APOLOGY_REASON = 'we did not keep our promise';
+
+/**
+ * Asks the journey for the apology, waits (bounded) to hear what became of it, then tells
+ * the owner the truth: sent, waiting for the customer's morning, a task for a colleague,
+ * not possible, or still being arranged.
+ */
+async function breachAfterApology(
+  step: PlannedStep,
+  state: PromiseState,
+  input: PromiseWorkflowArgs,
+  owner: StaffParty,
+): Promise<void> {
+  const apologyStep = step.step.replace(/breach$/, 'apology');
+  await tellCustomer(state, input, apologyStep, 'promise.apology', APOLOGY_REASON, true);
+  if (!state.sent.includes(apologyStep)) state.sent.push(apologyStep);
+  const failed = () => state.deliveryFailures.find((failure) => failure.step === apologyStep);
+  await condition(
+    () => state.customerContacts[apologyStep] !== undefined || failed() !== undefined,
+    APOLOGY_OUTCOME_WAIT,
+    {
+      summary: `what became of the apology (${apologyStep})`,
+    },
+  );
+  const outcome = state.customerContacts[apologyStep];
+  const zone = input.profile.businessHours.timezone;
+  const message = staffMessage(state, input, owner, 'promise.breached', state.breach!.reason);
+  const apology = outcome || !failed() ? apologyReport(outcome, owner, zone) : { notSent: true, why: failed()!.error };
+  return send(state, step.step, { ...message, data: { ...message.data, apology } });
+}
+
+/** Template flags for the breach mail (Handlebars has no comparisons): exactly one is set. */
+function apologyReport(outcome: PromiseContactOutcome | undefined, assignee: StaffParty, zone: string) {
+  if (!outcome) return { pending: true };
+  const when = (instant: string) => DateTime.fromISO(instant, { zone }).toFormat("yyyy-MM-dd HH:mm '('z')'");
+  switch (outcome.outcome) {
+    case 'sent':
+      return { sent: true, channel: outcome.channel, at: when(outcome.at) };
+    case 'task':
+      return { task: true, assignee: assignee.id, at: when(outcome.at) };
+    case 'deferred':
+      return { deferred: true, until: outcome.until ? when(outcome.until) : 'later', why: outcome.why };
+    default:
+      return { notSent: true, why: outcome.why ?? outcome.outcome };
   }
 }
 
@@ -370,6 +438,48 @@ async function send(
   }
 }
 
+/**
+ * A message for the customer. Through the journey (the one arbiter: quiet hours, consent,
+ * reachable channel, human touchpoints) since `promisemsg-via-journey`; earlier workflows
+ * keep sending directly so their histories replay.
+ */
+async function tellCustomer(
+  state: PromiseState,
+  input: PromiseWorkflowArgs,
+  step: string,
+  template: string,
+  reason: string,
+  proactive = false,
+): Promise<void> {
+  const message = customerMessage(state, input, template, reason);
+  if (!patched('promisemsg-via-journey')) return send(state, step, message);
+  const request: JourneyContactRequest = {
+    brand: state.brand,
+    customerId: state.customerId,
+    request: {
+      promiseId: state.promiseId,
+      step,
+      template,
+      reason,
+      // A human touchpoint becomes a task for the promise's owner: the person who made it.
+      data: { ...message.data, assignee: ownerRecipient(state.owner, input) },
+      channel: state.channel,
+      contact: input.contact,
+      proactive,
+      ...(state.orderId ? { orderId: state.orderId } : {}),
+    },
+  };
+  try {
+    await requestPromiseContact.executeWithOptions(
+      { ...deliveryOptions, summary: `${template} (${step}) through the customer's journey` },
+      [request],
+    );
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    state.deliveryFailures.push({ step, error: error.cause?.message ?? error.message });
+  }
+}
+
 function messageData(state: PromiseState, input: PromiseWorkflowArgs): Record<string, unknown> {
   return {
     promiseId: state.promiseId,
@@ -397,6 +507,8 @@ function customerMessage(state: PromiseState, input: PromiseWorkflowArgs, templa
     data: {
       ...messageData(state, input),
       ...(template === 'promise.apology' ? { recovery: input.profile.promises.recovery } : {}),
+      // The notice says where things stand (the template's {{status}}).
+      ...(template === 'promise.customer-notice' ? { status: `${reason}.` } : {}),
     },
   };
 }
