@@ -24,11 +24,14 @@ import { startKeptWorker, stopWorker, uniqueTaskQueue } from './helpers/temporal
 
 /**
  * Promise enforcement on the real time-skipping server. This file starts its own
- * time-skipping server: it moves the clock to fixed dates around Easter 2027 (the Paris
+ * time-skipping server: it moves the clock to fixed dates around Easter 2032 (the Paris
  * calendar's weekend, Easter Monday and the DST change of Sunday 28 March), and a clock moved
  * months ahead must not leak into other test files that share the run's server.
+ * The dates are in 2032 because a time-skipping server starts at today and only moves
+ * forward: they must lie ahead of any day the suite runs on. (2032 has 2027's calendar from
+ * March on, Easter and the DST change included; move them on again before 2032.)
  *
- * Calendar (Europe/Paris): Mon–Fri 09:00–12:00 and 13:00–18:00, Easter Monday 2027-03-29 off.
+ * Calendar (Europe/Paris): Mon–Fri 09:00–12:00 and 13:00–18:00, Easter Monday 2032-03-29 off.
  * Scenarios run one after another on the one clock, each starting after the previous ended.
  */
 const baseProfile = loadServiceProfile(path.resolve(__dirname, '../config/profiles/maison-laurent.json'));
@@ -41,7 +44,7 @@ const profile: ServiceProfile = {
   businessHours: {
     timezone: 'Europe/Paris',
     week: { mon: weekday, tue: weekday, wed: weekday, thu: weekday, fri: weekday },
-    holidays: ['2027-03-29'],
+    holidays: ['2032-03-29'],
   },
   escalation: [
     { notify: { kind: 'team', id: 'client-advisors' }, after: 'PT0M' },
@@ -141,34 +144,34 @@ afterAll(async () => {
 
 describe('a promise due in business time across the weekend, Easter Monday and the DST change', () => {
   it('fires reminders, customer notice, at-risk, breach, apology and every escalation at their instants', async () => {
-    // Thursday 25 March 2027, 16:00 CET. 12 business hours: Thu 2h, Fri 8h, weekend, DST,
+    // Thursday 25 March 2032, 16:00 CET. 12 business hours: Thu 2h, Fri 8h, weekend, DST,
     // Easter Monday, Tue 2h → due Tuesday 30 March 11:00 CEST (09:00Z).
-    await skipTo(at('2027-03-25T16:00:00+01:00'));
+    await skipTo(at('2032-03-25T16:00:00+01:00'));
     const answer = made(
       await promises.makePromise(
-        promise('p-breach', { due: { within: 'PT12H' }, createdAt: '2027-03-25T16:00:00+01:00' }),
+        promise('p-breach', { due: { within: 'PT12H' }, createdAt: '2032-03-25T16:00:00+01:00' }),
       ),
     );
-    expect(answer.dueAt).toBe('2027-03-30T09:00:00.000Z');
+    expect(answer.dueAt).toBe('2032-03-30T09:00:00.000Z');
     const handle = env.client.workflow.getHandle(answer.workflowId);
 
     // skip past the late-fulfilment window (P30D); a plain client reads the result without
     // unlocking time skipping (the test client's result() would jump the clock to the far future)
-    await skipTo(at('2027-04-29T09:01:00Z'));
+    await skipTo(at('2032-04-29T09:01:00Z'));
     const outcome: PromiseOutcome = await resultOf(answer.workflowId);
     const expected: [string, string, string][] = [
       // step, instant, recipient
-      ['reminder-1', '2027-03-26T14:00:00+01:00', 'person:camille'], // 50% = 6h
-      ['customer-notice', '2027-03-26T15:12:00+01:00', 'customer:cust-ada'], // 60% = 7h12m
-      ['at-risk', '2027-03-26T17:00:00+01:00', 'person:camille'], // 75% = 9h
-      ['at-risk-escalation', '2027-03-26T17:00:00+01:00', 'team:client-advisors'],
-      ['reminder-2', '2027-03-26T17:36:00+01:00', 'person:camille'], // 80% = 9h36m
+      ['reminder-1', '2032-03-26T14:00:00+01:00', 'person:camille'], // 50% = 6h
+      ['customer-notice', '2032-03-26T15:12:00+01:00', 'customer:cust-ada'], // 60% = 7h12m
+      ['at-risk', '2032-03-26T17:00:00+01:00', 'person:camille'], // 75% = 9h
+      ['at-risk-escalation', '2032-03-26T17:00:00+01:00', 'team:client-advisors'],
+      ['reminder-2', '2032-03-26T17:36:00+01:00', 'person:camille'], // 80% = 9h36m
       // the apology goes first, so the owner's breach mail can say what became of it
-      ['apology', '2027-03-30T11:00:00+02:00', 'customer:cust-ada'],
-      ['breach', '2027-03-30T11:00:00+02:00', 'person:camille'],
-      ['escalation-1', '2027-03-30T11:00:00+02:00', 'team:client-advisors'], // after PT0M
-      ['escalation-2', '2027-03-30T11:30:00+02:00', 'person:head-of-client-care'], // after PT30M
-      ['escalation-3', '2027-03-30T14:00:00+02:00', 'person:boutique-director'], // PT2H over lunch
+      ['apology', '2032-03-30T11:00:00+02:00', 'customer:cust-ada'],
+      ['breach', '2032-03-30T11:00:00+02:00', 'person:camille'],
+      ['escalation-1', '2032-03-30T11:00:00+02:00', 'team:client-advisors'], // after PT0M
+      ['escalation-2', '2032-03-30T11:30:00+02:00', 'person:head-of-client-care'], // after PT30M
+      ['escalation-3', '2032-03-30T14:00:00+02:00', 'person:boutique-director'], // PT2H over lunch
     ];
     const actual = sentFor('p-breach');
     expect(actual.map(stepOf)).toEqual(expected.map(([step]) => step));
@@ -178,11 +181,11 @@ describe('a promise due in business time across the weekend, Easter Monday and t
       expect(Math.abs(message.at - at(instant))).toBeLessThan(TOLERANCE_MS);
     });
     const apology = actual.find((s) => s.template === 'promise.apology')!;
-    expect(apology.data).toMatchObject({ recovery: 'a personal call', dueAt: '2027-03-30T09:00:00.000Z' });
+    expect(apology.data).toMatchObject({ recovery: 'a personal call', dueAt: '2032-03-30T09:00:00.000Z' });
     expect(apology.recipient).toMatchObject({ kind: 'customer', customerId: 'cust-ada', email: 'ada@example.com' });
 
-    expect(outcome).toMatchObject({ outcome: 'breached', dueAt: '2027-03-30T09:00:00.000Z', owner: 'camille' });
-    expect(outcome.breach?.reason).toMatch(/not fulfilled by 2027-03-30T09:00:00.000Z/);
+    expect(outcome).toMatchObject({ outcome: 'breached', dueAt: '2032-03-30T09:00:00.000Z', owner: 'camille' });
+    expect(outcome.breach?.reason).toMatch(/not fulfilled by 2032-03-30T09:00:00.000Z/);
     // closed after the default late-fulfilment window (P30D calendar time)
     expect(Math.abs(outcome.slackMs + 30 * 24 * 3_600_000)).toBeLessThan(TOLERANCE_MS);
     const attributes = (await handle.describe()).typedSearchAttributes;
@@ -194,27 +197,27 @@ describe('a promise due in business time across the weekend, Easter Monday and t
 
 describe('fulfilled in time', () => {
   it('sends nothing when fulfilled before the first step, and never breaches later', async () => {
-    await skipTo(at('2027-05-03T10:00:00+02:00'));
-    made(await promises.makePromise(promise('p-early', { due: { at: '2027-05-04T18:00:00+02:00' } })));
-    await skipTo(at('2027-05-03T10:30:00+02:00'));
+    await skipTo(at('2032-05-03T10:00:00+02:00'));
+    made(await promises.makePromise(promise('p-early', { due: { at: '2032-05-04T18:00:00+02:00' } })));
+    await skipTo(at('2032-05-03T10:30:00+02:00'));
     const outcome = await promises.fulfilPromise('maison-laurent', 'p-early', { note: 'called back' });
     expect(outcome.outcome).toBe('kept');
-    await skipTo(at('2027-05-05T18:00:00+02:00'));
+    await skipTo(at('2032-05-05T18:00:00+02:00'));
     expect(sentFor('p-early')).toEqual([]);
   });
 
   it('after reminders, at-risk and the notice, a fulfilment before the due time stops breach, apology and escalation', async () => {
     // Thu 6 May 10:00 CEST + 8 business hours → Fri 10:00 CEST
-    await skipTo(at('2027-05-06T10:00:00+02:00'));
+    await skipTo(at('2032-05-06T10:00:00+02:00'));
     const answer = made(await promises.makePromise(promise('p-late-kept', { due: { within: 'PT8H' } })));
     // Thu 10–12 and 13–18 (7h), Fri 09:00 + 1h
-    expect(Math.abs(Date.parse(answer.dueAt) - at('2027-05-07T10:00:00+02:00'))).toBeLessThan(TOLERANCE_MS);
-    await skipTo(at('2027-05-07T09:55:00+02:00'));
+    expect(Math.abs(Date.parse(answer.dueAt) - at('2032-05-07T10:00:00+02:00'))).toBeLessThan(TOLERANCE_MS);
+    await skipTo(at('2032-05-07T09:55:00+02:00'));
     await waitFor(() => sentFor('p-late-kept').length === 5);
     const outcome = await promises.fulfilPromise('maison-laurent', 'p-late-kept');
     expect(outcome).toMatchObject({ outcome: 'kept', renegotiations: 0 });
     expect(outcome.slackMs).toBeGreaterThan(4 * 60_000);
-    await skipTo(at('2027-05-10T12:00:00+02:00'));
+    await skipTo(at('2032-05-10T12:00:00+02:00'));
     expect(sentFor('p-late-kept').map(stepOf)).toEqual([
       'reminder-1',
       'customer-notice',
@@ -227,16 +230,16 @@ describe('fulfilled in time', () => {
 
 describe('changing a promise', () => {
   it('renegotiation tells the customer, restarts the window and is counted apart from kept', async () => {
-    await skipTo(at('2027-05-11T10:00:00+02:00'));
+    await skipTo(at('2032-05-11T10:00:00+02:00'));
     made(await promises.makePromise(promise('p-reneg', { due: { within: 'PT4H' } })));
-    await skipTo(at('2027-05-11T11:00:00+02:00'));
+    await skipTo(at('2032-05-11T11:00:00+02:00'));
     const state = await promises.renegotiatePromise('maison-laurent', 'p-reneg', {
       due: { within: 'P1D' },
       reason: 'the replacement part arrives tomorrow',
     });
     expect(state).toMatchObject({ renegotiations: 1, status: 'open', flags: ['renegotiated'] });
-    expect(Math.abs(Date.parse(state.dueAt) - at('2027-05-12T11:00:00+02:00'))).toBeLessThan(TOLERANCE_MS);
-    expect(Math.abs(Date.parse(state.originalDueAt) - at('2027-05-11T15:00:00+02:00'))).toBeLessThan(TOLERANCE_MS);
+    expect(Math.abs(Date.parse(state.dueAt) - at('2032-05-12T11:00:00+02:00'))).toBeLessThan(TOLERANCE_MS);
+    expect(Math.abs(Date.parse(state.originalDueAt) - at('2032-05-11T15:00:00+02:00'))).toBeLessThan(TOLERANCE_MS);
     // the customer's journey sends it right after the update answered
     await waitFor(() => sentFor('p-reneg').some((s) => stepOf(s) === 'renegotiated-1'));
     const told = sentFor('p-reneg').find((s) => stepOf(s) === 'renegotiated-1')!;
@@ -244,7 +247,7 @@ describe('changing a promise', () => {
     expect(told.recipient).toMatchObject({ kind: 'customer', customerId: 'cust-ada' });
     expect(told.data.dueAt).toBe(state.dueAt);
 
-    await skipTo(at('2027-05-12T10:00:00+02:00'));
+    await skipTo(at('2032-05-12T10:00:00+02:00'));
     const outcome = await promises.fulfilPromise('maison-laurent', 'p-reneg');
     expect(outcome).toMatchObject({ outcome: 'renegotiated', renegotiations: 1 });
     // the old window's steps (at-risk at 14:00 on the 11th) never fired; the new window's did
@@ -255,9 +258,9 @@ describe('changing a promise', () => {
   });
 
   it('cancellation tells the customer; any later change is a clear error with nothing written', async () => {
-    await skipTo(at('2027-05-13T14:00:00+02:00'));
+    await skipTo(at('2032-05-13T14:00:00+02:00'));
     made(await promises.makePromise(promise('p-cancel', { due: { within: 'PT4H' }, kind: 'refund' })));
-    await skipTo(at('2027-05-13T14:30:00+02:00'));
+    await skipTo(at('2032-05-13T14:30:00+02:00'));
     const outcome = await promises.cancelPromise('maison-laurent', 'p-cancel', {
       reason: 'customer withdrew the return',
     });
@@ -278,14 +281,14 @@ describe('changing a promise', () => {
   });
 
   it('rejects every invalid change before history, reassigns, and refuses to fulfil twice', async () => {
-    await skipTo(at('2027-05-14T10:00:00+02:00'));
+    await skipTo(at('2032-05-14T10:00:00+02:00'));
     made(await promises.makePromise(promise('p-invalid', { due: { within: 'PT8H' } })));
     const handle = env.client.workflow.getHandle(promiseWorkflowId('maison-laurent', 'p-invalid'));
     const before = await promises.getPromise('maison-laurent', 'p-invalid');
 
     await expect(
       promises.renegotiatePromise('maison-laurent', 'p-invalid', {
-        due: { at: '2027-05-13T10:00:00Z' },
+        due: { at: '2032-05-13T10:00:00Z' },
         reason: 'oops',
       }),
     ).rejects.toThrow(/due.at: .* is in the past/);
@@ -302,7 +305,7 @@ describe('changing a promise', () => {
     await expect(raw).rejects.toMatchObject({ cause: { message: expect.stringMatching(/due/) } });
     await expect(promises.fulfilPromise('maison-laurent', 'p-nope')).rejects.toThrow(PromiseNotFoundError);
     await expect(promises.getPromise('maison-laurent', 'p-nope')).rejects.toThrow(PromiseNotFoundError);
-    await expect(promises.makePromise(promise('p-past', { due: { at: '2027-05-01T10:00:00Z' } }))).rejects.toThrow(
+    await expect(promises.makePromise(promise('p-past', { due: { at: '2032-05-01T10:00:00Z' } }))).rejects.toThrow(
       InvalidPromiseError,
     );
 
@@ -316,7 +319,7 @@ describe('changing a promise', () => {
       reason: 'camille is off sick',
     });
     expect(reassigned.owner).toEqual({ kind: 'person', id: 'hugo', team: 'client-advisors' });
-    await skipTo(at('2027-05-14T17:30:00+02:00'));
+    await skipTo(at('2032-05-14T17:30:00+02:00'));
     await waitFor(() => sentFor('p-invalid').some((s) => stepOf(s) === 'reminder-2'));
     const toStaff = sentFor('p-invalid').filter((s) => s.recipient.kind === 'person');
     expect(toStaff.map((s) => [stepOf(s), (s.recipient as { id: string }).id])).toEqual(
@@ -340,7 +343,7 @@ describe('changing a promise', () => {
 
 describe('durability', () => {
   it('a worker stopped between the making and the due time loses nothing', async () => {
-    await skipTo(at('2027-05-17T10:00:00+02:00'));
+    await skipTo(at('2032-05-17T10:00:00+02:00'));
     // The time-skipping test server never releases a stopped worker's sticky queue, so the
     // worker that makes the promise keeps no cache (no sticky queue); the state lives on the server.
     await stopWorker(worker);
@@ -367,12 +370,12 @@ describe('durability', () => {
 
     // No worker for an hour and a half of the window (the time-skipping server holds its clock
     // while a workflow task waits for a worker, so the worker is down between timers).
-    await skipTo(at('2027-05-17T11:30:00+02:00'));
+    await skipTo(at('2032-05-17T11:30:00+02:00'));
     expect(sentFor('p-restart')).toEqual([]);
 
     // A new worker on the same task queue: it has no cache and rebuilds the promise from history.
     worker = await startKeptWorker(env, { taskQueue, extraActivities: { deliverOutreach } });
-    await skipTo(at('2027-06-18T12:00:00+02:00'));
+    await skipTo(at('2032-06-18T12:00:00+02:00'));
     const outcome = await resultOf(promiseWorkflowId('maison-laurent', 'p-restart'));
     expect(outcome.outcome).toBe('breached');
     const steps = sentFor('p-restart').map(stepOf);
@@ -390,7 +393,7 @@ describe('durability', () => {
     ]);
     expect(new Set(steps).size).toBe(steps.length);
     const escalation3 = sentFor('p-restart').find((m) => stepOf(m) === 'escalation-3')!;
-    expect(Math.abs(escalation3.at - at('2027-05-17T17:00:00+02:00'))).toBeLessThan(TOLERANCE_MS);
+    expect(Math.abs(escalation3.at - at('2032-05-17T17:00:00+02:00'))).toBeLessThan(TOLERANCE_MS);
   }, 30_000);
 });
 
