@@ -62,7 +62,8 @@ it('records an event from a file and shows the journey readably and as JSON', as
     eventId: 'cli-1',
     brand,
     customerId: 'ada',
-    occurredAt: '2026-11-03T10:00:00Z',
+    // Now: `kept event` takes live events only (KEPT_MAX_EVENT_AGE), so a fixed date would expire.
+    occurredAt: new Date().toISOString(),
     orderId: 'o-7',
     items: [{ sku: 'sofa-3', name: 'Sofa', category: 'furniture', price: 899 }],
   };
