@@ -10,7 +10,8 @@ import { z } from 'zod';
  * prints the same coverage after recording.
  */
 export const historiesRoot = path.resolve(__dirname, '../fixtures/histories');
-const workflowsRoot = path.resolve(__dirname, '../../workflows');
+/** Where workflow code lives: the workflows and the pure modules they import. */
+const workflowSourceRoots = ['../../workflows', '../../common'].map((folder) => path.resolve(__dirname, folder));
 
 export interface RecordedHistory {
   /** `<label>/<file>.json` */
@@ -44,18 +45,22 @@ function sourceFiles(directory: string): string[] {
  * Patch ids in the workflow source. A call whose argument is not a string literal is reported
  * in `unreadable`: coverage could not be checked for it, which the replay test treats as a failure.
  */
-export function patchIdsInSource(directory = workflowsRoot): { ids: string[]; unreadable: string[] } {
+export function patchIdsInSource(directories = workflowSourceRoots): { ids: string[]; unreadable: string[] } {
   const ids = new Set<string>();
   const unreadable: string[] = [];
-  for (const file of sourceFiles(directory)) {
-    const source = readFileSync(file, 'utf8');
-    for (const call of source.matchAll(/\bpatched\(\s*([^)]*)\)/g)) {
+  for (const file of directories.flatMap(sourceFiles)) {
+    for (const call of withoutComments(readFileSync(file, 'utf8')).matchAll(/\bpatched\(\s*([^)]*)\)/g)) {
       const literal = /^(['"`])([^'"`]+)\1$/.exec(call[1]!.trim());
       if (literal) ids.add(literal[2]!);
       else unreadable.push(`${path.relative(process.cwd(), file)}: ${call[0]}`);
     }
   }
   return { ids: [...ids].sort(), unreadable };
+}
+
+/** A comment that mentions `patched('<id>')` is not a patch. */
+function withoutComments(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
 }
 
 const payloadSchema = z.object({ data: z.string().optional() }).passthrough();
