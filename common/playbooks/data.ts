@@ -89,12 +89,16 @@ function productName(state: JourneyState, sku: string): string | undefined {
   return undefined;
 }
 
-/** The playbook's reason with `{name}` filled from the data (dates as YYYY-MM-DD); at most 300 characters. */
-export function fillReason(template: string, data: ContactData): string {
+/**
+ * The playbook's reason with `{name}` filled from the data; at most 300 characters. Dates are
+ * YYYY-MM-DD as the day falls in `timeZone` (the customer's): the reason stands next to the
+ * message's own rendering of the date, which is in the customer's zone too.
+ */
+export function fillReason(template: string, data: ContactData, timeZone = 'UTC'): string {
   const filled = template.replace(/\{(\w+)\}/g, (_match, name: string) => {
     const value = data[name];
     if (value === undefined || value === null) return '';
-    return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? value.slice(0, 10) : String(value);
+    return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? dayIn(value, timeZone) : String(value);
   });
   const tidy = filled
     .replace(/\s+/g, ' ')
@@ -102,6 +106,14 @@ export function fillReason(template: string, data: ContactData): string {
     .replace(/\(\)/g, '')
     .trim();
   return tidy.length <= 300 ? tidy : `${tidy.slice(0, 299)}…`;
+}
+
+/** The calendar day (YYYY-MM-DD) of an instant in a zone. */
+function dayIn(instant: string, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(new Date(instant))
+    .reduce<Record<string, string>>((found, part) => ({ ...found, [part.type]: part.value }), {});
+  return `${parts.year}-${parts.month}-${parts.day}`;
 }
 
 /** By when a task must be done: the brand's response target (business time) after the anchor. */

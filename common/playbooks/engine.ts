@@ -105,7 +105,7 @@ function buildContact(
     category: action.category,
     handledBy: handledBy(action, context),
     recipient: recipient(action, context),
-    reason: fillReason(playbook.reason, data),
+    reason: fillReason(playbook.reason, data, state.profile.timezone ?? context.profile?.businessHours.timezone),
     data,
     anchor,
   };
