@@ -6,6 +6,7 @@ import {
   type Channel,
   type MessageCategory,
 } from '../../common/events';
+import { compareInstants, isAfter, isAtOrBefore } from '../../common/instants';
 import type { ContactHistoryEntry } from '../../common/outreach/policy';
 import type { PlannedContact } from '../../common/playbooks/schema';
 
@@ -128,7 +129,7 @@ export function initialOutreachState(): OutreachState {
 export function addPending(outreach: OutreachState, contact: PendingContact): boolean {
   if (outreach.handledKeys.includes(contact.key)) return false;
   if (outreach.pending.some((pending) => pending.key === contact.key)) return false;
-  if (contact.anchorAt && outreach.quietBefore && contact.anchorAt <= outreach.quietBefore) return false;
+  if (contact.anchorAt && outreach.quietBefore && isAtOrBefore(contact.anchorAt, outreach.quietBefore)) return false;
   outreach.pending.push(contact);
   return true;
 }
@@ -136,7 +137,7 @@ export function addPending(outreach: OutreachState, contact: PendingContact): bo
 function activePauses(outreach: OutreachState, contact: PendingContact, now: string): Pause[] {
   const pauses = [outreach.customerPause, contact.orderId ? outreach.orderPauses[contact.orderId] : undefined];
   return pauses.filter(
-    (pause): pause is Pause => pause !== undefined && (pause.until === undefined || pause.until > now),
+    (pause): pause is Pause => pause !== undefined && (pause.until === undefined || isAfter(pause.until, now)),
   );
 }
 
@@ -147,8 +148,8 @@ export function isPaused(outreach: OutreachState, contact: PendingContact, now: 
 /** Contacts whose time has come and that no pause holds back. */
 export function dueContacts(outreach: OutreachState, now: string): PendingContact[] {
   return outreach.pending
-    .filter((contact) => contact.dueAt <= now && !isPaused(outreach, contact, now))
-    .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+    .filter((contact) => isAtOrBefore(contact.dueAt, now) && !isPaused(outreach, contact, now))
+    .sort((a, b) => compareInstants(a.dueAt, b.dueAt));
 }
 
 /** The next instant the journey must wake up for outreach: a due time, or the end of a timed pause. */
@@ -156,7 +157,7 @@ export function nextOutreachWakeUp(outreach: OutreachState, now: string): string
   return outreach.pending
     .map((contact) => wakeTimeFor(outreach, contact, now))
     .filter((time): time is string => time !== undefined)
-    .sort()[0];
+    .sort(compareInstants)[0];
 }
 
 function wakeTimeFor(outreach: OutreachState, contact: PendingContact, now: string): string | undefined {
@@ -165,9 +166,9 @@ function wakeTimeFor(outreach: OutreachState, contact: PendingContact, now: stri
   if (pauses.some((pause) => pause.until === undefined)) return undefined; // waits for a resume
   const end = pauses
     .map((pause) => pause.until!)
-    .sort()
+    .sort(compareInstants)
     .at(-1)!;
-  return end > contact.dueAt ? end : contact.dueAt;
+  return isAfter(end, contact.dueAt) ? end : contact.dueAt;
 }
 
 /** Records a decision; final ones take the contact out of the pending list for good. */
