@@ -4,8 +4,15 @@ import { KeptClient } from '../client/kept-client';
 import { journeyWorkflowId } from '../common/ids';
 import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { listCapturedMail } from '../mail/mailbox';
-import { journeyStateQuery, recordEventUpdate, requestContactUpdate } from '../workflows/journey/messages';
-import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
+import {
+  cancelOutreachUpdate,
+  journeyStateQuery,
+  pauseOutreachUpdate,
+  recordEventUpdate,
+  requestContactUpdate,
+  resumeOutreachUpdate,
+} from '../workflows/journey/messages';
+import { outreachDependencies, temporaryDirectory, waitFor } from './helpers/outreach';
 import { connectTimeSkippingServer, startKeptWorker, stopWorker, zoneWhereItIsNow } from './helpers/temporal';
 
 /**
@@ -20,10 +27,21 @@ describe('journey outreach: trust', () => {
   const tmp = temporaryDirectory('kept-journey-trust-');
   const mailDir = path.join(tmp.path, 'mail');
   const ledgerFile = path.join(tmp.path, 'ledger.sqlite');
+  /** While set, the SMTP server holds its "250 accepted" until the test opens the gate. */
+  let smtpGate: { entered: boolean; open: Promise<void> } | undefined;
 
   beforeAll(async () => {
     env = await connectTimeSkippingServer();
-    smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: mailDir });
+    smtp = await startCaptureServer({
+      port: 0,
+      host: '127.0.0.1',
+      directory: mailDir,
+      afterStore: async () => {
+        if (!smtpGate) return;
+        smtpGate.entered = true;
+        await smtpGate.open;
+      },
+    });
     const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile });
     worker = await startKeptWorker(env, { activityDependencies: { outreach } });
     kept = new KeptClient({ client: env.client, taskQueue: worker.taskQueue });
@@ -104,5 +122,63 @@ describe('journey outreach: trust', () => {
       expect(state.outreach.decisions.at(-1)).toMatchObject({ key: 'order/o-1/confirmation', outcome: 'sent' });
       expect(mailTo('c-healthy@example.com')).toHaveLength(1);
     }, 120_000);
+  });
+
+  describe('an operator acting while a decision round is sending', () => {
+    const confirmation = (key: string) => ({
+      key,
+      template: 'order.confirmation',
+      category: 'transactional' as const,
+      reason: 'you placed an order',
+      data: { orderId: key },
+    });
+
+    /** Three contacts due at once; the round blocks on the first one's SMTP answer. */
+    async function roundBlockedOnFirstSend(customerId: string) {
+      const handle = await customer(customerId);
+      await handle.executeUpdate(pauseOutreachUpdate, { args: [{ reason: 'gather the contacts' }] });
+      for (const key of ['o-1', 'o-2', 'o-3'])
+        await handle.executeUpdate(requestContactUpdate, { args: [confirmation(key)] });
+      let release = () => {};
+      smtpGate = { entered: false, open: new Promise<void>((resolve) => (release = resolve)) };
+      await handle.executeUpdate(resumeOutreachUpdate, { args: [{}] });
+      await waitFor(() => smtpGate?.entered === true, 20_000, 'the first message to reach the SMTP server');
+      return {
+        handle,
+        release: () => {
+          smtpGate = undefined;
+          release();
+        },
+      };
+    }
+
+    it('cancelOutreach: the contacts cancelled mid-round are not sent, the one on its way is recorded as sent', async () => {
+      const { handle, release } = await roundBlockedOnFirstSend('c-cancel-mid');
+      const answer = await handle.executeUpdate(cancelOutreachUpdate, { args: [{ reason: 'customer called' }] });
+      release();
+      expect(answer).toEqual({ cancelled: 2, sending: 'o-1' });
+      const state = await settle(handle);
+      expect(state.outreach.decisions.map((decision) => [decision.key, decision.outcome])).toEqual([
+        ['o-2', 'cancelled'],
+        ['o-3', 'cancelled'],
+        ['o-1', 'sent'],
+      ]);
+      expect(state.outreach.pending).toEqual([]);
+      expect(mailTo('c-cancel-mid@example.com')).toHaveLength(1);
+    });
+
+    it('pauseOutreach: the rest of the round waits for the resume', async () => {
+      const { handle, release } = await roundBlockedOnFirstSend('c-pause-mid');
+      await handle.executeUpdate(pauseOutreachUpdate, { args: [{ reason: 'customer on holiday' }] });
+      release();
+      const paused = await settle(handle);
+      expect(paused.outreach.decisions.map((decision) => [decision.key, decision.outcome])).toEqual([['o-1', 'sent']]);
+      expect(paused.outreach.pending.map((contact) => contact.key)).toEqual(['o-2', 'o-3']);
+      expect(mailTo('c-pause-mid@example.com')).toHaveLength(1);
+
+      await handle.executeUpdate(resumeOutreachUpdate, { args: [{}] });
+      await settle(handle);
+      expect(mailTo('c-pause-mid@example.com')).toHaveLength(3);
+    });
   });
 });

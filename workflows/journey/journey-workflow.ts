@@ -249,7 +249,11 @@ function registerOutreachHandlers(state: JourneyState, changed: () => void): voi
       const { orderId, reason } = cancelOutreachSchema.parse(raw);
       const cancelled = cancelPending(outreach, now(), reason, orderId);
       changed();
-      return { cancelled };
+      // Already on its way: it cannot be called back, and the operator is told so.
+      const inFlight = outreach.pending.find(
+        (contact) => contact.key === outreach.sending && (orderId === undefined || contact.orderId === orderId),
+      );
+      return inFlight ? { cancelled, sending: inFlight.key } : { cancelled };
     },
     { validator: (raw) => void parseOrReject(cancelOutreachSchema, raw) },
   );

@@ -1,10 +1,16 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import type { createJourneyConfigActivities, BrandConfig } from '../../activities/journey-config';
 import type { createOutreachActivities } from '../../activities/outreach/deliver';
 import { decideContact, type PolicyDecision } from '../../common/outreach/policy';
 import { outreachRequestFor } from '../../common/playbooks/engine';
 import type { ServiceProfile } from '../../common/profiles/schema';
-import { dueContacts, recordDecision, type OutreachDecision, type PendingContact } from './outreach-state';
+import { dueContacts, recordDecision, stillDue, type OutreachDecision, type PendingContact } from './outreach-state';
 import { openCaseCount, type JourneyState } from './state';
 
 type OutreachActivities = ReturnType<typeof createOutreachActivities>;
@@ -44,8 +50,14 @@ export async function runDueOutreach(
 ): Promise<void> {
   if (dueContacts(journey.outreach, now()).length === 0) return;
   const config = await loadBrandConfig(journey.brand);
-  for (const contact of dueContacts(journey.outreach, now())) {
+  // Operators' cancels and pauses are answered while this round awaits: re-checked before each contact.
+  const recheck = patched('outreach-recheck-after-await');
+  for (const due of dueContacts(journey.outreach, now())) {
+    const contact = recheck ? stillDue(journey.outreach, due.key, now()) : due;
+    if (!contact) continue;
+    if (recheck) journey.outreach.sending = contact.key;
     const decision = await decideAndAct(journey, workflowId, contact, config, now(), stillWanted);
+    journey.outreach.sending = undefined;
     recordDecision(journey.outreach, contact, decision);
     if (decision.outcome !== 'sent') await recordInLedger(journey, workflowId, contact, decision);
   }

@@ -96,6 +96,11 @@ export interface OutreachState {
   handledKeys: string[];
   customerPause?: Pause;
   orderPauses: Record<string, Pause>;
+  /**
+   * The contact whose delivery is under way (a decision round awaits it): an operator's cancel
+   * cannot call it back, so it is left to record what really happened.
+   */
+  sending?: string;
   /** Events up to this instant were imported as history: nothing is sent about them. */
   quietBefore?: string;
   counters: Record<DecisionOutcome, number> & { proactiveSent: number; reactiveSent: number };
@@ -199,9 +204,17 @@ export function recordDecision(outreach: OutreachState, contact: PendingContact,
   }
 }
 
-/** Cancels pending contacts (all, or one order's) at an operator's request. */
+/** A pending contact, as it is now, if it is still due and no pause holds it back. */
+export function stillDue(outreach: OutreachState, key: string, now: string): PendingContact | undefined {
+  const contact = outreach.pending.find((pending) => pending.key === key);
+  return contact && isAtOrBefore(contact.dueAt, now) && !isPaused(outreach, contact, now) ? contact : undefined;
+}
+
+/** Cancels pending contacts (all, or one order's) at an operator's request; one being sent cannot be. */
 export function cancelPending(outreach: OutreachState, now: string, reason: string, orderId?: string): number {
-  const cancelled = outreach.pending.filter((contact) => orderId === undefined || contact.orderId === orderId);
+  const cancelled = outreach.pending.filter(
+    (contact) => (orderId === undefined || contact.orderId === orderId) && contact.key !== outreach.sending,
+  );
   for (const contact of cancelled) {
     recordDecision(outreach, contact, {
       key: contact.key,
