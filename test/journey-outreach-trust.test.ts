@@ -181,4 +181,53 @@ describe('journey outreach: trust', () => {
       expect(mailTo('c-pause-mid@example.com')).toHaveLength(3);
     });
   });
+
+  describe('consent and profile answers', () => {
+    it('keep the newest by occurredAt: an imported old opt-in does not override a newer opt-out', async () => {
+      const handle = await customer('c-consent');
+      const now = await serverNow();
+      const monthAgo = new Date(Date.parse(now) - 30 * 24 * 3_600_000).toISOString();
+      const envelope = { brand: 'nordhem', customerId: 'c-consent' };
+      await kept.recordEvent({
+        ...envelope,
+        type: 'consent.changed',
+        eventId: 'c-consent-opt-out',
+        occurredAt: now,
+        category: 'proactive',
+        granted: false,
+      });
+      await kept.recordEvents(
+        [
+          {
+            ...envelope,
+            type: 'consent.changed',
+            eventId: 'c-consent-old-opt-in',
+            occurredAt: monthAgo,
+            category: 'proactive',
+            channel: 'email',
+            granted: true,
+          },
+          {
+            ...envelope,
+            type: 'profile.updated',
+            eventId: 'c-consent-old-profile',
+            occurredAt: monthAgo,
+            email: 'old-address@example.com',
+          },
+        ],
+        { outreach: 'none' },
+      );
+      const state = await handle.query(journeyStateQuery);
+      expect(state.profile.consent.proactive).toEqual({ '*': false });
+      expect(state.profile.email).toBe('c-consent@example.com');
+
+      await handle.executeUpdate(requestContactUpdate, {
+        args: [{ key: 'checkin', template: 'checkin.quarterly', category: 'proactive', reason: 'a check-in' }],
+      });
+      const decided = await settle(handle);
+      expect(decided.outreach.decisions.at(-1)).toMatchObject({ key: 'checkin', outcome: 'suppressed' });
+      expect(decided.outreach.decisions.at(-1)!.why).toMatch(/consent/);
+      expect(listCapturedMail(mailDir).filter((mail) => mail.to.includes('old-address@example.com'))).toEqual([]);
+    });
+  });
 });

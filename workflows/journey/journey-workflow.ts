@@ -88,6 +88,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     outbox: [],
   };
   const { state, outbox } = carried;
+  // Consent and profile answers: the newest by occurredAt wins (earlier histories applied them in arrival order).
+  if (patched('outreach-profile-by-time')) state.profile.changedAt ??= {};
   const planQueue = (carried.planQueue ??= []);
   const sweepQueue = (carried.sweepQueue ??= []);
   const promiseQueue = (carried.promiseQueue ??= []);
