@@ -230,4 +230,51 @@ describe('journey outreach: trust', () => {
       expect(listCapturedMail(mailDir).filter((mail) => mail.to.includes('old-address@example.com'))).toEqual([]);
     });
   });
+
+  describe('an imported history', () => {
+    const lamp = { sku: 'lamp-aurore', name: 'Aurore lamp', category: 'lighting', price: 90 };
+
+    it('keeps Kept quiet about the imported events only: a future-dated row does not silence a live order', async () => {
+      const handle = await customer('c-import');
+      const now = Date.parse(await serverNow());
+      const at = (hours: number) => new Date(now + hours * 3_600_000).toISOString();
+      const envelope = { brand: 'nordhem', customerId: 'c-import' };
+      await kept.recordEvents(
+        [
+          // Recent enough for a playbook's grace: only the import mark keeps it quiet.
+          {
+            ...envelope,
+            type: 'order.placed',
+            eventId: 'c-import-old-order',
+            occurredAt: at(-2),
+            orderId: 'o-old',
+            items: [lamp],
+          },
+          // One bad row, a year ahead.
+          {
+            ...envelope,
+            type: 'product.viewed',
+            eventId: 'c-import-future-view',
+            occurredAt: at(24 * 365),
+            sku: 'lamp-aurore',
+          },
+        ],
+        { outreach: 'none' },
+      );
+      await kept.recordEvent({
+        ...envelope,
+        type: 'order.placed',
+        eventId: 'c-import-live-order',
+        occurredAt: at(0),
+        orderId: 'o-live',
+        items: [lamp],
+      });
+      const state = await settle(handle);
+      const confirmations = state.outreach.decisions.filter((decision) => decision.template === 'order.confirmation');
+      expect(confirmations.map((decision) => [decision.key.split('/')[1], decision.outcome])).toEqual([
+        ['o-live', 'sent'],
+      ]);
+      expect(mailTo('c-import@example.com').map((mail) => mail.subject)).toEqual([expect.stringContaining('o-live')]);
+    });
+  });
 });

@@ -45,6 +45,7 @@ import {
   isPaused,
   nextOutreachWakeUp,
   pauseOutreachSchema,
+  rememberImported,
   resumeOutreachSchema,
 } from './outreach-state';
 import { runDueOutreach } from './outreach-runner';
@@ -90,6 +91,9 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   const { state, outbox } = carried;
   // Consent and profile answers: the newest by occurredAt wins (earlier histories applied them in arrival order).
   if (patched('outreach-profile-by-time')) state.profile.changedAt ??= {};
+  // Imports are remembered by event id; a watermark in the future (one future-dated row) silenced live outreach.
+  const importsById = patched('outreach-import-by-id');
+  if (importsById) endFutureQuiet(state, new Date().toISOString());
   const planQueue = (carried.planQueue ??= []);
   const sweepQueue = (carried.sweepQueue ??= []);
   const promiseQueue = (carried.promiseQueue ??= []);
@@ -114,7 +118,10 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     recordEventsUpdate,
     (raw, options) => {
       const events = parseEventBatch(raw).sort(byOccurredAt);
-      if (options?.outreach === 'none') markImported(state, events);
+      if (options?.outreach === 'none') {
+        if (importsById) rememberImported(state.outreach, events.map((event) => event.eventId));
+        else markImported(state, events);
+      }
       const results = events.map((event) => accept(event, options?.outreach !== 'none'));
       changed();
       return results;
@@ -190,7 +197,13 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   }
 }
 
-/** History imported after the fact: the journey learns from it but sends nothing about it. */
+/** A quiet-before watermark past now (set by earlier code from a future-dated import row) ends now. */
+function endFutureQuiet(state: JourneyState, now: string): void {
+  const quietBefore = state.outreach.quietBefore;
+  if (quietBefore && Date.parse(quietBefore) > Date.parse(now)) state.outreach.quietBefore = now;
+}
+
+/** History imported after the fact (journeys from before `outreach-import-by-id`): a watermark. */
 function markImported(state: JourneyState, events: LifecycleEvent[]): void {
   const latest = events.at(-1)?.occurredAt;
   if (latest && (!state.outreach.quietBefore || latest > state.outreach.quietBefore))

@@ -101,14 +101,21 @@ export interface OutreachState {
    * cannot call it back, so it is left to record what really happened.
    */
   sending?: string;
-  /** Events up to this instant were imported as history: nothing is sent about them. */
+  /**
+   * Events up to this instant were imported as history: nothing is sent about them. Journeys
+   * from before `importedEventIds` only: one future-dated row silenced every live event.
+   */
   quietBefore?: string;
+  /** Events imported as history (the latest ones): nothing is sent about them, live events are not held back. */
+  importedEventIds?: string[];
   counters: Record<DecisionOutcome, number> & { proactiveSent: number; reactiveSent: number };
 }
 
 const DECISIONS_KEPT = 200;
 const HANDLED_KEYS_KEPT = 2000;
 const HISTORY_KEPT_MS = 60 * 24 * 60 * 60 * 1000;
+/** Imported events older than the latest this many are past every playbook's grace anyway. */
+export const IMPORTED_EVENT_IDS_KEPT = 2000;
 
 export function initialOutreachState(): OutreachState {
   return {
@@ -135,6 +142,8 @@ export function addPending(outreach: OutreachState, contact: PendingContact): bo
   if (outreach.handledKeys.includes(contact.key)) return false;
   if (outreach.pending.some((pending) => pending.key === contact.key)) return false;
   if (contact.anchorAt && outreach.quietBefore && isAtOrBefore(contact.anchorAt, outreach.quietBefore)) return false;
+  const anchorEventId = contact.planned?.anchor.eventId;
+  if (anchorEventId && outreach.importedEventIds?.includes(anchorEventId)) return false;
   outreach.pending.push(contact);
   return true;
 }
@@ -148,6 +157,12 @@ function activePauses(outreach: OutreachState, contact: PendingContact, now: str
 
 export function isPaused(outreach: OutreachState, contact: PendingContact, now: string): boolean {
   return activePauses(outreach, contact, now).length > 0;
+}
+
+/** History imported after the fact: remembered by event id, so outreach about those events only is held back. */
+export function rememberImported(outreach: OutreachState, eventIds: string[]): void {
+  const imported = [...(outreach.importedEventIds ?? []), ...eventIds];
+  outreach.importedEventIds = imported.slice(-IMPORTED_EVENT_IDS_KEPT);
 }
 
 /** Contacts whose time has come and that no pause holds back. */
