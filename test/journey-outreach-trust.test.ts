@@ -277,4 +277,70 @@ describe('journey outreach: trust', () => {
       expect(mailTo('c-import@example.com').map((mail) => mail.subject)).toEqual([expect.stringContaining('o-live')]);
     });
   });
+
+  describe('every message is sent with all its data', () => {
+    it('usage.help names the product the customer uses less (planned from usage.dropped, sent later)', async () => {
+      const handle = await customer('c-usage');
+      const envelope = { brand: 'nordhem', customerId: 'c-usage' };
+      const lamp = { sku: 'lamp-aurore', name: 'Aurore lamp', category: 'lighting', price: 90 };
+      await kept.recordEvent({
+        ...envelope,
+        type: 'order.placed',
+        eventId: 'u-1',
+        occurredAt: await serverNow(),
+        orderId: 'o-u',
+        items: [lamp],
+      });
+      await kept.recordEvent({
+        ...envelope,
+        type: 'shipment.dispatched',
+        eventId: 'u-2',
+        occurredAt: await serverNow(),
+        orderId: 'o-u',
+      });
+      await kept.recordEvent({
+        ...envelope,
+        type: 'shipment.delivered',
+        eventId: 'u-3',
+        occurredAt: await serverNow(),
+        orderId: 'o-u',
+      });
+      await kept.recordEvent({
+        ...envelope,
+        type: 'usage.dropped',
+        eventId: 'u-4',
+        occurredAt: await serverNow(),
+        sku: 'lamp-aurore',
+        previousLevel: 10,
+        level: 2,
+      });
+      const state = await settle(handle);
+      expect(state.outreach.decisions.find((decision) => decision.template === 'usage.help')).toMatchObject({
+        outcome: 'sent',
+      });
+      const help = mailTo('c-usage@example.com').filter((mail) => mail.subject.startsWith('A little help'));
+      expect(help.map((mail) => mail.subject)).toEqual(['A little help with your Aurore lamp']);
+    });
+
+    it('a template value missing from the data fails the contact at once, recorded as a decision, nothing sent', async () => {
+      const handle = await customer('c-hole');
+      await handle.executeUpdate(requestContactUpdate, {
+        args: [
+          // warranty.expiring needs the product and the warranty's end: neither is given.
+          {
+            key: 'warranty/x',
+            template: 'warranty.expiring',
+            category: 'proactive',
+            reason: 'your warranty',
+            data: {},
+          },
+        ],
+      });
+      const state = await settle(handle);
+      const decision = state.outreach.decisions.at(-1)!;
+      expect(decision).toMatchObject({ key: 'warranty/x', outcome: 'failed' });
+      expect(decision.why).toMatch(/warranty\.expiring\.subject: a value is missing/);
+      expect(mailTo('c-hole@example.com')).toEqual([]);
+    });
+  });
 });
