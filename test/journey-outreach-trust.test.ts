@@ -12,6 +12,8 @@ import {
   requestContactUpdate,
   resumeOutreachUpdate,
 } from '../workflows/journey/messages';
+import Database from 'better-sqlite3';
+import { SqliteDeliveryLedger } from '../activities/outreach/ledger';
 import { outreachDependencies, temporaryDirectory, waitFor } from './helpers/outreach';
 import { connectTimeSkippingServer, startKeptWorker, stopWorker, zoneWhereItIsNow } from './helpers/temporal';
 
@@ -342,5 +344,71 @@ describe('journey outreach: trust', () => {
       expect(decision.why).toMatch(/warranty\.expiring\.subject: a value is missing/);
       expect(mailTo('c-hole@example.com')).toEqual([]);
     });
+  });
+
+  // Last in this file: it takes the ledger's decisions table away for a while.
+  describe('a delivery ledger outage', () => {
+    const decisionRows = (key: string) => {
+      const db = new Database(ledgerFile, { readonly: true });
+      try {
+        return db.prepare('SELECT decision FROM outreach_decisions WHERE idempotency_key = ?').all(key);
+      } finally {
+        db.close();
+      }
+    };
+
+    it('does not halt the journey: later contacts go out, and the ledger catches up when it is back', async () => {
+      const handle = await customer('c-ledger');
+      // The ledger cannot take decisions: its table is gone.
+      const db = new Database(ledgerFile);
+      db.exec('DROP TABLE outreach_decisions');
+      db.close();
+      // Educational without an opt-in: suppressed, and that decision cannot be written.
+      await handle.executeUpdate(requestContactUpdate, {
+        args: [
+          {
+            key: 'tips',
+            template: 'usage.tips',
+            category: 'educational',
+            reason: 'tips',
+            data: { productName: 'lamp' },
+          },
+        ],
+      });
+      await handle.executeUpdate(requestContactUpdate, {
+        args: [
+          {
+            key: 'o-7',
+            template: 'order.confirmation',
+            category: 'transactional',
+            reason: 'your order',
+            data: { orderId: 'o-7' },
+          },
+        ],
+      });
+      const during = await settle(handle);
+      expect(during.outreach.decisions.map((decision) => [decision.key, decision.outcome])).toEqual([
+        ['tips', 'suppressed'],
+        ['o-7', 'sent'],
+      ]);
+      expect(mailTo('c-ledger@example.com')).toHaveLength(1);
+
+      // The ledger is back (the worker's ledger re-creates its tables as on start); the next round writes what it missed.
+      await new SqliteDeliveryLedger(ledgerFile).close();
+      await handle.executeUpdate(requestContactUpdate, {
+        args: [
+          {
+            key: 'o-8',
+            template: 'order.confirmation',
+            category: 'transactional',
+            reason: 'your order',
+            data: { orderId: 'o-8' },
+          },
+        ],
+      });
+      const after = await settle(handle);
+      expect(after.outreach.unrecorded ?? []).toEqual([]);
+      expect(decisionRows('kept/nordhem/customer/c-ledger/contact/tips')).toEqual([{ decision: 'suppress' }]);
+    }, 120_000);
   });
 });

@@ -249,12 +249,14 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
   }
 
   async recordDecision(decision: DecisionEntry): Promise<void> {
+    // Idempotent: a journey retries a write the ledger may already have taken (an outage, a timeout).
     this.db
       .prepare(
         `INSERT INTO outreach_decisions (idempotency_key, brand, customer_id, category, reason, decision, channel,
-          until_at, rule, why, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          until_at, rule, why, decided_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+         WHERE NOT EXISTS (SELECT 1 FROM outreach_decisions WHERE idempotency_key = ? AND decision = ? AND decided_at = ?)`,
       )
-      .run(...decisionValues(decision));
+      .run(...decisionValues(decision), decision.idempotencyKey, decision.decision, decision.decidedAt);
   }
 
   async close(): Promise<void> {
@@ -380,9 +382,12 @@ export class PostgresDeliveryLedger implements DeliveryLedger {
   }
 
   async recordDecision(decision: DecisionEntry): Promise<void> {
+    // Idempotent: a journey retries a write the ledger may already have taken (an outage, a timeout).
     await this.pool.query(
       `INSERT INTO outreach_decisions (idempotency_key, brand, customer_id, category, reason, decision, channel,
-        until_at, rule, why, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        until_at, rule, why, decided_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9, $10, $11::timestamptz
+       WHERE NOT EXISTS (SELECT 1 FROM outreach_decisions
+         WHERE idempotency_key = $1 AND decision = $6 AND decided_at = $11::timestamptz)`,
       decisionValues(decision),
     );
   }

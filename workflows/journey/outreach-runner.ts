@@ -10,7 +10,16 @@ import type { createOutreachActivities } from '../../activities/outreach/deliver
 import { decideContact, type PolicyDecision } from '../../common/outreach/policy';
 import { outreachRequestFor } from '../../common/playbooks/engine';
 import type { ServiceProfile } from '../../common/profiles/schema';
-import { dueContacts, recordDecision, stillDue, type OutreachDecision, type PendingContact } from './outreach-state';
+import type { DecisionEntry } from '../../activities/outreach/ledger';
+import {
+  dueContacts,
+  keepUnrecorded,
+  recordDecision,
+  stillDue,
+  type OutreachDecision,
+  type OutreachState,
+  type PendingContact,
+} from './outreach-state';
 import { openCaseCount, type JourneyState } from './state';
 
 type OutreachActivities = ReturnType<typeof createOutreachActivities>;
@@ -30,6 +39,11 @@ const { recordOutreachDecision } = proxyActivities<OutreachActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumInterval: '1 minute' },
 });
+// Bounded: a ledger outage must not halt the journey. What cannot be written waits in its state.
+const { recordOutreachDecision: tryRecordOutreachDecision } = proxyActivities<OutreachActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
+});
 
 /** Hook for playbook-planned contacts: still wanted now? (exit goal met, playbook changed...) */
 export type StillWanted = (
@@ -48,6 +62,7 @@ export async function runDueOutreach(
   now: () => string,
   stillWanted?: StillWanted,
 ): Promise<void> {
+  if (journey.outreach.unrecorded?.length) await catchUpLedger(journey.outreach);
   if (dueContacts(journey.outreach, now()).length === 0) return;
   const config = await loadBrandConfig(journey.brand);
   // Operators' cancels and pauses are answered while this round awaits: re-checked before each contact.
@@ -187,21 +202,45 @@ async function recordInLedger(
   decision: OutreachDecision,
 ) {
   if (decision.outcome === 'skipped' || decision.outcome === 'cancelled') return;
+  const entry: DecisionEntry = {
+    idempotencyKey: `${workflowId}/contact/${contact.key}`,
+    brand: journey.brand,
+    customerId: journey.customerId,
+    category: contact.category,
+    reason: contact.reason,
+    decision: decision.outcome === 'deferred' ? 'defer' : 'suppress',
+    channel: decision.channel,
+    until: decision.until,
+    why: decision.why,
+    decidedAt: decision.at,
+  };
+  if (patched('outreach-ledger-bounded')) return writeOrKeep(journey.outreach, entry);
   try {
-    await recordOutreachDecision({
-      idempotencyKey: `${workflowId}/contact/${contact.key}`,
-      brand: journey.brand,
-      customerId: journey.customerId,
-      category: contact.category,
-      reason: contact.reason,
-      decision: decision.outcome === 'deferred' ? 'defer' : 'suppress',
-      channel: decision.channel,
-      until: decision.until,
-      why: decision.why,
-      decidedAt: decision.at,
-    });
+    await recordOutreachDecision(entry);
   } catch {
     // The journey's own record (state.outreach.decisions) still has it; the ledger copy is for reports.
+  }
+}
+
+/** While earlier decisions wait for the ledger, a new one waits behind them (one outage, one wait per round). */
+async function writeOrKeep(outreach: OutreachState, entry: DecisionEntry): Promise<void> {
+  if (outreach.unrecorded?.length) return keepUnrecorded(outreach, entry);
+  try {
+    await tryRecordOutreachDecision(entry);
+  } catch {
+    keepUnrecorded(outreach, entry);
+  }
+}
+
+/** Writes the decisions the ledger missed, oldest first, until it fails again. */
+async function catchUpLedger(outreach: OutreachState): Promise<void> {
+  while (outreach.unrecorded?.length) {
+    try {
+      await tryRecordOutreachDecision(outreach.unrecorded[0]!);
+    } catch {
+      return;
+    }
+    outreach.unrecorded.shift();
   }
 }
 

@@ -7,6 +7,7 @@ import {
   type MessageCategory,
 } from '../../common/events';
 import { compareInstants, isAfter, isAtOrBefore } from '../../common/instants';
+import type { DecisionEntry } from '../../activities/outreach/ledger';
 import type { ContactHistoryEntry } from '../../common/outreach/policy';
 import type { PlannedContact } from '../../common/playbooks/schema';
 
@@ -106,6 +107,10 @@ export interface OutreachState {
    * from before `importedEventIds` only: one future-dated row silenced every live event.
    */
   quietBefore?: string;
+  /** Decisions the delivery ledger could not take yet (an outage): written in a later round, oldest first. */
+  unrecorded?: DecisionEntry[];
+  /** Unwritten decisions dropped because too many waited (the journey's own `decisions` still has the latest). */
+  unrecordedDropped?: number;
   /** Events imported as history (the latest ones): nothing is sent about them, live events are not held back. */
   importedEventIds?: string[];
   counters: Record<DecisionOutcome, number> & { proactiveSent: number; reactiveSent: number };
@@ -114,6 +119,9 @@ export interface OutreachState {
 const DECISIONS_KEPT = 200;
 const HANDLED_KEYS_KEPT = 2000;
 const HISTORY_KEPT_MS = 60 * 24 * 60 * 60 * 1000;
+/** Decisions waiting for the ledger, at most; and how soon the journey tries the ledger again. */
+export const UNRECORDED_KEPT = 500;
+export const LEDGER_RETRY_MS = 5 * 60 * 1000;
 /** Imported events older than the latest this many are past every playbook's grace anyway. */
 export const IMPORTED_EVENT_IDS_KEPT = 2000;
 
@@ -159,6 +167,14 @@ export function isPaused(outreach: OutreachState, contact: PendingContact, now: 
   return activePauses(outreach, contact, now).length > 0;
 }
 
+/** A decision the ledger could not take: kept (bounded) for a later round. */
+export function keepUnrecorded(outreach: OutreachState, entry: DecisionEntry): void {
+  const waiting = [...(outreach.unrecorded ?? []), entry];
+  const dropped = Math.max(0, waiting.length - UNRECORDED_KEPT);
+  if (dropped > 0) outreach.unrecordedDropped = (outreach.unrecordedDropped ?? 0) + dropped;
+  outreach.unrecorded = waiting.slice(dropped);
+}
+
 /** History imported after the fact: remembered by event id, so outreach about those events only is held back. */
 export function rememberImported(outreach: OutreachState, eventIds: string[]): void {
   const imported = [...(outreach.importedEventIds ?? []), ...eventIds];
@@ -174,8 +190,8 @@ export function dueContacts(outreach: OutreachState, now: string): PendingContac
 
 /** The next instant the journey must wake up for outreach: a due time, or the end of a timed pause. */
 export function nextOutreachWakeUp(outreach: OutreachState, now: string): string | undefined {
-  return outreach.pending
-    .map((contact) => wakeTimeFor(outreach, contact, now))
+  const ledgerRetry = outreach.unrecorded?.length ? [new Date(Date.parse(now) + LEDGER_RETRY_MS).toISOString()] : [];
+  return [...outreach.pending.map((contact) => wakeTimeFor(outreach, contact, now)), ...ledgerRetry]
     .filter((time): time is string => time !== undefined)
     .sort(compareInstants)[0];
 }
