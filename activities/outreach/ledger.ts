@@ -40,7 +40,8 @@ export interface AttemptRecord {
   attempt: number;
   startedAt: string;
   finishedAt: string | null;
-  outcome: 'sending' | 'sent' | 'task-created' | 'failed';
+  /** 'interrupted': the attempt stopped mid-send (its worker died); the next attempt closed it. */
+  outcome: 'sending' | 'sent' | 'task-created' | 'failed' | 'interrupted';
   error: string | null;
 }
 
@@ -80,6 +81,9 @@ export interface DeliveryLedger {
   recordDecision(decision: DecisionEntry): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What a later attempt writes on an earlier one that never finished. */
+const INTERRUPTED = 'stopped mid-send (the worker stopped); the next attempt resent with the same key';
 
 const COLUMNS = `idempotency_key AS "idempotencyKey", brand, recipient_kind AS "recipientKind",
   recipient_id AS "recipientId", category, template, reason, channel, status, message_id AS "messageId",
@@ -180,6 +184,12 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
           .run(entry.channel, now, entry.idempotencyKey);
       }
       const attempt = (previous?.attempts ?? 0) + 1;
+      this.db
+        .prepare(
+          `UPDATE outreach_attempts SET outcome = 'interrupted', error = ?, finished_at = ?
+           WHERE idempotency_key = ? AND outcome = 'sending'`,
+        )
+        .run(INTERRUPTED, now, entry.idempotencyKey);
       this.db
         .prepare(
           `INSERT INTO outreach_attempts (idempotency_key, attempt, started_at, outcome) VALUES (?, ?, ?, 'sending')`,
@@ -316,6 +326,11 @@ export class PostgresDeliveryLedger implements DeliveryLedger {
         return { attempt: row.attempts, previousStatus: row.status };
       }
       const attempt = row.attempts + 1;
+      await client.query(
+        `UPDATE outreach_attempts SET outcome = 'interrupted', error = $2, finished_at = $3
+         WHERE idempotency_key = $1 AND outcome = 'sending'`,
+        [entry.idempotencyKey, INTERRUPTED, at],
+      );
       await client.query(
         `UPDATE outreach_deliveries SET status = 'sending', attempts = $2, channel = $3, updated_at = $4
          WHERE idempotency_key = $1`,
