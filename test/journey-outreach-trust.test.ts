@@ -1,7 +1,9 @@
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { KeptClient } from '../client/kept-client';
-import { journeyWorkflowId } from '../common/ids';
+import { caseWorkflowId, journeyWorkflowId } from '../common/ids';
+import { PromiseClient } from '../client/promises';
 import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { listCapturedMail } from '../mail/mailbox';
 import {
@@ -14,7 +16,7 @@ import {
 } from '../workflows/journey/messages';
 import Database from 'better-sqlite3';
 import { SqliteDeliveryLedger } from '../activities/outreach/ledger';
-import { outreachDependencies, temporaryDirectory, waitFor } from './helpers/outreach';
+import { outreachDependencies, shippedProfiles, temporaryDirectory, waitFor } from './helpers/outreach';
 import { connectTimeSkippingServer, startKeptWorker, stopWorker, zoneWhereItIsNow } from './helpers/temporal';
 
 /**
@@ -343,6 +345,119 @@ describe('journey outreach: trust', () => {
       expect(decision).toMatchObject({ key: 'warranty/x', outcome: 'failed' });
       expect(decision.why).toMatch(/warranty\.expiring\.subject: a value is missing/);
       expect(mailTo('c-hole@example.com')).toEqual([]);
+    });
+  });
+
+  describe('playbook actions beyond messages', () => {
+    const sofa = { sku: 'sofa', name: 'Velvet sofa', category: 'furniture', price: 2400 };
+    async function failedDelivery(client: KeptClient, brand: string, customerId: string) {
+      const envelope = { brand, customerId };
+      await client.recordEvent({
+        ...envelope,
+        type: 'profile.updated',
+        eventId: `${customerId}-p`,
+        occurredAt: await serverNow(),
+        name: 'Ada Lovelace',
+        email: `${customerId}@example.com`,
+        timezone: await zoneWhereItIsNow(env, 12),
+      });
+      await client.recordEvent({
+        ...envelope,
+        type: 'order.placed',
+        eventId: `${customerId}-1`,
+        occurredAt: await serverNow(),
+        orderId: 'o-f',
+        items: [sofa],
+      });
+      await client.recordEvent({
+        ...envelope,
+        type: 'shipment.dispatched',
+        eventId: `${customerId}-2`,
+        occurredAt: await serverNow(),
+        orderId: 'o-f',
+      });
+      await client.recordEvent({
+        ...envelope,
+        type: 'delivery.failed',
+        eventId: `${customerId}-3`,
+        occurredAt: await serverNow(),
+        orderId: 'o-f',
+        reason: 'nobody home',
+      });
+      return env.client.workflow.getHandle(journeyWorkflowId(brand, customerId));
+    }
+
+    it("make-promise: Maison Laurent's redelivery promise is made, as a promise workflow of its own", async () => {
+      const handle = await failedDelivery(kept, 'maison-laurent', 'c-redeliver');
+      const state = await settle(handle);
+      const decision = state.outreach.decisions.find((candidate) => candidate.key.endsWith('/make-promise-1'));
+      expect(decision).toMatchObject({ outcome: 'sent' });
+      const promiseId = /^promise (\S+) made/.exec(decision!.why!)![1]!;
+      const promises = new PromiseClient({
+        client: env.client,
+        taskQueue: worker.taskQueue,
+        profiles: shippedProfiles(),
+      });
+      expect(await promises.getPromise('maison-laurent', promiseId)).toMatchObject({
+        customerId: 'c-redeliver',
+        kind: 'delivery',
+        text: 'Arrange a new delivery at a time that suits the customer',
+        orderId: 'o-f',
+        status: 'open',
+      });
+    });
+
+    it('open-case: a playbook opens a service case on the journey, routed to its own case workflow', async () => {
+      // A brand playbook that opens a case when a delivery fails.
+      const playbooksDir = path.join(tmp.path, 'playbooks');
+      mkdirSync(playbooksDir, { recursive: true });
+      copyFileSync(
+        path.resolve(__dirname, '../config/playbooks/default.json'),
+        path.join(playbooksDir, 'default.json'),
+      );
+      writeFileSync(
+        path.join(playbooksDir, 'nordhem.json'),
+        JSON.stringify({
+          playbooks: [
+            {
+              id: 'delivery.failed-case',
+              version: 1,
+              stage: 'receive',
+              description: 'A failed delivery becomes a case the team owns.',
+              reason: 'Your order {orderId} could not be delivered.',
+              proactive: true,
+              trigger: { on: 'delivery.failed' },
+              actions: [
+                {
+                  kind: 'open-case',
+                  caseCategory: 'delivery',
+                  severity: 'high',
+                  summary: 'Delivery failed: arrange a new one',
+                },
+              ],
+            },
+          ],
+        }),
+      );
+      const caseWorker = await startKeptWorker(env, {
+        playbooksDir,
+        activityDependencies: { outreach: outreachDependencies({ smtpPort: smtp.port, ledgerFile }) },
+      });
+      try {
+        const client = new KeptClient({ client: env.client, taskQueue: caseWorker.taskQueue });
+        const handle = await failedDelivery(client, 'nordhem', 'c-open-case');
+        const state = await settle(handle);
+        const opened = Object.values(state.cases);
+        expect(opened).toEqual([
+          expect.objectContaining({ status: 'open', severity: 'high', category: 'delivery', orderId: 'o-f' }),
+        ]);
+        expect(state.counters.casesOpened).toBe(1);
+        expect(state.stage).toBe('repair');
+        const caseHandle = env.client.workflow.getHandle(caseWorkflowId('nordhem', opened[0]!.caseId));
+        expect((await caseHandle.describe()).status.name).toBe('RUNNING');
+      } finally {
+        await stopWorker(caseWorker);
+      }
     });
   });
 

@@ -5,6 +5,7 @@ import { createJourneyForwardingActivities } from '../activities/journey-forward
 import { createJourneyConfigActivities } from '../activities/journey-config';
 import { createSweepActivities } from '../activities/sweep';
 import { createImplicitPromiseActivities } from '../activities/implicit-promises';
+import { createPlaybookActionActivities } from '../activities/playbook-actions';
 import { connectClient } from '../client/connection';
 import { loadKeptEnv, projectPath } from '../common/config';
 
@@ -45,6 +46,7 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
       ...createSweepActivities(client),
       ...createJourneyConfigActivities(profilesDir, options.playbooksDir),
       ...createImplicitPromiseActivities(client, profilesDir),
+      ...createPlaybookActionActivities(client, profilesDir),
       ...options.extraActivities,
     },
   });

@@ -327,7 +327,7 @@ function uniqueSorted(contacts: PlannedContact[]): PlannedContact[] {
 }
 
 /** 32-bit FNV-1a, hex: a short deterministic digest for over-long keys. */
-function fnv1a(text: string): string {
+export function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let index = 0; index < text.length; index += 1) {
     hash ^= text.charCodeAt(index);

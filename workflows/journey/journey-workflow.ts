@@ -119,7 +119,11 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     (raw, options) => {
       const events = parseEventBatch(raw).sort(byOccurredAt);
       if (options?.outreach === 'none') {
-        if (importsById) rememberImported(state.outreach, events.map((event) => event.eventId));
+        if (importsById)
+          rememberImported(
+            state.outreach,
+            events.map((event) => event.eventId),
+          );
         else markImported(state, events);
       }
       const results = events.map((event) => accept(event, options?.outreach !== 'none'));
@@ -176,7 +180,12 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
         );
       }
     }
-    await runDueOutreach(state, workflowInfo().workflowId, now, stillWantedNow(state, now()));
+    await runDueOutreach(state, workflowInfo().workflowId, now, stillWantedNow(state, now()), {
+      applyEvent: (event) => {
+        accept(event);
+        changed();
+      },
+    });
     publisher.publish(state);
     if (!historyIsLong()) continue;
     // Let every update and signal handler finish so nothing is lost at the boundary.

@@ -8,7 +8,10 @@ import {
 import type { createJourneyConfigActivities, BrandConfig } from '../../activities/journey-config';
 import type { createOutreachActivities } from '../../activities/outreach/deliver';
 import { decideContact, type PolicyDecision } from '../../common/outreach/policy';
-import { outreachRequestFor } from '../../common/playbooks/engine';
+import { parseLifecycleEvent, type LifecycleEvent } from '../../common/events';
+import { fnv1a, outreachRequestFor } from '../../common/playbooks/engine';
+import type { PlaybookAction } from '../../common/playbooks/schema';
+import type { createPlaybookActionActivities } from '../../activities/playbook-actions';
 import type { ServiceProfile } from '../../common/profiles/schema';
 import type { DecisionEntry } from '../../activities/outreach/ledger';
 import {
@@ -45,6 +48,16 @@ const { recordOutreachDecision: tryRecordOutreachDecision } = proxyActivities<Ou
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
 });
 
+const { makePlaybookPromise } = proxyActivities<ReturnType<typeof createPlaybookActionActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
+});
+
+/** What the journey lends a decision round: a playbook's `open-case` applies an event like any other. */
+export interface JourneyHooks {
+  applyEvent(event: LifecycleEvent): void;
+}
+
 /** Hook for playbook-planned contacts: still wanted now? (exit goal met, playbook changed...) */
 export type StillWanted = (
   contact: PendingContact,
@@ -61,6 +74,7 @@ export async function runDueOutreach(
   workflowId: string,
   now: () => string,
   stillWanted?: StillWanted,
+  hooks?: JourneyHooks,
 ): Promise<void> {
   if (journey.outreach.unrecorded?.length) await catchUpLedger(journey.outreach);
   if (dueContacts(journey.outreach, now()).length === 0) return;
@@ -71,7 +85,7 @@ export async function runDueOutreach(
     const contact = recheck ? stillDue(journey.outreach, due.key, now()) : due;
     if (!contact) continue;
     if (recheck) journey.outreach.sending = contact.key;
-    const decision = await decideAndAct(journey, workflowId, contact, config, now(), stillWanted);
+    const decision = await decideAndAct(journey, workflowId, contact, config, now(), stillWanted, hooks);
     journey.outreach.sending = undefined;
     recordDecision(journey.outreach, contact, decision);
     if (decision.outcome !== 'sent') await recordInLedger(journey, workflowId, contact, decision);
@@ -85,6 +99,7 @@ async function decideAndAct(
   config: BrandConfig,
   now: string,
   stillWanted?: StillWanted,
+  hooks?: JourneyHooks,
 ): Promise<OutreachDecision> {
   const base = {
     key: contact.key,
@@ -104,6 +119,8 @@ async function decideAndAct(
   const action = contact.planned?.action.kind ?? 'send';
   if (action === 'create-task') return createTask(journey, workflowId, contact, base);
   if (action !== 'send') {
+    if (hooks && contact.planned && patched('outreach-playbook-actions'))
+      return carryOut(journey, contact, contact.planned.action, base, hooks);
     return { ...base, outcome: 'skipped', why: `playbook action ${action} is not carried out by journeys yet` };
   }
 
@@ -132,6 +149,68 @@ async function decideAndAct(
   } catch (error) {
     return { ...base, outcome: 'failed', why: failureMessage(error) };
   }
+}
+
+type Base = Omit<OutreachDecision, 'outcome'>;
+
+/** `make-promise` and `open-case`: with ids derived from the contact's key, so a retry or replay does it once. */
+async function carryOut(
+  journey: JourneyState,
+  contact: PendingContact,
+  action: PlaybookAction,
+  base: Base,
+  hooks: JourneyHooks,
+): Promise<OutreachDecision> {
+  const anchor = contact.planned!.anchor;
+  const id = `${contact.planned!.playbookId}-${fnv1a(contact.key)}`;
+  try {
+    if (action.kind === 'make-promise') {
+      const { name, email, phone, locale, timezone } = journey.profile;
+      await makePlaybookPromise({
+        brand: journey.brand,
+        customerId: journey.customerId,
+        promiseId: id,
+        kind: action.promiseKind,
+        text: action.text,
+        within: action.within,
+        owner: action.owner,
+        orderId: anchor.orderId,
+        caseId: anchor.caseId,
+        contact: { name, email, phone, locale, timezone },
+      });
+      return { ...base, outcome: 'sent', why: `promise ${id} made: ${action.text}` };
+    }
+    if (action.kind === 'open-case') {
+      hooks.applyEvent(openCaseEvent(journey, id, action, anchor, base.at));
+      return { ...base, outcome: 'sent', why: `case ${id} opened: ${action.summary}` };
+    }
+    return { ...base, outcome: 'skipped', why: `playbook action ${action.kind} is not carried out here` };
+  } catch (error) {
+    return { ...base, outcome: 'failed', why: failureMessage(error) };
+  }
+}
+
+/** The case a playbook opens is an `issue.reported` like any other: routed, counted, promised a response. */
+function openCaseEvent(
+  journey: JourneyState,
+  caseId: string,
+  action: Extract<PlaybookAction, { kind: 'open-case' }>,
+  anchor: NonNullable<PendingContact['planned']>['anchor'],
+  at: string,
+): LifecycleEvent {
+  return parseLifecycleEvent({
+    type: 'issue.reported',
+    eventId: `${caseId}-reported`,
+    brand: journey.brand,
+    customerId: journey.customerId,
+    occurredAt: at,
+    caseId,
+    ...(anchor.orderId ? { orderId: anchor.orderId } : {}),
+    ...(anchor.sku ? { sku: anchor.sku } : {}),
+    severity: action.severity,
+    category: action.caseCategory,
+    summary: action.summary,
+  });
 }
 
 /** A task for a colleague (white-glove touchpoints, open questions): no customer policy applies. */

@@ -221,7 +221,8 @@ export function recordDecision(outreach: OutreachState, contact: PendingContact,
   outreach.handledKeys.push(contact.key);
   if (outreach.handledKeys.length > HANDLED_KEYS_KEPT) outreach.handledKeys.shift();
   // A task for a colleague is not a message to the customer: it counts toward no cap.
-  if (decision.outcome === 'sent' && contact.planned?.action.kind !== 'create-task') {
+  // Only messages count: a task, a promise made or a case opened by a playbook reaches no customer.
+  if (decision.outcome === 'sent' && (contact.planned?.action.kind ?? 'send') === 'send') {
     outreach.counters[contact.proactive ? 'proactiveSent' : 'reactiveSent'] += 1;
     outreach.history.push({
       at: decision.at,

@@ -20,9 +20,7 @@ export function journeyDetails(state: JourneyState): string {
     `Orders: ${Object.keys(state.orders).length} · open cases: ${openCaseCount(state)} · events: ${state.counters.eventsApplied}`,
     ...state.stageHistory.slice(-5).map((change) => `- ${change.enteredAt} → ${change.stage} (${change.reason})`),
   ];
-  const next = state.predictedNeeds.find(
-    (need) => !state.lastEventAt || isAtOrAfter(need.at, state.lastEventAt),
-  );
+  const next = state.predictedNeeds.find((need) => !state.lastEventAt || isAtOrAfter(need.at, state.lastEventAt));
   if (next)
     lines.push(
       '',
