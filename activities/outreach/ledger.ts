@@ -8,7 +8,7 @@ import type { ContactHistoryEntry } from '../../common/outreach/policy';
 /**
  * The delivery ledger: every outreach attempt and its outcome, keyed by idempotency key.
  * It is what makes delivery effectively-once (a key already sent is never sent again) and
- * it is the contact history operators and compliance ask for, and the policy reads.
+ * it is the contact history operators and compliance ask for (the policy reads the journey's own).
  * SQLite file by default (one machine); PostgreSQL when configured, so workers on several
  * machines share it. Both speak the same schema.
  */
@@ -76,7 +76,7 @@ export interface DeliveryLedger {
   ): Promise<void>;
   markFailed(idempotencyKey: string, error: string, at: Date): Promise<void>;
   attempts(idempotencyKey: string): Promise<AttemptRecord[]>;
-  /** Customer contacts delivered since `since`, oldest first: the policy's history. */
+  /** Customer contacts delivered since `since`, oldest first: for operators and reports. */
   contactHistory(brand: string, customerId: string, since: Date): Promise<ContactHistoryEntry[]>;
   recordDecision(decision: DecisionEntry): Promise<void>;
   close(): Promise<void>;
