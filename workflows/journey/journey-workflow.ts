@@ -89,11 +89,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     outbox: [],
   };
   const { state, outbox } = carried;
-  // Consent and profile answers: the newest by occurredAt wins (earlier histories applied them in arrival order).
-  if (patched('outreach-profile-by-time')) state.profile.changedAt ??= {};
   // Imports are remembered by event id; a watermark in the future (one future-dated row) silenced live outreach.
-  const importsById = patched('outreach-import-by-id');
-  if (importsById) endFutureQuiet(state, new Date().toISOString());
+  if (state.outreach.quietBefore && patched('outreach-import-by-id')) endFutureQuiet(state, new Date().toISOString());
   const planQueue = (carried.planQueue ??= []);
   const sweepQueue = (carried.sweepQueue ??= []);
   const promiseQueue = (carried.promiseQueue ??= []);
@@ -119,7 +116,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     (raw, options) => {
       const events = parseEventBatch(raw).sort(byOccurredAt);
       if (options?.outreach === 'none') {
-        if (importsById)
+        if (patched('outreach-import-by-id'))
           rememberImported(
             state.outreach,
             events.map((event) => event.eventId),
@@ -139,6 +136,9 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   });
 
   function accept(event: LifecycleEvent, plan = true) {
+    // Consent and profile answers: the newest by occurredAt wins (earlier histories applied them in arrival order).
+    if (isProfileAnswer(event) && !state.profile.changedAt && patched('outreach-profile-by-time'))
+      state.profile.changedAt = {};
     const { result, route } = applyEvent(state, event);
     if (route) outbox.push(route);
     if (plan && result.applied) {
@@ -204,6 +204,10 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
       carried: { state, outbox, planQueue, sweepQueue, promiseQueue },
     });
   }
+}
+
+function isProfileAnswer(event: LifecycleEvent): boolean {
+  return event.type === 'consent.changed' || event.type === 'profile.updated';
 }
 
 /** A quiet-before watermark past now (set by earlier code from a future-dated import row) ends now. */
