@@ -1,4 +1,5 @@
 import type { OrderState } from '../workflows/order/order-state';
+import { compareInstants } from './instants';
 import type { JourneyState } from '../workflows/journey/state';
 
 /**
@@ -59,7 +60,7 @@ export function predictNeeds(state: JourneyState, options: PredictionOptions = {
 
 function byAtThenSubject(a: Prediction, b: Prediction): number {
   return (
-    a.at.localeCompare(b.at) ||
+    compareInstants(a.at, b.at) ||
     a.kind.localeCompare(b.kind) ||
     (a.orderId ?? '').localeCompare(b.orderId ?? '') ||
     (a.sku ?? '').localeCompare(b.sku ?? '')

@@ -104,7 +104,13 @@ describe('journey outreach through the contact policy', () => {
     const handle = await customer('c-night', await zoneWhereItIs(23));
     await handle.executeUpdate(requestContactUpdate, {
       args: [
-        { key: 'case/k-1/update-1', template: 'case.update', category: 'service', reason: 'an update on your case' },
+        {
+          key: 'case/k-1/update-1',
+          template: 'case.update',
+          category: 'service',
+          reason: 'an update on your case',
+          data: { caseId: 'k-1', update: 'a technician visits on Thursday' },
+        },
       ],
     });
     const deferred = await settle(handle);

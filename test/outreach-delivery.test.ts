@@ -128,6 +128,29 @@ describe('deliverOutreach by email', () => {
     );
   });
 
+  it('closes the attempt a killed worker left sending when the retry completes the delivery', async () => {
+    const request = customerRequest();
+    // A worker recorded the attempt and died before it finished: the row stays 'sending'.
+    await ledger.beginAttempt(
+      {
+        idempotencyKey: request.idempotencyKey,
+        brand: 'nordhem',
+        recipientKind: 'customer',
+        recipientId: 'ada',
+        category: 'proactive',
+        template: 'delivery.late',
+        reason: request.reason,
+        channel: 'email',
+      },
+      new Date(),
+    );
+    expect((await activities.deliverOutreach(request)).status).toBe('sent');
+    const attempts = await ledger.attempts(request.idempotencyKey);
+    expect(attempts.map((attempt) => attempt.outcome)).toEqual(['interrupted', 'sent']);
+    expect(attempts.every((attempt) => attempt.finishedAt !== null)).toBe(true);
+    expect(attempts[0]!.error).toMatch(/stopped mid-send/);
+  });
+
   it('escapes a customer named <script>alert(1)</script> and neutralises CR/LF in the subject', async () => {
     const name = '<script>alert(1)</script>';
     const request = customerRequest({

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
+import { Pool } from 'pg';
 import { createOutreachActivities } from '../activities/outreach/deliver';
 import { messageIdFor } from '../activities/outreach/email';
 import { PostgresDeliveryLedger, type DeliveryLedger } from '../activities/outreach/ledger';
@@ -43,6 +44,15 @@ describeWithPostgres('PostgreSQL delivery ledger', () => {
     await postgres?.stop();
     tmp.remove();
   });
+
+  async function postgresRows(sql: string, values: unknown[]): Promise<unknown[]> {
+    const pool = new Pool({ connectionString: postgres.url, max: 1 });
+    try {
+      return (await pool.query(sql, values)).rows;
+    } finally {
+      await pool.end();
+    }
+  }
 
   async function workerActivities() {
     const ledger = await PostgresDeliveryLedger.connect(postgres.url);
@@ -136,18 +146,49 @@ describeWithPostgres('PostgreSQL delivery ledger', () => {
         error: null,
       },
     ]);
-    await ledger.recordDecision({
+    const decision = {
       idempotencyKey: key,
       brand: 'nordhem',
       customerId: 'ada',
-      category: 'service',
+      category: 'service' as const,
       reason: 'r',
-      decision: 'defer',
-      channel: 'email',
+      decision: 'defer' as const,
+      channel: 'email' as const,
       until: '2027-01-02T08:00:00.000Z',
       rule: 'quiet-hours',
       why: 'quiet hours 21:00–08:00 in Europe/London',
       decidedAt: '2027-01-01T22:00:00.000Z',
+    };
+    await ledger.recordDecision(decision);
+    // A journey retrying a write the ledger already took (an outage, a timeout) adds no second row.
+    await ledger.recordDecision(decision);
+    const rows = await postgresRows('SELECT decision FROM outreach_decisions WHERE idempotency_key = $1', [key]);
+    expect(rows).toEqual([{ decision: 'defer' }]);
+  });
+
+  it('closes an attempt a killed worker left sending when the next attempt begins', async () => {
+    const { ledger } = await workerActivities();
+    const key = 'kept/nordhem/customer/ada/contact/killed';
+    const entry = {
+      idempotencyKey: key,
+      brand: 'nordhem',
+      category: 'service' as const,
+      template: 't',
+      reason: 'r',
+      recipientKind: 'customer' as const,
+      recipientId: 'ada',
+      channel: 'email' as const,
+    };
+    await ledger.beginAttempt(entry, new Date('2027-01-01T10:00:00Z'));
+    expect(await ledger.beginAttempt(entry, new Date('2027-01-01T10:01:00Z'))).toEqual({
+      attempt: 2,
+      previousStatus: 'sending',
     });
+    await ledger.markDelivered(key, { status: 'sent', channel: 'email' }, new Date('2027-01-01T10:01:01Z'));
+    const attempts = await ledger.attempts(key);
+    expect(attempts.map(({ outcome, finishedAt }) => [outcome, finishedAt])).toEqual([
+      ['interrupted', '2027-01-01T10:01:00.000Z'],
+      ['sent', '2027-01-01T10:01:01.000Z'],
+    ]);
   });
 });

@@ -598,3 +598,21 @@ describe('determinism', () => {
     expect(JSON.parse(JSON.stringify(a))).toEqual(a);
   });
 });
+
+describe('instants past year 9999 (a poison event)', () => {
+  it('plans a cadence anchored in year 9999 at once, comparing instants as numbers', () => {
+    const journey = new Journey('nordhem');
+    journey.add({
+      type: 'issue.reported',
+      occurredAt: '9999-12-30T00:00:00Z',
+      caseId: 'c-far',
+      category: 'damaged',
+      summary: 'A case from the far future',
+    });
+    const started = Date.now();
+    const updates = journey.planOf('case.update', '2026-12-01T09:00:00.000Z');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // Two days after 9999-12-30 is in year 10000, written `+010000-...` by toISOString().
+    expect(only(updates)).toMatchObject({ dueAt: '+010000-01-01T00:00:00.000Z' });
+  });
+});

@@ -6,6 +6,7 @@ import { createJourneyConfigActivities } from '../activities/journey-config';
 import { createSweepActivities } from '../activities/sweep';
 import { createImplicitPromiseActivities } from '../activities/implicit-promises';
 import { createPromiseContactActivities } from '../activities/promise-contacts';
+import { createPlaybookActionActivities } from '../activities/playbook-actions';
 import { connectClient } from '../client/connection';
 import { loadKeptEnv, projectPath } from '../common/config';
 
@@ -47,6 +48,7 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
       ...createJourneyConfigActivities(profilesDir, options.playbooksDir),
       ...createImplicitPromiseActivities(client, profilesDir),
       ...createPromiseContactActivities(client),
+      ...createPlaybookActionActivities(client, profilesDir),
       ...options.extraActivities,
     },
   });

@@ -12,7 +12,14 @@ import { createUnsubscribeToken, unsubscribeUrl } from '../../common/outreach/un
 import type { ServiceProfile } from '../../common/profiles/schema';
 import { sendEmail, type MailTransport } from './email';
 import { DELIVERED, type DecisionEntry, type DeliveryLedger, type DeliveryRecord } from './ledger';
-import { signOff, TemplateLibrary, type TemplateContext } from './templates';
+import {
+  signOff,
+  TemplateDataError,
+  TemplateLibrary,
+  TemplateNotFoundError,
+  type RenderRequest,
+  type TemplateContext,
+} from './templates';
 import { postWebhook } from './webhook';
 
 /**
@@ -128,7 +135,7 @@ export function createOutreachActivities(deps: OutreachDependencies) {
           )
         : undefined;
     const context = templateContext(request, profile, link);
-    const message = deps.templates.render({
+    const message = renderOrFail(deps.templates, {
       brand: request.brand,
       kind: template,
       locale: customer?.locale,
@@ -148,6 +155,17 @@ export function createOutreachActivities(deps: OutreachDependencies) {
   }
 
   return { deliverOutreach, recordOutreachDecision, contactHistory };
+}
+
+/** A message with a missing value or no template cannot get better by retrying: it fails at once, and says why. */
+function renderOrFail(templates: TemplateLibrary, request: RenderRequest) {
+  try {
+    return templates.render(request);
+  } catch (error) {
+    if (error instanceof TemplateDataError || error instanceof TemplateNotFoundError)
+      throw ApplicationFailure.nonRetryable(error.message, error.name);
+    throw error;
+  }
 }
 
 function parseRequest(input: OutreachRequestInput): OutreachRequest {

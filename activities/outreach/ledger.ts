@@ -8,7 +8,7 @@ import type { ContactHistoryEntry } from '../../common/outreach/policy';
 /**
  * The delivery ledger: every outreach attempt and its outcome, keyed by idempotency key.
  * It is what makes delivery effectively-once (a key already sent is never sent again) and
- * it is the contact history operators and compliance ask for, and the policy reads.
+ * it is the contact history operators and compliance ask for (the policy reads the journey's own).
  * SQLite file by default (one machine); PostgreSQL when configured, so workers on several
  * machines share it. Both speak the same schema.
  */
@@ -40,7 +40,8 @@ export interface AttemptRecord {
   attempt: number;
   startedAt: string;
   finishedAt: string | null;
-  outcome: 'sending' | 'sent' | 'task-created' | 'failed';
+  /** 'interrupted': the attempt stopped mid-send (its worker died); the next attempt closed it. */
+  outcome: 'sending' | 'sent' | 'task-created' | 'failed' | 'interrupted';
   error: string | null;
 }
 
@@ -75,11 +76,14 @@ export interface DeliveryLedger {
   ): Promise<void>;
   markFailed(idempotencyKey: string, error: string, at: Date): Promise<void>;
   attempts(idempotencyKey: string): Promise<AttemptRecord[]>;
-  /** Customer contacts delivered since `since`, oldest first: the policy's history. */
+  /** Customer contacts delivered since `since`, oldest first: for operators and reports. */
   contactHistory(brand: string, customerId: string, since: Date): Promise<ContactHistoryEntry[]>;
   recordDecision(decision: DecisionEntry): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What a later attempt writes on an earlier one that never finished. */
+const INTERRUPTED = 'stopped mid-send (the worker stopped); the next attempt resent with the same key';
 
 const COLUMNS = `idempotency_key AS "idempotencyKey", brand, recipient_kind AS "recipientKind",
   recipient_id AS "recipientId", category, template, reason, channel, status, message_id AS "messageId",
@@ -182,6 +186,12 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
       const attempt = (previous?.attempts ?? 0) + 1;
       this.db
         .prepare(
+          `UPDATE outreach_attempts SET outcome = 'interrupted', error = ?, finished_at = ?
+           WHERE idempotency_key = ? AND outcome = 'sending'`,
+        )
+        .run(INTERRUPTED, now, entry.idempotencyKey);
+      this.db
+        .prepare(
           `INSERT INTO outreach_attempts (idempotency_key, attempt, started_at, outcome) VALUES (?, ?, ?, 'sending')`,
         )
         .run(entry.idempotencyKey, attempt, now);
@@ -249,12 +259,14 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
   }
 
   async recordDecision(decision: DecisionEntry): Promise<void> {
+    // Idempotent: a journey retries a write the ledger may already have taken (an outage, a timeout).
     this.db
       .prepare(
         `INSERT INTO outreach_decisions (idempotency_key, brand, customer_id, category, reason, decision, channel,
-          until_at, rule, why, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          until_at, rule, why, decided_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+         WHERE NOT EXISTS (SELECT 1 FROM outreach_decisions WHERE idempotency_key = ? AND decision = ? AND decided_at = ?)`,
       )
-      .run(...decisionValues(decision));
+      .run(...decisionValues(decision), decision.idempotencyKey, decision.decision, decision.decidedAt);
   }
 
   async close(): Promise<void> {
@@ -314,6 +326,11 @@ export class PostgresDeliveryLedger implements DeliveryLedger {
         return { attempt: row.attempts, previousStatus: row.status };
       }
       const attempt = row.attempts + 1;
+      await client.query(
+        `UPDATE outreach_attempts SET outcome = 'interrupted', error = $2, finished_at = $3
+         WHERE idempotency_key = $1 AND outcome = 'sending'`,
+        [entry.idempotencyKey, INTERRUPTED, at],
+      );
       await client.query(
         `UPDATE outreach_deliveries SET status = 'sending', attempts = $2, channel = $3, updated_at = $4
          WHERE idempotency_key = $1`,
@@ -380,9 +397,12 @@ export class PostgresDeliveryLedger implements DeliveryLedger {
   }
 
   async recordDecision(decision: DecisionEntry): Promise<void> {
+    // Idempotent: a journey retries a write the ledger may already have taken (an outage, a timeout).
     await this.pool.query(
       `INSERT INTO outreach_decisions (idempotency_key, brand, customer_id, category, reason, decision, channel,
-        until_at, rule, why, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        until_at, rule, why, decided_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9, $10, $11::timestamptz
+       WHERE NOT EXISTS (SELECT 1 FROM outreach_decisions
+         WHERE idempotency_key = $1 AND decision = $6 AND decided_at = $11::timestamptz)`,
       decisionValues(decision),
     );
   }

@@ -8,6 +8,11 @@ import { DateTime } from 'luxon';
  * rendered with Handlebars. Lookup falls back by locale (fr-FR → fr → the brand's default
  * locale → en) and, at each locale, from the brand's own folder to `default/`.
  *
+ * Completeness: templates are compiled `strict`, and empty values (undefined, null) are
+ * left out of the context, so a value a template uses without `{{#if}}` must be there: a
+ * message is never sent with a hole in it ("A little help with your"). A missing value
+ * throws `TemplateDataError`, naming the template and the value.
+ *
  * Safety: the HTML part escapes every value (Handlebars' default, or the whole text
  * escaped when a kind has no HTML template); the subject is rendered without escaping
  * (it is not HTML) but CR/LF and other line breaks are neutralised, so no value can start
@@ -48,6 +53,11 @@ export class TemplateNotFoundError extends Error {
   override name = 'TemplateNotFoundError';
 }
 
+/** A template used a value the message's data does not have. */
+export class TemplateDataError extends Error {
+  override name = 'TemplateDataError';
+}
+
 const FOOTER_TEXT: Record<string, { why: string; unsubscribe: string }> = {
   en: { why: 'Why you are hearing from us', unsubscribe: 'Stop these messages' },
   fr: { why: 'Pourquoi nous vous écrivons', unsubscribe: 'Ne plus recevoir ces messages' },
@@ -86,9 +96,11 @@ export class TemplateLibrary {
   private readonly compiled = new Map<string, HandlebarsTemplateDelegate>();
 
   constructor(readonly directory: string) {
-    this.handlebars.registerHelper('date', (value: unknown, options: Handlebars.HelperOptions) =>
-      formatDate(value, options.data?.root as TemplateContext | undefined),
-    );
+    this.handlebars.registerHelper('date', (value: unknown, options: Handlebars.HelperOptions) => {
+      // Helper arguments escape strict mode: a missing date is checked here.
+      if (typeof value !== 'string' || value === '') throw new TemplateDataError('the date helper was given no date');
+      return formatDate(value, options.data?.root as TemplateContext | undefined);
+    });
   }
 
   /** The folder a kind resolves to, or undefined: no template for that kind anywhere. */
@@ -111,16 +123,25 @@ export class TemplateLibrary {
       throw new TemplateNotFoundError(
         `template: no template "${request.kind}" for brand ${request.brand} in ${localeChain(request.locale, request.brandDefaultLocale).join(', ')} (looked in ${this.directory})`,
       );
-    const context = { ...request.context, locale: found.locale };
+    const context: TemplateContext = { ...withoutEmptyValues(request.context), locale: found.locale };
     const file = (part: string) => path.join(found.folder, `${request.kind}.${part}.hbs`);
+    const fill = (part: string, plainText: boolean) => {
+      try {
+        return this.template(file(part), plainText)(context);
+      } catch (error) {
+        throw new TemplateDataError(
+          `template: ${found.source}/${request.kind}.${part}: a value is missing: ${(error as Error).message.split('\n')[0]}`,
+        );
+      }
+    };
 
-    const subject = neutraliseHeader(this.template(file('subject'), true)(context));
+    const subject = neutraliseHeader(fill('subject', true));
     if (!subject) throw new TemplateNotFoundError(`template: ${found.source}/${request.kind}: the subject is empty`);
-    const body = tidyText(this.template(file('text'), true)(context));
+    const body = tidyText(fill('text', true));
     const footer = request.footer ? this.footer(found.locale, context) : undefined;
 
     const text = footer ? `${body}\n\n-- \n${footer.text}\n` : `${body}\n`;
-    const htmlBody = existsSync(file('html')) ? this.template(file('html'), false)(context) : textToHtml(body);
+    const htmlBody = existsSync(file('html')) ? fill('html', false) : textToHtml(body);
     const html = wrapHtml(htmlBody, footer?.html, found.locale, context.brand.displayName);
     return { subject, text, html, source: found.source, locale: found.locale };
   }
@@ -143,11 +164,24 @@ export class TemplateLibrary {
     const key = `${plainText ? 'text' : 'html'}:${file}`;
     let template = this.compiled.get(key);
     if (!template) {
-      template = this.handlebars.compile(readFileSync(file, 'utf8'), { noEscape: plainText });
+      template = this.handlebars.compile(readFileSync(file, 'utf8'), { noEscape: plainText, strict: true });
       this.compiled.set(key, template);
     }
     return template;
   }
+}
+
+/** Undefined and null values left out (in nested objects too), so strict mode sees them as missing. */
+function withoutEmptyValues<T extends object>(value: T): T {
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, field]) => field !== undefined && field !== null)
+      .map(([key, field]) => [key, isPlainObject(field) ? withoutEmptyValues(field) : field]),
+  ) as T;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 function formatDate(value: unknown, context: TemplateContext | undefined): string {

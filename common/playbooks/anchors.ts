@@ -1,5 +1,6 @@
 import { DateTime, Duration } from 'luxon';
 import type { LifecycleEvent } from '../events';
+import { compareInstants, isAfter } from '../instants';
 import { predictReplenishment } from '../predictions';
 import type { JourneyState } from '../../workflows/journey/state';
 import type { Anchor, AnchorField, Playbook, Trigger } from './schema';
@@ -20,17 +21,17 @@ export function knownEvents(state: JourneyState, current?: LifecycleEvent): Life
     ...Object.values(state.cases).flatMap((item) => item.events),
   ];
   if (current && !events.some((event) => event.eventId === current.eventId)) events.push(current);
-  return events.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.eventId.localeCompare(b.eventId));
+  return events.sort((a, b) => compareInstants(a.occurredAt, b.occurredAt) || a.eventId.localeCompare(b.eventId));
 }
 
 /** Event types that happened after `after` (exclusive), with the calm signal's type among them. */
 export function eventTypesSince(state: JourneyState, after: string, current?: LifecycleEvent): Set<string> {
   const types = new Set<string>(
     knownEvents(state, current)
-      .filter((event) => event.occurredAt > after)
+      .filter((event) => isAfter(event.occurredAt, after))
       .map((event) => event.type),
   );
-  if (state.lastCalmSignal && state.lastCalmSignal.at > after) types.add(state.lastCalmSignal.reason);
+  if (state.lastCalmSignal && isAfter(state.lastCalmSignal.at, after)) types.add(state.lastCalmSignal.reason);
   return types;
 }
 
@@ -120,7 +121,7 @@ function replenishAnchors(state: JourneyState): Anchor[] {
 function firstOrderAnchor(state: JourneyState): Anchor[] {
   const placed = Object.values(state.orders)
     .flatMap((order) => (order.placedAt ? [order.placedAt] : []))
-    .sort();
+    .sort(compareInstants);
   return placed[0] ? [{ source: 'journey.firstOrderAt', at: placed[0] }] : [];
 }
 

@@ -2,6 +2,7 @@ import type { LifecycleEvent } from '../events';
 import { observedTransitMs, predictDeliveryRisk } from '../predictions';
 import type { ServiceProfile } from '../profiles/schema';
 import type { JourneyState } from '../../workflows/journey/state';
+import { isAfter } from '../instants';
 import { eventTypesSince } from './anchors';
 import type { Anchor, Conditions, ExitGoal } from './schema';
 
@@ -116,7 +117,7 @@ function reordered(state: JourneyState, anchor: Anchor): string | undefined {
       order.orderId !== anchor.orderId &&
       order.status !== 'cancelled' &&
       order.placedAt !== undefined &&
-      order.placedAt > since &&
+      isAfter(order.placedAt, since) &&
       order.items.some((item) => item.sku === anchor.sku),
   );
   return again ? `goal met: ${anchor.sku} re-ordered in ${again.orderId}` : undefined;

@@ -1,6 +1,7 @@
 import { addBusinessDuration } from '../business-time';
 import type { Severity } from '../events';
 import type { JourneyState } from '../../workflows/journey/state';
+import { isAfter } from '../instants';
 import { addSigned, knownEvents } from './anchors';
 import { lateRisk, type CheckContext } from './checks';
 import type { Anchor, PlannedContact, PlaybookAction } from './schema';
@@ -78,7 +79,7 @@ function predictionData(state: JourneyState, anchor: Anchor, context: CheckConte
 }
 
 function latest(a: string | undefined, b: string): string {
-  return a && a > b ? a : b;
+  return a && isAfter(a, b) ? a : b;
 }
 
 function productName(state: JourneyState, sku: string): string | undefined {

@@ -2,6 +2,7 @@ import type { OutreachRequestInput } from '../outreach/contract';
 import type { JourneyState } from '../../workflows/journey/state';
 import type { ProactiveContactRequest } from '../../workflows/sweep/messages';
 import { addSigned, anchorsOf, durationMs, fieldAnchors, normalise, triggerBase, triggerSource } from './anchors';
+import { compareInstants, isAfter, isAtOrAfter, isBefore } from '../instants';
 import { goalMet, unmetCondition, type CheckContext } from './checks';
 import { contactData, fillReason, taskDeadline } from './data';
 import type { Anchor, PlannedContact, Playbook, PlaybookAction } from './schema';
@@ -62,6 +63,12 @@ function planAnchor(
 }
 
 /**
+ * At most this many cadence steps are looked at per anchor. Every loop over time is bounded:
+ * a journey's code must finish its workflow task whatever instants an event carries.
+ */
+export const MAX_OCCURRENCE_STEPS = 1_000;
+
+/**
  * When the trigger fires for an anchor, from `now − grace` on. A cadence (`every`) yields the
  * occurrences still inside the grace window and the next one after `now`: the journey
  * re-plans after each contact, which brings the one after that.
@@ -70,15 +77,16 @@ export function occurrences(playbook: Playbook, anchor: Anchor, now: string): { 
   const base = triggerBase(playbook.trigger, anchor);
   const earliest = addSigned(now, `-${playbook.grace}`);
   const every = 'every' in playbook.trigger ? playbook.trigger.every : undefined;
-  if (!every) return base >= earliest ? [{ dueAt: base, occurrence: 0 }] : [];
+  if (!every) return isAtOrAfter(base, earliest) ? [{ dueAt: base, occurrence: 0 }] : [];
   const found: { dueAt: string; occurrence: number }[] = [];
   // Start just before the window (approximate for months/years, then stepped exactly).
   const skip = Math.floor((Date.parse(earliest) - Date.parse(base)) / durationMs(every)) - 1;
-  for (let occurrence = Math.max(0, skip); found.length < 4; occurrence += 1) {
+  const first = Math.max(0, skip);
+  for (let occurrence = first; found.length < 4 && occurrence < first + MAX_OCCURRENCE_STEPS; occurrence += 1) {
     const dueAt = addSigned(base, every, occurrence);
-    if (dueAt < earliest) continue;
+    if (isBefore(dueAt, earliest)) continue;
     found.push({ dueAt, occurrence });
-    if (dueAt > now) break;
+    if (isAfter(dueAt, now)) break;
   }
   return found;
 }
@@ -205,7 +213,7 @@ function currentVersion(
     anchor.source === 'sweep'
       ? contact.dueAt
       : addSigned(triggerBase(playbook.trigger, anchor), everyOf(playbook), anchor.occurrence ?? 0);
-  if (dueAt > normalise(now)) {
+  if (isAfter(dueAt, normalise(now))) {
     return { wanted: false, why: `playbook ${playbook.id} v${playbook.version} wants it at ${dueAt}`, retryAt: dueAt };
   }
   const fresh = buildContact(state, playbook, anchor, contact.dueAt, actionIndex, context);
@@ -315,11 +323,11 @@ function active(playbooks: readonly Playbook[]): Playbook[] {
 function uniqueSorted(contacts: PlannedContact[]): PlannedContact[] {
   const byKey = new Map<string, PlannedContact>();
   for (const contact of contacts) if (!byKey.has(contact.key)) byKey.set(contact.key, contact);
-  return [...byKey.values()].sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.key.localeCompare(b.key));
+  return [...byKey.values()].sort((a, b) => compareInstants(a.dueAt, b.dueAt) || a.key.localeCompare(b.key));
 }
 
 /** 32-bit FNV-1a, hex: a short deterministic digest for over-long keys. */
-function fnv1a(text: string): string {
+export function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let index = 0; index < text.length; index += 1) {
     hash ^= text.charCodeAt(index);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema, lifecycleEventTypes, lifecycleStageSchema, messageCategorySchema } from '../events';
 import { isoDurationSchema } from '../profiles/schema';
+import { promiseKindSchema } from '../promises/schema';
 
 /**
  * Playbooks: declarative, versioned rules that map a situation in a customer's journey to
@@ -152,7 +153,7 @@ export const actionSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('make-promise'),
-      promiseKind: z.string().min(1).max(50),
+      promiseKind: promiseKindSchema,
       text: z.string().min(1).max(500),
       within: isoDurationSchema,
       owner: partySchema.optional(),

@@ -45,6 +45,7 @@ import {
   isPaused,
   nextOutreachWakeUp,
   pauseOutreachSchema,
+  rememberImported,
   resumeOutreachSchema,
 } from './outreach-state';
 import { runDueOutreach } from './outreach-runner';
@@ -89,6 +90,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     outbox: [],
   };
   const { state, outbox } = carried;
+  // Imports are remembered by event id; a watermark in the future (one future-dated row) silenced live outreach.
+  if (state.outreach.quietBefore && patched('outreach-import-by-id')) endFutureQuiet(state, new Date().toISOString());
   const planQueue = (carried.planQueue ??= []);
   const sweepQueue = (carried.sweepQueue ??= []);
   const promiseQueue = (carried.promiseQueue ??= []);
@@ -113,7 +116,14 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     recordEventsUpdate,
     (raw, options) => {
       const events = parseEventBatch(raw).sort(byOccurredAt);
-      if (options?.outreach === 'none') markImported(state, events);
+      if (options?.outreach === 'none') {
+        if (patched('outreach-import-by-id'))
+          rememberImported(
+            state.outreach,
+            events.map((event) => event.eventId),
+          );
+        else markImported(state, events);
+      }
       const results = events.map((event) => accept(event, options?.outreach !== 'none'));
       changed();
       return results;
@@ -129,6 +139,9 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   });
 
   function accept(event: LifecycleEvent, plan = true) {
+    // Consent and profile answers: the newest by occurredAt wins (earlier histories applied them in arrival order).
+    if (isProfileAnswer(event) && !state.profile.changedAt && patched('outreach-profile-by-time'))
+      state.profile.changedAt = {};
     const { result, route } = applyEvent(state, event);
     if (route) outbox.push(route);
     if (plan && result.applied) {
@@ -170,7 +183,13 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
         );
       }
     }
-    await runDueOutreach(state, workflowInfo().workflowId, now, stillWantedNow(state, now()), promiseContacts.collect);
+    await runDueOutreach(state, workflowInfo().workflowId, now, stillWantedNow(state, now()), {
+      applyEvent: (event) => {
+        accept(event);
+        changed();
+      },
+      onDecided: promiseContacts.collect,
+    });
     await promiseContacts.flush();
     publisher.publish(state);
     if (!historyIsLong()) continue;
@@ -192,7 +211,17 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   }
 }
 
-/** History imported after the fact: the journey learns from it but sends nothing about it. */
+function isProfileAnswer(event: LifecycleEvent): boolean {
+  return event.type === 'consent.changed' || event.type === 'profile.updated';
+}
+
+/** A quiet-before watermark past now (set by earlier code from a future-dated import row) ends now. */
+function endFutureQuiet(state: JourneyState, now: string): void {
+  const quietBefore = state.outreach.quietBefore;
+  if (quietBefore && Date.parse(quietBefore) > Date.parse(now)) state.outreach.quietBefore = now;
+}
+
+/** History imported after the fact (journeys from before `outreach-import-by-id`): a watermark. */
 function markImported(state: JourneyState, events: LifecycleEvent[]): void {
   const latest = events.at(-1)?.occurredAt;
   if (latest && (!state.outreach.quietBefore || latest > state.outreach.quietBefore))
@@ -253,7 +282,11 @@ function registerOutreachHandlers(state: JourneyState, changed: () => void): voi
       const { orderId, reason } = cancelOutreachSchema.parse(raw);
       const cancelled = cancelPending(outreach, now(), reason, orderId);
       changed();
-      return { cancelled };
+      // Already on its way: it cannot be called back, and the operator is told so.
+      const inFlight = outreach.pending.find(
+        (contact) => contact.key === outreach.sending && (orderId === undefined || contact.orderId === orderId),
+      );
+      return inFlight ? { cancelled, sending: inFlight.key } : { cancelled };
     },
     { validator: (raw) => void parseOrReject(cancelOutreachSchema, raw) },
   );

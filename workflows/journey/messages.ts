@@ -30,10 +30,11 @@ export const pauseOutreachUpdate = defineUpdate<
   [{ orderId?: string; until?: string; reason: string }]
 >('pauseOutreach');
 export const resumeOutreachUpdate = defineUpdate<{ resumed: number }, [{ orderId?: string }]>('resumeOutreach');
-/** Cancel all pending outreach for the customer, or for one order. */
-export const cancelOutreachUpdate = defineUpdate<{ cancelled: number }, [{ orderId?: string; reason: string }]>(
-  'cancelOutreach',
-);
+/** Cancel all pending outreach for the customer, or for one order (`sending`: one already on its way). */
+export const cancelOutreachUpdate = defineUpdate<
+  { cancelled: number; sending?: string },
+  [{ orderId?: string; reason: string }]
+>('cancelOutreach');
 
 /** A promise workflow reports its state, so the journey counts open and at-risk promises. */
 export const promiseStatusSignal = defineSignal<[{ promiseId: string; status: string }]>('promiseStatus');

@@ -1,10 +1,28 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import type { createJourneyConfigActivities, BrandConfig } from '../../activities/journey-config';
 import type { createOutreachActivities } from '../../activities/outreach/deliver';
 import { decideContact, type PolicyDecision } from '../../common/outreach/policy';
-import { outreachRequestFor } from '../../common/playbooks/engine';
+import { parseLifecycleEvent, type LifecycleEvent } from '../../common/events';
+import { fnv1a, outreachRequestFor } from '../../common/playbooks/engine';
+import type { PlaybookAction } from '../../common/playbooks/schema';
+import type { createPlaybookActionActivities } from '../../activities/playbook-actions';
 import type { ServiceProfile } from '../../common/profiles/schema';
-import { dueContacts, recordDecision, type OutreachDecision, type PendingContact } from './outreach-state';
+import type { DecisionEntry } from '../../activities/outreach/ledger';
+import {
+  dueContacts,
+  keepUnrecorded,
+  recordDecision,
+  stillDue,
+  type OutreachDecision,
+  type OutreachState,
+  type PendingContact,
+} from './outreach-state';
 import { openCaseCount, type JourneyState } from './state';
 
 type OutreachActivities = ReturnType<typeof createOutreachActivities>;
@@ -24,6 +42,24 @@ const { recordOutreachDecision } = proxyActivities<OutreachActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumInterval: '1 minute' },
 });
+// Bounded: a ledger outage must not halt the journey. What cannot be written waits in its state.
+const { recordOutreachDecision: tryRecordOutreachDecision } = proxyActivities<OutreachActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
+});
+
+const { makePlaybookPromise } = proxyActivities<ReturnType<typeof createPlaybookActionActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
+});
+
+/** What the journey lends a decision round: a playbook's `open-case` applies an event like any other. */
+export interface JourneyHooks {
+  /** A playbook's `open-case`: the synthetic event joins the journey like any other. */
+  applyEvent(event: LifecycleEvent): void;
+  /** Every decision, as it is made (promise contacts report back to their promise). */
+  onDecided?(contact: PendingContact, decision: OutreachDecision): void;
+}
 
 /** Hook for playbook-planned contacts: still wanted now? (exit goal met, playbook changed...) */
 export type StillWanted = (
@@ -41,14 +77,21 @@ export async function runDueOutreach(
   workflowId: string,
   now: () => string,
   stillWanted?: StillWanted,
-  onDecided?: (contact: PendingContact, decision: OutreachDecision) => void,
+  hooks?: JourneyHooks,
 ): Promise<void> {
+  if (journey.outreach.unrecorded?.length) await catchUpLedger(journey.outreach);
   if (dueContacts(journey.outreach, now()).length === 0) return;
   const config = await loadBrandConfig(journey.brand);
-  for (const contact of dueContacts(journey.outreach, now())) {
-    const decision = await decideAndAct(journey, workflowId, contact, config, now(), stillWanted);
+  // Operators' cancels and pauses are answered while this round awaits: re-checked before each contact.
+  const recheck = patched('outreach-recheck-after-await');
+  for (const due of dueContacts(journey.outreach, now())) {
+    const contact = recheck ? stillDue(journey.outreach, due.key, now()) : due;
+    if (!contact) continue;
+    if (recheck) journey.outreach.sending = contact.key;
+    const decision = await decideAndAct(journey, workflowId, contact, config, now(), stillWanted, hooks);
+    journey.outreach.sending = undefined;
     recordDecision(journey.outreach, contact, decision);
-    onDecided?.(contact, decision);
+    hooks?.onDecided?.(contact, decision);
     if (decision.outcome !== 'sent') await recordInLedger(journey, workflowId, contact, decision);
   }
 }
@@ -60,6 +103,7 @@ async function decideAndAct(
   config: BrandConfig,
   now: string,
   stillWanted?: StillWanted,
+  hooks?: JourneyHooks,
 ): Promise<OutreachDecision> {
   const base = {
     key: contact.key,
@@ -79,6 +123,8 @@ async function decideAndAct(
   const action = contact.planned?.action.kind ?? 'send';
   if (action === 'create-task') return createTask(journey, workflowId, contact, base);
   if (action !== 'send') {
+    if (hooks && contact.planned && patched('outreach-playbook-actions'))
+      return carryOut(journey, contact, contact.planned.action, base, hooks);
     return { ...base, outcome: 'skipped', why: `playbook action ${action} is not carried out by journeys yet` };
   }
 
@@ -114,6 +160,68 @@ function sentWhy(status: 'sent' | 'duplicate' | 'task-created'): string | undefi
   if (status === 'duplicate') return 'already delivered';
   // A human touchpoint (the brand's profile) or a call: a colleague reaches the customer.
   return status === 'task-created' ? 'task handed to the team' : undefined;
+}
+
+type Base = Omit<OutreachDecision, 'outcome'>;
+
+/** `make-promise` and `open-case`: with ids derived from the contact's key, so a retry or replay does it once. */
+async function carryOut(
+  journey: JourneyState,
+  contact: PendingContact,
+  action: PlaybookAction,
+  base: Base,
+  hooks: JourneyHooks,
+): Promise<OutreachDecision> {
+  const anchor = contact.planned!.anchor;
+  const id = `${contact.planned!.playbookId}-${fnv1a(contact.key)}`;
+  try {
+    if (action.kind === 'make-promise') {
+      const { name, email, phone, locale, timezone } = journey.profile;
+      await makePlaybookPromise({
+        brand: journey.brand,
+        customerId: journey.customerId,
+        promiseId: id,
+        kind: action.promiseKind,
+        text: action.text,
+        within: action.within,
+        owner: action.owner,
+        orderId: anchor.orderId,
+        caseId: anchor.caseId,
+        contact: { name, email, phone, locale, timezone },
+      });
+      return { ...base, outcome: 'sent', why: `promise ${id} made: ${action.text}` };
+    }
+    if (action.kind === 'open-case') {
+      hooks.applyEvent(openCaseEvent(journey, id, action, anchor, base.at));
+      return { ...base, outcome: 'sent', why: `case ${id} opened: ${action.summary}` };
+    }
+    return { ...base, outcome: 'skipped', why: `playbook action ${action.kind} is not carried out here` };
+  } catch (error) {
+    return { ...base, outcome: 'failed', why: failureMessage(error) };
+  }
+}
+
+/** The case a playbook opens is an `issue.reported` like any other: routed, counted, promised a response. */
+function openCaseEvent(
+  journey: JourneyState,
+  caseId: string,
+  action: Extract<PlaybookAction, { kind: 'open-case' }>,
+  anchor: NonNullable<PendingContact['planned']>['anchor'],
+  at: string,
+): LifecycleEvent {
+  return parseLifecycleEvent({
+    type: 'issue.reported',
+    eventId: `${caseId}-reported`,
+    brand: journey.brand,
+    customerId: journey.customerId,
+    occurredAt: at,
+    caseId,
+    ...(anchor.orderId ? { orderId: anchor.orderId } : {}),
+    ...(anchor.sku ? { sku: anchor.sku } : {}),
+    severity: action.severity,
+    category: action.caseCategory,
+    summary: action.summary,
+  });
 }
 
 /** A task for a colleague (white-glove touchpoints, open questions): no customer policy applies. */
@@ -206,21 +314,45 @@ async function recordInLedger(
   decision: OutreachDecision,
 ) {
   if (decision.outcome === 'skipped' || decision.outcome === 'cancelled') return;
+  const entry: DecisionEntry = {
+    idempotencyKey: `${workflowId}/contact/${contact.key}`,
+    brand: journey.brand,
+    customerId: journey.customerId,
+    category: contact.category,
+    reason: contact.reason,
+    decision: decision.outcome === 'deferred' ? 'defer' : 'suppress',
+    channel: decision.channel,
+    until: decision.until,
+    why: decision.why,
+    decidedAt: decision.at,
+  };
+  if (patched('outreach-ledger-bounded')) return writeOrKeep(journey.outreach, entry);
   try {
-    await recordOutreachDecision({
-      idempotencyKey: `${workflowId}/contact/${contact.key}`,
-      brand: journey.brand,
-      customerId: journey.customerId,
-      category: contact.category,
-      reason: contact.reason,
-      decision: decision.outcome === 'deferred' ? 'defer' : 'suppress',
-      channel: decision.channel,
-      until: decision.until,
-      why: decision.why,
-      decidedAt: decision.at,
-    });
+    await recordOutreachDecision(entry);
   } catch {
     // The journey's own record (state.outreach.decisions) still has it; the ledger copy is for reports.
+  }
+}
+
+/** While earlier decisions wait for the ledger, a new one waits behind them (one outage, one wait per round). */
+async function writeOrKeep(outreach: OutreachState, entry: DecisionEntry): Promise<void> {
+  if (outreach.unrecorded?.length) return keepUnrecorded(outreach, entry);
+  try {
+    await tryRecordOutreachDecision(entry);
+  } catch {
+    keepUnrecorded(outreach, entry);
+  }
+}
+
+/** Writes the decisions the ledger missed, oldest first, until it fails again. */
+async function catchUpLedger(outreach: OutreachState): Promise<void> {
+  while (outreach.unrecorded?.length) {
+    try {
+      await tryRecordOutreachDecision(outreach.unrecorded[0]!);
+    } catch {
+      return;
+    }
+    outreach.unrecorded.shift();
   }
 }
 

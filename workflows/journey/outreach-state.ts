@@ -6,6 +6,8 @@ import {
   type Channel,
   type MessageCategory,
 } from '../../common/events';
+import { compareInstants, isAfter, isAtOrBefore } from '../../common/instants';
+import type { DecisionEntry } from '../../activities/outreach/ledger';
 import type { ContactHistoryEntry } from '../../common/outreach/policy';
 import type { PlannedContact } from '../../common/playbooks/schema';
 
@@ -108,14 +110,33 @@ export interface OutreachState {
   handledKeys: string[];
   customerPause?: Pause;
   orderPauses: Record<string, Pause>;
-  /** Events up to this instant were imported as history: nothing is sent about them. */
+  /**
+   * The contact whose delivery is under way (a decision round awaits it): an operator's cancel
+   * cannot call it back, so it is left to record what really happened.
+   */
+  sending?: string;
+  /**
+   * Events up to this instant were imported as history: nothing is sent about them. Journeys
+   * from before `importedEventIds` only: one future-dated row silenced every live event.
+   */
   quietBefore?: string;
+  /** Decisions the delivery ledger could not take yet (an outage): written in a later round, oldest first. */
+  unrecorded?: DecisionEntry[];
+  /** Unwritten decisions dropped because too many waited (the journey's own `decisions` still has the latest). */
+  unrecordedDropped?: number;
+  /** Events imported as history (the latest ones): nothing is sent about them, live events are not held back. */
+  importedEventIds?: string[];
   counters: Record<DecisionOutcome, number> & { proactiveSent: number; reactiveSent: number };
 }
 
 const DECISIONS_KEPT = 200;
 const HANDLED_KEYS_KEPT = 2000;
 const HISTORY_KEPT_MS = 60 * 24 * 60 * 60 * 1000;
+/** Decisions waiting for the ledger, at most; and how soon the journey tries the ledger again. */
+export const UNRECORDED_KEPT = 500;
+export const LEDGER_RETRY_MS = 5 * 60 * 1000;
+/** Imported events older than the latest this many are past every playbook's grace anyway. */
+export const IMPORTED_EVENT_IDS_KEPT = 2000;
 
 export function initialOutreachState(): OutreachState {
   return {
@@ -141,7 +162,9 @@ export function initialOutreachState(): OutreachState {
 export function addPending(outreach: OutreachState, contact: PendingContact): boolean {
   if (outreach.handledKeys.includes(contact.key)) return false;
   if (outreach.pending.some((pending) => pending.key === contact.key)) return false;
-  if (contact.anchorAt && outreach.quietBefore && contact.anchorAt <= outreach.quietBefore) return false;
+  if (contact.anchorAt && outreach.quietBefore && isAtOrBefore(contact.anchorAt, outreach.quietBefore)) return false;
+  const anchorEventId = contact.planned?.anchor.eventId;
+  if (anchorEventId && outreach.importedEventIds?.includes(anchorEventId)) return false;
   outreach.pending.push(contact);
   return true;
 }
@@ -149,7 +172,7 @@ export function addPending(outreach: OutreachState, contact: PendingContact): bo
 function activePauses(outreach: OutreachState, contact: PendingContact, now: string): Pause[] {
   const pauses = [outreach.customerPause, contact.orderId ? outreach.orderPauses[contact.orderId] : undefined];
   return pauses.filter(
-    (pause): pause is Pause => pause !== undefined && (pause.until === undefined || pause.until > now),
+    (pause): pause is Pause => pause !== undefined && (pause.until === undefined || isAfter(pause.until, now)),
   );
 }
 
@@ -157,19 +180,33 @@ export function isPaused(outreach: OutreachState, contact: PendingContact, now: 
   return activePauses(outreach, contact, now).length > 0;
 }
 
+/** A decision the ledger could not take: kept (bounded) for a later round. */
+export function keepUnrecorded(outreach: OutreachState, entry: DecisionEntry): void {
+  const waiting = [...(outreach.unrecorded ?? []), entry];
+  const dropped = Math.max(0, waiting.length - UNRECORDED_KEPT);
+  if (dropped > 0) outreach.unrecordedDropped = (outreach.unrecordedDropped ?? 0) + dropped;
+  outreach.unrecorded = waiting.slice(dropped);
+}
+
+/** History imported after the fact: remembered by event id, so outreach about those events only is held back. */
+export function rememberImported(outreach: OutreachState, eventIds: string[]): void {
+  const imported = [...(outreach.importedEventIds ?? []), ...eventIds];
+  outreach.importedEventIds = imported.slice(-IMPORTED_EVENT_IDS_KEPT);
+}
+
 /** Contacts whose time has come and that no pause holds back. */
 export function dueContacts(outreach: OutreachState, now: string): PendingContact[] {
   return outreach.pending
-    .filter((contact) => contact.dueAt <= now && !isPaused(outreach, contact, now))
-    .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+    .filter((contact) => isAtOrBefore(contact.dueAt, now) && !isPaused(outreach, contact, now))
+    .sort((a, b) => compareInstants(a.dueAt, b.dueAt));
 }
 
 /** The next instant the journey must wake up for outreach: a due time, or the end of a timed pause. */
 export function nextOutreachWakeUp(outreach: OutreachState, now: string): string | undefined {
-  return outreach.pending
-    .map((contact) => wakeTimeFor(outreach, contact, now))
+  const ledgerRetry = outreach.unrecorded?.length ? [new Date(Date.parse(now) + LEDGER_RETRY_MS).toISOString()] : [];
+  return [...outreach.pending.map((contact) => wakeTimeFor(outreach, contact, now)), ...ledgerRetry]
     .filter((time): time is string => time !== undefined)
-    .sort()[0];
+    .sort(compareInstants)[0];
 }
 
 function wakeTimeFor(outreach: OutreachState, contact: PendingContact, now: string): string | undefined {
@@ -178,9 +215,9 @@ function wakeTimeFor(outreach: OutreachState, contact: PendingContact, now: stri
   if (pauses.some((pause) => pause.until === undefined)) return undefined; // waits for a resume
   const end = pauses
     .map((pause) => pause.until!)
-    .sort()
+    .sort(compareInstants)
     .at(-1)!;
-  return end > contact.dueAt ? end : contact.dueAt;
+  return isAfter(end, contact.dueAt) ? end : contact.dueAt;
 }
 
 /** Records a decision; final ones take the contact out of the pending list for good. */
@@ -197,7 +234,8 @@ export function recordDecision(outreach: OutreachState, contact: PendingContact,
   outreach.handledKeys.push(contact.key);
   if (outreach.handledKeys.length > HANDLED_KEYS_KEPT) outreach.handledKeys.shift();
   // A task for a colleague is not a message to the customer: it counts toward no cap.
-  if (decision.outcome === 'sent' && contact.planned?.action.kind !== 'create-task') {
+  // Only messages count: a task, a promise made or a case opened by a playbook reaches no customer.
+  if (decision.outcome === 'sent' && (contact.planned?.action.kind ?? 'send') === 'send') {
     outreach.counters[contact.proactive ? 'proactiveSent' : 'reactiveSent'] += 1;
     outreach.history.push({
       at: decision.at,
@@ -211,9 +249,17 @@ export function recordDecision(outreach: OutreachState, contact: PendingContact,
   }
 }
 
-/** Cancels pending contacts (all, or one order's) at an operator's request. */
+/** A pending contact, as it is now, if it is still due and no pause holds it back. */
+export function stillDue(outreach: OutreachState, key: string, now: string): PendingContact | undefined {
+  const contact = outreach.pending.find((pending) => pending.key === key);
+  return contact && isAtOrBefore(contact.dueAt, now) && !isPaused(outreach, contact, now) ? contact : undefined;
+}
+
+/** Cancels pending contacts (all, or one order's) at an operator's request; one being sent cannot be. */
 export function cancelPending(outreach: OutreachState, now: string, reason: string, orderId?: string): number {
-  const cancelled = outreach.pending.filter((contact) => orderId === undefined || contact.orderId === orderId);
+  const cancelled = outreach.pending.filter(
+    (contact) => (orderId === undefined || contact.orderId === orderId) && contact.key !== outreach.sending,
+  );
   for (const contact of cancelled) {
     recordDecision(outreach, contact, {
       key: contact.key,

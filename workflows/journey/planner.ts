@@ -1,4 +1,4 @@
-import { proxyLocalActivities } from '@temporalio/workflow';
+import { patched, proxyLocalActivities } from '@temporalio/workflow';
 import type { BrandConfig, createJourneyConfigActivities } from '../../activities/journey-config';
 import type { LifecycleEvent } from '../../common/events';
 import { AD_HOC, isStillWanted, planContacts, planSweepContacts } from '../../common/playbooks/engine';
@@ -66,6 +66,10 @@ export function stillWantedNow(state: JourneyState, now: string): StillWanted {
       profile: config.profile,
     });
     if (verdict.wanted) {
+      // Fresh values win, but what only the triggering event knew (usage.dropped's product: customer
+      // events are not kept in the state) stays: a message is sent with all its data.
+      if (patched('outreach-keep-planned-data'))
+        verdict.contact.data = { ...contact.planned.data, ...verdict.contact.data };
       contact.planned = verdict.contact;
       contact.data = verdict.contact.data;
       contact.reason = verdict.contact.reason;

@@ -28,6 +28,13 @@ export interface CustomerProfile {
   preferredChannels: Channel[];
   /** Consent per message category, per channel ('*' = every channel). Transactional is always allowed. */
   consent: Partial<Record<MessageCategory, Partial<Record<Channel | '*', boolean>>>>;
+  /**
+   * When each consent answer (`consent.<category>.<channel>`) and profile field
+   * (`profile.<field>`) was given: the newest by `occurredAt` wins, whatever the arrival order,
+   * so an imported old opt-in never overrides a newer opt-out. Absent on journeys that predate
+   * it (they apply in arrival order, as their histories did).
+   */
+  changedAt?: Record<string, string>;
 }
 
 /** What the customer will need next, with its basis in words (see common/predictions.ts). */
@@ -211,16 +218,44 @@ function noteCalm(state: JourneyState, stage: CalmSignal['stage'], event: Lifecy
 }
 
 function applyConsent(state: JourneyState, event: EventOfType<'consent.changed'>): void {
+  const channel = event.channel ?? '*';
   const perChannel = state.profile.consent[event.category] ?? {};
-  perChannel[event.channel ?? '*'] = event.granted;
+  const changedAt = state.profile.changedAt;
+  if (changedAt) {
+    const key = (answered: string) => `consent.${event.category}.${answered}`;
+    // A newer answer for this channel, or for the whole category, stands.
+    if (newerThan(changedAt, [key(channel), key('*')], event.occurredAt)) return;
+    changedAt[key(channel)] = event.occurredAt;
+    // A category-wide answer replaces the channel-specific ones given before it.
+    if (channel === '*') {
+      for (const answered of Object.keys(perChannel) as (Channel | '*')[]) {
+        if (answered === '*' || newerThan(changedAt, [key(answered)], event.occurredAt)) continue;
+        delete perChannel[answered];
+        delete changedAt[key(answered)];
+      }
+    }
+  }
+  perChannel[channel] = event.granted;
   state.profile.consent[event.category] = perChannel;
 }
 
 function applyProfile(state: JourneyState, event: EventOfType<'profile.updated'>): void {
   const { name, email, phone, timezone, locale, preferredChannels } = event;
+  const fields = definedOnly({ name, email, phone, timezone, locale, preferredChannels });
   const profile = state.profile;
-  Object.assign(profile, definedOnly({ name, email, phone, timezone, locale }));
-  if (preferredChannels) profile.preferredChannels = preferredChannels;
+  const changedAt = profile.changedAt;
+  for (const field of Object.keys(fields) as (keyof typeof fields)[]) {
+    if (changedAt) {
+      if (newerThan(changedAt, [`profile.${field}`], event.occurredAt)) continue;
+      changedAt[`profile.${field}`] = event.occurredAt;
+    }
+    Object.assign(profile, { [field]: fields[field] });
+  }
+}
+
+/** Whether any of these answers was given after `occurredAt` (instants compared as numbers). */
+function newerThan(changedAt: Record<string, string>, keys: string[], occurredAt: string): boolean {
+  return keys.some((key) => changedAt[key] !== undefined && Date.parse(changedAt[key]) > Date.parse(occurredAt));
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

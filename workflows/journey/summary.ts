@@ -1,3 +1,4 @@
+import { isAtOrAfter } from '../../common/instants';
 import type { CaseState } from '../case/case-state';
 import type { OrderState } from '../order/order-state';
 import { openCaseCount, type JourneyState } from './state';
@@ -19,7 +20,7 @@ export function journeyDetails(state: JourneyState): string {
     `Orders: ${Object.keys(state.orders).length} · open cases: ${openCaseCount(state)} · events: ${state.counters.eventsApplied}`,
     ...state.stageHistory.slice(-5).map((change) => `- ${change.enteredAt} → ${change.stage} (${change.reason})`),
   ];
-  const next = state.predictedNeeds.find((need) => need.at >= (state.lastEventAt ?? ''));
+  const next = state.predictedNeeds.find((need) => !state.lastEventAt || isAtOrAfter(need.at, state.lastEventAt));
   if (next)
     lines.push(
       '',
