@@ -545,9 +545,12 @@ describe('bad input at the front door (issue 10)', () => {
       body: event(brandA, 'owner-a', 'shipment.dispatched', { orderId }),
     });
     expect(dispatched.status).toBe(202);
-    await eventually(async () => expect(await historyLength(orderWorkflow)).toBeGreaterThan(lengthBefore));
-    const order = await env.client.workflow.getHandle(orderWorkflow).query<{ status: string }>('orderState');
-    expect(order.status).toBe('dispatched');
+    // The signal lands in history before the order's workflow task has applied it: wait for the state.
+    await eventually(async () => {
+      expect(await historyLength(orderWorkflow)).toBeGreaterThan(lengthBefore);
+      const order = await env.client.workflow.getHandle(orderWorkflow).query<{ status: string }>('orderState');
+      expect(order.status).toBe('dispatched');
+    });
     expect(await workflowExists(journeyWorkflowId(brandA, 'intruder-b'))).toBe(false);
   });
 

@@ -87,8 +87,8 @@ const stepOf = (s: Sent): string => {
   const prefix = keyPrefixes(s).find((candidate) => s.idempotencyKey.startsWith(candidate));
   return s.idempotencyKey.slice(prefix!.length);
 };
-/** Sends scheduled within 2 s of the planned instant count as on time (the test clock runs on while tasks run). */
-const TOLERANCE_MS = 2_000;
+/** Sends within 5 s of the planned instant count as on time: the test clock runs on in real time while tasks run, and a loaded 2-core machine takes seconds. */
+const TOLERANCE_MS = 5_000;
 
 let env: TestWorkflowEnvironment;
 let worker: Awaited<ReturnType<typeof startKeptWorker>>;
