@@ -19,6 +19,9 @@ import { connectTimeSkippingServer, startKeptWorker, stopWorker, uniqueTaskQueue
  * real SQLite delivery ledger: out-of-order events, a worker outage across the due time, the
  * response clock, the at-risk mail, the journey's open-promise count and the horizon limit.
  */
+// Each scenario runs days of promise enforcement, replayed in full on every task (no cache).
+jest.setTimeout(120_000);
+
 const brand = 'nordhem';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
