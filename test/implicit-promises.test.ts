@@ -19,7 +19,7 @@ import { connectTimeSkippingServer, startKeptWorker, stopWorker, uniqueTaskQueue
  * real SQLite delivery ledger: out-of-order events, a worker outage across the due time, the
  * response clock, the at-risk mail, the journey's open-promise count and the horizon limit.
  */
-// Each scenario runs days of promise enforcement, replayed in full on every task (no cache).
+// The outage scenario waits seconds of real time and its uncached worker replays every task.
 jest.setTimeout(120_000);
 
 const brand = 'nordhem';
