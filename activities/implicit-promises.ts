@@ -1,9 +1,16 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { InvalidPromiseError, PromiseClient, PromiseClosedError, PromiseNotFoundError } from '../client/promises';
 import { loadServiceProfile } from '../common/profiles/load-profiles';
 import type { ServiceProfile } from '../common/profiles/schema';
-import type { ImplicitPromiseCommand } from '../workflows/journey/implicit-promises';
+import { journeyWorkflowId } from '../common/ids';
+import type {
+  ImplicitPromiseChange,
+  ImplicitPromiseCommand,
+  ImplicitPromiseRecord,
+  ImplicitPromiseResult,
+} from '../workflows/journey/implicit-promises';
+import { journeyStateQuery } from '../workflows/journey/messages';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 
@@ -13,6 +20,15 @@ export interface ImplicitPromiseRequest {
   contact: { name?: string; email?: string; phone?: string; locale?: string; timezone?: string };
   commands: ImplicitPromiseCommand[];
 }
+
+export interface ImplicitPromiseReconcileRequest {
+  brand: string;
+  customerId: string;
+  contact: ImplicitPromiseRequest['contact'];
+  changes: ImplicitPromiseChange[];
+}
+
+export type ImplicitPromiseActivities = ReturnType<typeof createImplicitPromiseActivities>;
 
 /**
  * Carries out the journey's implicit promises with the promise client: a delivery date or a
@@ -25,16 +41,58 @@ export function createImplicitPromiseActivities(client: Client, profilesDir: str
     const file = path.join(profilesDir, `${brand}.json`);
     return existsSync(file) ? loadServiceProfile(file) : undefined;
   };
+  const promiseClient = () =>
+    new PromiseClient({
+      client,
+      taskQueue: Context.current().info.taskQueue,
+      profiles: profileOf,
+      // These commitments are already made (a published date or target): they are recorded
+      // whatever the load, so the capacity lookup is skipped.
+      openPromises: async () => [],
+    });
   return {
+    /**
+     * Brings each implicit promise to the status the journey derived from its orders and cases.
+     * Answers per promise: what is now confirmed, or the error of a change that must be tried
+     * again (the journey retries it with backoff). Idempotent, like every change it makes.
+     */
+    async reconcileImplicitPromises(request: ImplicitPromiseReconcileRequest): Promise<ImplicitPromiseResult[]> {
+      const promises = promiseClient();
+      const results: ImplicitPromiseResult[] = [];
+      for (const change of request.changes) {
+        try {
+          results.push({
+            promiseId: change.promiseId,
+            record: await bringInStep(promises, request, change, profileOf),
+          });
+        } catch (error) {
+          results.push({ promiseId: change.promiseId, error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      return results;
+    },
+
+    /** When the journey saw the promise kept (delivered, first answer), if it did; null otherwise. */
+    async implicitPromiseKeptAt(request: {
+      brand: string;
+      customerId: string;
+      orderId?: string;
+      caseId?: string;
+    }): Promise<string | null> {
+      const journey = client.workflow.getHandle(journeyWorkflowId(request.brand, request.customerId));
+      try {
+        const state = await journey.query(journeyStateQuery);
+        if (request.orderId) return state.orders[request.orderId]?.deliveredAt ?? null;
+        if (request.caseId) return state.cases[request.caseId]?.firstResponseAt ?? null;
+        return null;
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return null;
+        throw error;
+      }
+    },
+
     async keepImplicitPromises(request: ImplicitPromiseRequest): Promise<string[]> {
-      const promises = new PromiseClient({
-        client,
-        taskQueue: Context.current().info.taskQueue,
-        profiles: profileOf,
-        // These commitments are already made (a published date or target): they are recorded
-        // whatever the load, so the capacity lookup is skipped.
-        openPromises: async () => [],
-      });
+      const promises = promiseClient();
       const outcomes: string[] = [];
       for (const command of request.commands) outcomes.push(await carryOut(promises, request, command, profileOf));
       return outcomes;
@@ -108,5 +166,88 @@ function makeInput(
     owner: command.ownerId ? { kind: command.ownerKind!, id: command.ownerId } : firstTeam,
     due: { within: profile.targets.response[severity] ?? profile.targets.response.normal },
     channel: (command.channel as never) ?? profile.channels[0]!,
+  };
+}
+
+/**
+ * One change, answered with what is now true of the promise. The expected refusals are
+ * answers, not failures: nothing to keep ('none'), already ended, or not makeable (no service
+ * profile, due in the past or too far ahead); anything else throws and is retried.
+ */
+async function bringInStep(
+  promises: PromiseClient,
+  request: ImplicitPromiseReconcileRequest,
+  change: ImplicitPromiseChange,
+  profileOf: (brand: string) => ServiceProfile | undefined,
+): Promise<ImplicitPromiseRecord> {
+  try {
+    if (change.kind === 'fulfil') {
+      await fulfilAt(promises, request.brand, change);
+      return { status: 'kept' };
+    }
+    if (change.kind === 'cancel') {
+      await promises.cancelPromise(request.brand, change.promiseId, { reason: change.reason });
+      return { status: 'cancelled' };
+    }
+    const profile = profileOf(request.brand);
+    if (!profile) return { status: 'none', note: `no service profile for ${request.brand}` };
+    const answer = await promises.makePromise(reconcileMakeInput(request, change, profile));
+    return answer.made ? { status: 'open', dueAt: answer.dueAt } : { status: 'none', note: answer.note };
+  } catch (error) {
+    if (error instanceof PromiseNotFoundError) return { status: 'none', note: 'never made' };
+    if (error instanceof PromiseClosedError) return { status: 'ended', note: error.message };
+    if (error instanceof InvalidPromiseError) return { status: 'none', note: error.message };
+    throw error;
+  }
+}
+
+/** Kept when it happened; a time the promise cannot take (clock skew: "in the future") falls back to now. */
+async function fulfilAt(
+  promises: PromiseClient,
+  brand: string,
+  change: Extract<ImplicitPromiseChange, { kind: 'fulfil' }>,
+): Promise<void> {
+  try {
+    await promises.fulfilPromise(brand, change.promiseId, { note: change.note, at: change.at });
+  } catch (error) {
+    if (!(error instanceof InvalidPromiseError)) throw error;
+    await promises.fulfilPromise(brand, change.promiseId, { note: change.note });
+  }
+}
+
+function reconcileMakeInput(
+  request: ImplicitPromiseReconcileRequest,
+  change: Extract<ImplicitPromiseChange, { kind: 'make' }>,
+  profile: ServiceProfile,
+) {
+  const common = {
+    brand: request.brand,
+    customerId: request.customerId,
+    promiseId: change.promiseId,
+    contact: request.contact,
+    orderId: change.orderId,
+    createdAt: change.createdAt,
+    // The brand made this commitment already (a delivery date, a published target): record it even when it strains capacity.
+    insist: true,
+  };
+  if (change.promise === 'delivery') {
+    return {
+      ...common,
+      text: `delivery of order ${change.orderId}`,
+      kind: 'delivery' as const,
+      owner: { kind: 'system' as const, id: 'fulfilment' },
+      due: { at: change.dueAt },
+      channel: profile.channels.includes('email') ? ('email' as const) : profile.channels[0]!,
+    };
+  }
+  const severity = change.severity as keyof ServiceProfile['targets']['response'];
+  return {
+    ...common,
+    caseId: change.caseId,
+    text: `a first answer on case ${change.caseId}`,
+    kind: 'case-update' as const,
+    owner: change.ownerId ? { kind: change.ownerKind!, id: change.ownerId } : profile.escalation[0]!.notify,
+    due: { within: profile.targets.response[severity] ?? profile.targets.response.normal },
+    channel: (change.channel as never) ?? profile.channels[0]!,
   };
 }

@@ -10,7 +10,9 @@ import { z } from 'zod';
 import { describeIssues } from '../common/events';
 import { promiseWorkflowId } from '../common/ids';
 import { checkCapacity, ownerCapacity, type Ledger } from '../common/promises/capacity';
+import { BusinessTimeError } from '../common/business-time';
 import {
+  beyondPromiseHorizon,
   cancelPromiseSchema,
   fulfilPromiseSchema,
   makePromiseInputSchema,
@@ -103,10 +105,12 @@ export class PromiseClient {
     const now = await this.now();
     const createdAt = input.createdAt ?? new Date(now).toISOString();
     const owner = withTeam(input.owner, profile);
-    const requested = input.due ? resolveDueAt(input.due, Date.parse(createdAt), profile) : undefined;
+    const requested = input.due ? resolveDue(input.due, createdAt, profile) : undefined;
     if (requested !== undefined && requested <= now) {
       throw new InvalidPromiseError(`due: ${new Date(requested).toISOString()} is in the past`);
     }
+    const tooFar = requested !== undefined && beyondPromiseHorizon(requested, Date.parse(createdAt));
+    if (tooFar) throw new InvalidPromiseError(tooFar);
     const check = await this.checkCapacity(input.brand, owner, profile, now, requested);
     if (check.overCommitted && !input.insist) {
       return { made: false, overCommitted: true, proposedDueAt: iso(check.proposedDueAt), note: check.note };
@@ -318,6 +322,16 @@ function withTeam(owner: MakePromise['owner'], profile: ServiceProfile): MakePro
   if (owner.kind !== 'person' || owner.team) return owner;
   const team = profile.capacity.teams.find((t) => t.members.includes(owner.id));
   return team ? { ...owner, team: team.id } : owner;
+}
+
+/** The due instant; a business duration that finds no end in the calendar is the caller's error. */
+function resolveDue(due: NonNullable<MakePromise['due']>, createdAt: string, profile: ServiceProfile): number {
+  try {
+    return resolveDueAt(due, Date.parse(createdAt), profile);
+  } catch (error) {
+    if (error instanceof BusinessTimeError) throw new InvalidPromiseError(`due: ${error.message}`);
+    throw error;
+  }
 }
 
 function teamOf(owner: MakePromise['owner']): string | undefined {

@@ -386,6 +386,26 @@ describe('promises', () => {
     });
     expect(otherBrand.status).toBe(403);
   });
+
+  it('rejects a promise due in three years (400, saying why) and makes nothing', async () => {
+    const threeYears = new Date(Date.now() + 3 * 365 * 24 * 3_600_000).toISOString();
+    const farAt = await call('POST', `/v1/brands/${brandA}/promises`, {
+      key: keyA,
+      body: promise('p-far', { due: { at: threeYears } }),
+    });
+    expect(farAt.status).toBe(400);
+    expect(farAt.body.error).toMatch(
+      new RegExp(
+        `^due: ${threeYears.replace(/\./g, '\\.')} is more than 730 days after .*; Kept keeps promises due within 730 days$`,
+      ),
+    );
+    const farWithin = await call('POST', `/v1/brands/${brandA}/promises`, {
+      key: keyA,
+      body: promise('p-far', { due: { within: 'P1000D' } }),
+    });
+    expect(farWithin).toMatchObject({ status: 400, body: { issues: [{ path: 'body.due.within' }] } });
+    expect(await call('GET', `/v1/brands/${brandA}/promises/p-far`, { key: keyA })).toMatchObject({ status: 404 });
+  });
 });
 
 /** Whether a workflow with this id exists at all (any run, any state). */

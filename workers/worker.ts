@@ -28,6 +28,12 @@ export interface KeptWorkerOptions {
   playbooksDir?: string;
   /** Extra activities (e.g. a test's own collaborators) merged over Kept's. */
   extraActivities?: object;
+  /**
+   * Workflows kept in memory between tasks (SDK default otherwise). 0 turns off sticky task
+   * queues: a test that stops a worker needs its tasks to reach the next worker at once, and
+   * the time-skipping test server never hands a stopped worker's sticky tasks back.
+   */
+  maxCachedWorkflows?: number;
 }
 
 /** Creates the worker that runs every Kept workflow and activity on one task queue. */
@@ -38,6 +44,7 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),

@@ -16,10 +16,36 @@ export type PromiseKind = z.infer<typeof promiseKindSchema>;
 
 const reasonText = z.string().trim().min(1).max(500);
 
+/**
+ * How far ahead a promise may be due, counted from when it is made. The promise's business-time
+ * plan searches opening hours day by day and gives up after 800 days (common/business-time.ts),
+ * so a longer promise would be accepted and then fail every workflow task: it is rejected here.
+ */
+export const MAX_PROMISE_HORIZON_DAYS = 730;
+const DAY_MS = 86_400_000;
+
+/** Why a due instant is too far after the promise's start, or undefined when it is fine. */
+export function beyondPromiseHorizon(dueAt: number, from: number): string | undefined {
+  if (dueAt - from <= MAX_PROMISE_HORIZON_DAYS * DAY_MS) return undefined;
+  return (
+    `due: ${new Date(dueAt).toISOString()} is more than ${MAX_PROMISE_HORIZON_DAYS} days after ` +
+    `${new Date(from).toISOString()}; Kept keeps promises due within ${MAX_PROMISE_HORIZON_DAYS} days`
+  );
+}
+
+/** A business duration's weeks and days, bounded like the due instant (checked exactly when resolved). */
+const withinSchema = isoDurationSchema.refine(
+  (duration) => {
+    const [, weeks = '0', days = '0'] = /^P(?:\d+Y)?(?:\d+M)?(?:(\d+)W)?(?:(\d+)D)?/.exec(duration) ?? [];
+    return Number(weeks) * 7 + Number(days) <= MAX_PROMISE_HORIZON_DAYS;
+  },
+  { message: `a promise is due within at most ${MAX_PROMISE_HORIZON_DAYS} days` },
+);
+
 /** Due: an absolute instant, or a duration in the brand's business time ("within PT4H"). */
 export const dueSchema = z.union([
   z.object({ at: timestampSchema }).strict(),
-  z.object({ within: isoDurationSchema }).strict(),
+  z.object({ within: withinSchema }).strict(),
 ]);
 export type Due = z.infer<typeof dueSchema>;
 
@@ -83,7 +109,13 @@ export type PromiseWorkflowInput = z.input<typeof promiseWorkflowInputSchema>;
 export type PromiseWorkflowArgs = z.infer<typeof promiseWorkflowInputSchema>;
 
 // Changes (workflow updates). Strict, so a typo'd field is an error, not silently ignored.
-export const fulfilPromiseSchema = z.object({ note: reasonText.optional() }).strict();
+export const fulfilPromiseSchema = z
+  .object({
+    note: reasonText.optional(),
+    /** When it was kept (e.g. the delivery's occurredAt); default now. Judged against the due time. */
+    at: timestampSchema.optional(),
+  })
+  .strict();
 export const renegotiatePromiseSchema = z.object({ due: dueSchema, reason: reasonText }).strict();
 export const reassignPromiseSchema = z.object({ owner: ownerSchema, reason: reasonText.optional() }).strict();
 export const cancelPromiseSchema = z.object({ reason: reasonText }).strict();
@@ -104,6 +136,8 @@ export interface PromiseChange {
   at: string;
   kind: 'fulfilled' | 'renegotiated' | 'reassigned' | 'cancelled';
   note?: string;
+  /** For a fulfilment dated by the caller: when it was really kept. */
+  keptAt?: string;
   previousDueAt?: string;
   dueAt?: string;
   previousOwner?: string;

@@ -12,7 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { z } from 'zod';
-import type { createImplicitPromiseActivities } from '../../activities/implicit-promises';
+import type { ImplicitPromiseActivities, createImplicitPromiseActivities } from '../../activities/implicit-promises';
 import type { ForwardRequest, createJourneyForwardingActivities } from '../../activities/journey-forwarding';
 import { InvalidEventError, parseEventBatch, parseLifecycleEvent, type LifecycleEvent } from '../../common/events';
 import {
@@ -51,7 +51,17 @@ import {
 import { runDueOutreach } from './outreach-runner';
 import { PromiseContactReporter, registerPromiseContactHandler } from './promise-contacts';
 import { planFromPlaybooks, stillWantedNow } from './planner';
-import { implicitPromiseCommands, type ImplicitPromiseCommand } from './implicit-promises';
+import {
+  implicitPromiseChanges,
+  implicitPromiseCommands,
+  initialImplicitPromiseSync,
+  openImplicitPromises,
+  pruneImplicitPromises,
+  recordReportedStatus,
+  recordSyncRound,
+  type ImplicitPromiseCommand,
+  type ImplicitPromiseResult,
+} from './implicit-promises';
 import { proactiveContactSignal, type ProactiveContactRequest } from '../sweep/messages';
 import { applyEvent, initialJourneyState, openCaseCount, type ChildRoute, type JourneyState } from './state';
 import { journeyDetails, journeySummary } from './summary';
@@ -95,7 +105,17 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   const planQueue = (carried.planQueue ??= []);
   const sweepQueue = (carried.sweepQueue ??= []);
   const promiseQueue = (carried.promiseQueue ??= []);
-  const publisher = new Publisher();
+  // Decided once per run, before anything is published: runs recorded before reconciliation
+  // keep their command queue and their way of counting promises, so their histories replay.
+  const reconciling = patched('promises-reconcile-v1');
+  if (reconciling) {
+    state.implicitPromises ??= initialImplicitPromiseSync();
+    // A queue carried from a run before reconciliation: the state says the same, and more.
+    promiseQueue.splice(0);
+  }
+  // A new run re-derives once: a round may have been cut short at continue-as-new.
+  let promisesOutOfStep = reconciling && input.carried !== undefined;
+  const publisher = new Publisher(reconciling);
   let outreachChanged = false;
   const changed = () => {
     outreachChanged = true;
@@ -144,9 +164,11 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
       state.profile.changedAt = {};
     const { result, route } = applyEvent(state, event);
     if (route) outbox.push(route);
+    // Imported history too: a delivery in it keeps a promise made live (reconcile.ts decides).
+    if (reconciling && route && result.applied) promisesOutOfStep = true;
     if (plan && result.applied) {
       planQueue.push(event);
-      promiseQueue.push(...implicitPromiseCommands(state, event));
+      if (!reconciling) promiseQueue.push(...implicitPromiseCommands(state, event));
     }
     return result;
   }
@@ -156,7 +178,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   const historyIsLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxHistory;
   const now = () => new Date().toISOString();
   for (;;) {
-    const wakeAt = nextOutreachWakeUp(state.outreach, now());
+    const wakeAt = earliest(nextOutreachWakeUp(state.outreach, now()), state.implicitPromises?.retryAt);
     const wakeInMs = wakeAt ? Math.max(1, Date.parse(wakeAt) - Date.now()) : undefined;
     const ready = () =>
       outbox.length > 0 ||
@@ -164,6 +186,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
       planQueue.length > 0 ||
       sweepQueue.length > 0 ||
       promiseQueue.length > 0 ||
+      promisesOutOfStep ||
       historyIsLong();
     if (wakeInMs === undefined) await condition(ready);
     else await condition(ready, wakeInMs, { summary: `next outreach decision at ${wakeAt}` });
@@ -174,7 +197,10 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
       const [events, sweeps] = [planQueue.splice(0), sweepQueue.splice(0)];
       if (patched('playbooks-v1')) await planFromPlaybooks(state, events, sweeps, now());
     }
-    if (promiseQueue.length > 0) {
+    if (reconciling && (promisesOutOfStep || retryIsDue(state, now()))) {
+      promisesOutOfStep = false;
+      await bringImplicitPromisesInStep(state);
+    } else if (promiseQueue.length > 0) {
       const commands = promiseQueue.splice(0);
       if (patched('implicit-promises-v1')) {
         // A promise that cannot be made or kept is logged, never a reason to stop the journey.
@@ -200,7 +226,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
       outreachChanged ||
       planQueue.length > 0 ||
       sweepQueue.length > 0 ||
-      promiseQueue.length > 0
+      promiseQueue.length > 0 ||
+      promisesOutOfStep
     )
       continue;
     state.counters.continuedAsNew += 1;
@@ -310,6 +337,7 @@ function parseOrReject<T>(schema: z.ZodType<T>, raw: unknown): T {
 
 function trackPromise(state: JourneyState, promiseId: string, status: string): void {
   const { promises } = state;
+  if (state.implicitPromises) recordReportedStatus(state.implicitPromises, promiseId, status);
   const without = (ids: string[]) => ids.filter((id) => id !== promiseId);
   const open = status === 'open' || status === 'at-risk' || status === 'breached';
   promises.open = open ? [...without(promises.open), promiseId] : without(promises.open);
@@ -345,6 +373,54 @@ function implicitPromiseRequest(state: JourneyState, commands: ImplicitPromiseCo
     commands,
   };
 }
+
+const { reconcileImplicitPromises } = proxyActivities<ImplicitPromiseActivities>({
+  startToCloseTimeout: '1 minute',
+  // Briefly here; beyond that the journey retries the round with backoff (retryIsDue), for ever.
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
+});
+
+/**
+ * One reconciliation round: the changes that bring the implicit promises in step with the
+ * orders and cases, carried out by one idempotent activity. What fails stays out of step and
+ * is retried later with backoff, flagged on the journey (KeptFlags 'promise-sync-failing').
+ */
+async function bringImplicitPromisesInStep(state: JourneyState): Promise<void> {
+  const sync = (state.implicitPromises ??= initialImplicitPromiseSync());
+  pruneImplicitPromises(state, sync);
+  const changes = implicitPromiseChanges(state, sync.confirmed);
+  let results: ImplicitPromiseResult[];
+  if (changes.length === 0) results = [];
+  else {
+    const { brand, customerId } = state;
+    results = await reconcileImplicitPromises({ brand, customerId, contact: contactOf(state), changes }).catch(
+      (error: unknown) => changes.map(({ promiseId }) => ({ promiseId, error: describeError(error) })),
+    );
+  }
+  const failing = recordSyncRound(sync, results, Date.now());
+  if (failing.length > 0) {
+    log.warn('implicit promises out of step; retrying', {
+      promiseIds: failing,
+      retryAt: sync.retryAt,
+      error: sync.lastError,
+    });
+  }
+}
+
+function retryIsDue(state: JourneyState, now: string): boolean {
+  const retryAt = state.implicitPromises?.retryAt;
+  return retryAt !== undefined && retryAt <= now;
+}
+
+function contactOf(state: JourneyState) {
+  const { name, email, phone, locale, timezone } = state.profile;
+  return { name, email, phone, locale, timezone };
+}
+
+const describeError = (error: unknown): string =>
+  error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+
+const earliest = (...times: (string | undefined)[]): string | undefined => times.filter(isDefined).sort()[0];
 
 const { forwardToJourneys } = proxyActivities<ReturnType<typeof createJourneyForwardingActivities>>({
   startToCloseTimeout: '30 seconds',
@@ -383,8 +459,10 @@ class Publisher {
   private lastAttributes = '';
   private lastSummary = '';
 
+  constructor(private readonly countsOnePromiseSource: boolean) {}
+
   publish(state: JourneyState): void {
-    const attributes = journeyAttributes(state);
+    const attributes = this.countsOnePromiseSource ? journeyAttributes(state) : journeyAttributesV0(state);
     const serialized = JSON.stringify(attributes);
     if (serialized !== this.lastAttributes) {
       this.lastAttributes = serialized;
@@ -408,7 +486,24 @@ class Publisher {
   }
 }
 
+/**
+ * Open promises from one source: the promise workflows' own reports, and the implicit
+ * promises the journey made and knows open (reported or not yet). A delivery date is not
+ * counted by itself: a brand without a service profile makes no promise, so none shows.
+ */
 function journeyAttributes(state: JourneyState) {
+  const attributes = journeyAttributesV0(state);
+  const open = new Set([...state.promises.open, ...openImplicitPromises(state.implicitPromises)]);
+  const outOfStep = (state.implicitPromises?.failing.length ?? 0) > 0;
+  return {
+    ...attributes,
+    openPromises: open.size,
+    flags: [...attributes.flags, ...(outOfStep ? ['promise-sync-failing'] : [])],
+  };
+}
+
+/** As counted before reconciliation (runs recorded then must publish the same values). */
+function journeyAttributesV0(state: JourneyState) {
   const openOrders = Object.values(state.orders).filter(
     (order) => order.stage === 'purchase' || order.stage === 'receive',
   );

@@ -2,6 +2,7 @@ import type { Channel, EventOfType, LifecycleEvent, LifecycleStage, MessageCateg
 import { predictNeeds, type Prediction } from '../../common/predictions';
 import { addCaseEvent, isCaseEvent, type CaseState } from '../case/case-state';
 import { addOrderEvent, isOrderEvent, type OrderState } from '../order/order-state';
+import type { ImplicitPromiseSync } from './implicit-promises';
 import { initialOutreachState, type OutreachState } from './outreach-state';
 import { journeyStage, type CalmSignal } from './stage-rules';
 
@@ -76,6 +77,8 @@ export interface JourneyState {
   outreach: OutreachState;
   /** Promise workflows of this customer that are still open, and those at risk or breached. */
   promises: { open: string[]; atRisk: string[] };
+  /** Implicit promises (delivery dates, response targets) as the promise workflows confirmed them. */
+  implicitPromises?: ImplicitPromiseSync;
 }
 
 export interface RecordEventResult {

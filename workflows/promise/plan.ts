@@ -30,10 +30,20 @@ export function windowPrefix(renegotiations: number): string {
   return renegotiations === 0 ? '' : `due-${renegotiations + 1}/`;
 }
 
+export interface PlanOptions {
+  /**
+   * Compare the escalation chain's first party with whoever actually reads the owner's
+   * reminders (the chain's first party itself for a system or bot owner), so nobody gets the
+   * at-risk mail twice. Off only for promises whose history predates the fix (see patched()).
+   */
+  atRiskByRecipient?: boolean;
+}
+
 export function planSteps(
   state: Pick<PromiseState, 'windowStartedAt' | 'dueAt' | 'renegotiations' | 'owner'>,
   profile: PromiseProfile,
   lateFulfilmentWindow: string,
+  options: PlanOptions = {},
 ): PlannedStep[] {
   const start = Date.parse(state.windowStartedAt);
   const due = Date.parse(state.dueAt);
@@ -48,7 +58,8 @@ export function planSteps(
   }));
   const atRiskAt = fraction(profile.promises.atRiskAt);
   steps.push({ step: `${prefix}at-risk`, at: atRiskAt, action: 'at-risk', index: 0 });
-  if (!sameParty(profile.escalation[0]!.notify, state.owner)) {
+  const ownerHears = options.atRiskByRecipient ? staffRecipient(state.owner, profile) : state.owner;
+  if (!sameParty(profile.escalation[0]!.notify, ownerHears)) {
     steps.push({ step: `${prefix}at-risk-escalation`, at: atRiskAt, action: 'at-risk-escalation', index: 0 });
   }
   if (profile.promises.customerNoticeAt !== null) {
@@ -71,6 +82,14 @@ export function planSteps(
 /** The first planned step not yet done. */
 export function nextStep(steps: PlannedStep[], done: readonly string[]): PlannedStep | undefined {
   return steps.find((step) => !done.includes(step.step));
+}
+
+export type StaffParty = { kind: 'person' | 'team'; id: string };
+
+/** Bots and the system read no reminders: the first in the escalation chain hears for them. */
+export function staffRecipient(owner: PromiseState['owner'], profile: Pick<PromiseProfile, 'escalation'>): StaffParty {
+  if (owner.kind === 'person' || owner.kind === 'team') return { kind: owner.kind, id: owner.id };
+  return profile.escalation[0]!.notify;
 }
 
 function sameParty(party: { kind: string; id: string }, owner: { kind: string; id: string }): boolean {

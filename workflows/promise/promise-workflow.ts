@@ -14,7 +14,9 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import { DateTime } from 'luxon';
+import type { ImplicitPromiseActivities } from '../../activities/implicit-promises';
 import { journeyWorkflowId } from '../../common/ids';
+import { caseResponsePromiseId, deliveryPromiseId } from '../journey/implicit-promises';
 import type { DeliveryResult, OutreachRequestInput } from '../../common/outreach/contract';
 import {
   promiseContactOutcomeSchema,
@@ -23,6 +25,7 @@ import {
 } from '../../common/promises/customer-contact';
 import { promiseStatusSignal } from '../journey/messages';
 import {
+  beyondPromiseHorizon,
   cancelPromiseSchema,
   fulfilPromiseSchema,
   promiseWorkflowInputSchema,
@@ -54,7 +57,7 @@ import {
   reassignPromiseUpdate,
   renegotiatePromiseUpdate,
 } from './messages';
-import { nextStep, planSteps, resolveDueAt, type PlannedStep } from './plan';
+import { nextStep, planSteps, resolveDueAt, staffRecipient, type PlannedStep, type StaffParty } from './plan';
 
 interface OutreachActivities {
   deliverOutreach(request: OutreachRequestInput): Promise<DeliveryResult>;
@@ -77,9 +80,13 @@ const { deliverOutreach, requestPromiseContact } = proxyActivities<OutreachActiv
  * the owner's alarm, which then says the apology is being arranged.
  */
 const APOLOGY_OUTCOME_WAIT = '10 minutes';
+/** A quick question before a breach: if the journey cannot answer, the breach goes ahead. */
+const { implicitPromiseKeptAt } = proxyActivities<Pick<ImplicitPromiseActivities, 'implicitPromiseKeptAt'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
+});
 
 type Owner = PromiseWorkflowArgs['owner'];
-type StaffParty = { kind: 'person' | 'team'; id: string };
 
 /**
  * One workflow per promise (`kept/<brand>/promise/<id>`): reminds the owner, raises at-risk,
@@ -105,12 +112,12 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
   setHandler(
     fulfilPromiseUpdate,
     (raw) => {
-      const { note } = fulfilPromiseSchema.parse(raw);
-      finish(state, fulfilledOutcome(state), { kind: 'fulfilled', note });
+      const { note, at } = fulfilPromiseSchema.parse(raw);
+      fulfil(state, note, at);
       changed();
       return state.result!;
     },
-    { validator: (raw) => validateChange(state, () => fulfilPromiseSchema.parse(raw)) },
+    { validator: (raw) => validateChange(state, () => validateFulfilment(raw)) },
   );
   setHandler(
     renegotiatePromiseUpdate,
@@ -174,13 +181,22 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
   publish(state, input);
   const reporter = reportStatusToJourney(state);
   while (!state.result) {
-    const step = nextStep(planSteps(state, input.profile, input.lateFulfilmentWindow), state.sent);
+    // Promises made before the at-risk fix keep planning as they did, so their histories replay.
+    const atRiskByRecipient = patched('promises-at-risk-recipient-v1');
+    const step = nextStep(
+      planSteps(state, input.profile, input.lateFulfilmentWindow, { atRiskByRecipient }),
+      state.sent,
+    );
     if (!step) break;
     const seen = version;
     const wait = step.at - Date.now();
     if (wait > 0) {
       const summary = `${step.step} at ${iso(step.at)}`;
       if (await condition(() => version !== seen || state.result !== undefined, wait, { summary })) continue;
+    }
+    if (step.action === 'breach' && (await keptAccordingToJourney(state, input))) {
+      changed();
+      break;
     }
     await perform(step, state, input);
     if (!state.sent.includes(step.step)) state.sent.push(step.step);
@@ -349,18 +365,62 @@ function recordBreach(state: PromiseState): void {
   };
 }
 
-function fulfilledOutcome(state: PromiseState): PromiseOutcomeKind {
-  if (state.breach || Date.now() > Date.parse(state.dueAt)) return 'kept-late';
+/**
+ * Kept at `at` (when it really happened, e.g. the delivery's occurredAt) or now: a fulfilment
+ * that reaches the promise late, after an outage, is judged by when it happened.
+ */
+function fulfil(state: PromiseState, note: string | undefined, at: string | undefined): void {
+  const keptAt = at ? Date.parse(at) : Date.now();
+  finish(state, fulfilledOutcome(state, keptAt, at !== undefined), { kind: 'fulfilled', note, keptAt: at }, keptAt);
+}
+
+function fulfilledOutcome(state: PromiseState, keptAt: number, dated: boolean): PromiseOutcomeKind {
+  if ((state.breach && !dated) || keptAt > Date.parse(state.dueAt)) return 'kept-late';
   return state.renegotiations > 0 ? 'renegotiated' : 'kept';
+}
+
+function validateFulfilment(raw: unknown): void {
+  const { at } = fulfilPromiseSchema.parse(raw);
+  if (at && Date.parse(at) > Date.now()) throw invalidChange(`at: ${at} is in the future (now ${iso(Date.now())})`);
+}
+
+/**
+ * An implicit promise (a delivery date, a case's first-response target) is kept by the
+ * journey, which tells the promise when the parcel arrived or the case was answered. After an
+ * outage, the breach timer may fire before that news gets here although the journey already
+ * knows: ask the journey first, so nobody apologises for a parcel that arrived on time.
+ */
+async function keptAccordingToJourney(state: PromiseState, input: PromiseWorkflowArgs): Promise<boolean> {
+  if (!isImplicitPromise(state) || !patched('promises-breach-check-v1')) return false;
+  const keptAt = await implicitPromiseKeptAt({
+    brand: state.brand,
+    customerId: state.customerId,
+    ...(state.orderId ? { orderId: state.orderId } : {}),
+    ...(state.caseId ? { caseId: state.caseId } : {}),
+  }).catch((error: unknown) => {
+    log.warn('could not ask the journey before a breach; enforcing it', { promiseId: state.promiseId, error });
+    return null;
+  });
+  if (!keptAt || Date.parse(keptAt) > Date.parse(state.dueAt)) return false;
+  fulfil(state, 'kept on time, confirmed by the journey before the breach', keptAt);
+  publish(state, input);
+  return true;
+}
+
+function isImplicitPromise(state: PromiseState): boolean {
+  if (state.kind === 'delivery' && state.orderId) return state.promiseId === deliveryPromiseId(state.orderId);
+  if (state.kind === 'case-update' && state.caseId) return state.promiseId === caseResponsePromiseId(state.caseId);
+  return false;
 }
 
 function finish(
   state: PromiseState,
   outcome: PromiseOutcomeKind,
-  change?: { kind: 'fulfilled' | 'cancelled'; note?: string },
+  change?: { kind: 'fulfilled' | 'cancelled'; note?: string; keptAt?: string },
+  keptAt = Date.now(),
 ): void {
   const now = Date.now();
-  if (change) state.changes.push({ at: iso(now), ...change });
+  if (change) state.changes.push({ at: iso(now), ...definedOnly(change) });
   state.status = outcome;
   state.flags = withoutFlags(state.flags, ['at-risk']);
   state.result = {
@@ -373,8 +433,8 @@ function finish(
     originalDueAt: state.originalDueAt,
     dueAt: state.dueAt,
     endedAt: iso(now),
-    leadTimeMs: now - Date.parse(state.createdAt),
-    slackMs: Date.parse(state.dueAt) - now,
+    leadTimeMs: keptAt - Date.parse(state.createdAt),
+    slackMs: Date.parse(state.dueAt) - keptAt,
     renegotiations: state.renegotiations,
     insisted: state.capacity?.insisted ?? false,
     ...(state.breach ? { breach: state.breach } : {}),
@@ -403,6 +463,8 @@ function validateRenegotiation(raw: unknown, input: PromiseWorkflowArgs): void {
   const now = Date.now();
   const dueAt = resolveDueAt(change.due, now, input.profile);
   if (dueAt <= now) throw invalidChange(`due.at: ${iso(dueAt)} is in the past (now ${iso(now)})`);
+  const tooFar = beyondPromiseHorizon(dueAt, now);
+  if (tooFar) throw invalidChange(tooFar);
 }
 
 function validateReassignment(raw: unknown, current: Owner): void {
@@ -530,10 +592,8 @@ function staffMessage(
   };
 }
 
-/** Bots and the system read no reminders: the first in the escalation chain hears for them. */
 function ownerRecipient(owner: Owner, input: PromiseWorkflowArgs): StaffParty {
-  if (owner.kind === 'person' || owner.kind === 'team') return { kind: owner.kind, id: owner.id };
-  return input.profile.escalation[0]!.notify;
+  return staffRecipient(owner, input.profile);
 }
 
 function teamOf(owner: Owner): string | undefined {
@@ -578,5 +638,7 @@ function describeState(state: PromiseState, input: PromiseWorkflowArgs): string 
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+const definedOnly = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
 const withFlag = (flags: string[], flag: string): string[] => (flags.includes(flag) ? flags : [...flags, flag]);
 const withoutFlags = (flags: string[], remove: string[]): string[] => flags.filter((f) => !remove.includes(f));
