@@ -92,6 +92,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   const sweepQueue = (carried.sweepQueue ??= []);
   const promiseQueue = (carried.promiseQueue ??= []);
   const publisher = new Publisher();
+  // Journeys recorded before the bounded state (event windows, archive) replay without it.
+  const applyOptions = { bounded: patched('bounded-journey-state') };
   let outreachChanged = false;
   const changed = () => {
     outreachChanged = true;
@@ -126,7 +128,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   });
 
   function accept(event: LifecycleEvent, plan = true) {
-    const { result, route } = applyEvent(state, event);
+    const { result, route } = applyEvent(state, event, applyOptions);
     if (route) outbox.push(route);
     if (plan && result.applied) {
       planQueue.push(event);
@@ -309,22 +311,36 @@ function implicitPromiseRequest(state: JourneyState, commands: ImplicitPromiseCo
   };
 }
 
+// The activity heartbeats after every event and a retry resumes where the last attempt stopped,
+// so the start-to-close timeout only has to fit one chunk, and a dead worker is noticed fast.
 const { forwardToJourneys } = proxyActivities<ReturnType<typeof createJourneyForwardingActivities>>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+/** At most this many events per forwarding activity: each completed chunk leaves the outbox. */
+export const FORWARD_CHUNK = 100;
+
 /**
- * Hands the accepted events to their order and case journeys (signal-with-start, in an
- * activity: see activities/journey-forwarding.ts for why). Events accepted meanwhile wait
- * for the next round; the outbox is carried across continue-as-new, so none is lost.
+ * Hands the accepted events to their order and case journeys (signal or signal-with-start,
+ * in an activity: see activities/journey-forwarding.ts for why), a chunk at a time. Events
+ * accepted meanwhile wait for the next round; the outbox is carried across continue-as-new,
+ * so none is lost.
  */
 async function forward(outbox: ChildRoute[], state: JourneyState): Promise<void> {
-  const batch = outbox.slice();
-  await forwardToJourneys(batch.map((route) => forwardRequest(route, state)));
-  outbox.splice(0, batch.length);
+  // Guarded only when it changes anything: a batch that fits in one chunk is one activity either way.
+  const chunk = outbox.length > FORWARD_CHUNK && patched('bounded-forward-chunks') ? FORWARD_CHUNK : outbox.length;
+  // The events there now; those accepted meanwhile wait for the next round, as they always did.
+  for (let left = outbox.length; left > 0; ) {
+    const batch = outbox.slice(0, Math.min(chunk, left));
+    await forwardToJourneys(batch.map((route) => forwardRequest(route, state)));
+    outbox.splice(0, batch.length);
+    left -= batch.length;
+  }
 }
 
+/** Only the new event travels: the order or case journey keeps its own state (bounded history). */
 function forwardRequest(route: ChildRoute, state: JourneyState): ForwardRequest {
   const common = {
     brand: state.brand,
@@ -332,10 +348,8 @@ function forwardRequest(route: ChildRoute, state: JourneyState): ForwardRequest 
     journeyWorkflowId: workflowInfo().workflowId,
     id: route.id,
   };
-  if (route.kind === 'order') {
-    return { ...common, kind: 'order', event: route.event as OrderEvent, known: state.orders[route.id]?.events ?? [] };
-  }
-  return { ...common, kind: 'case', event: route.event as CaseEvent, known: state.cases[route.id]?.events ?? [] };
+  if (route.kind === 'order') return { ...common, kind: 'order', event: route.event as OrderEvent };
+  return { ...common, kind: 'case', event: route.event as CaseEvent };
 }
 
 /**

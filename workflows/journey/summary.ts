@@ -1,5 +1,6 @@
 import type { CaseState } from '../case/case-state';
 import type { OrderState } from '../order/order-state';
+import { orderCount } from './archive';
 import { openCaseCount, type JourneyState } from './state';
 
 /**
@@ -16,7 +17,7 @@ export function journeyDetails(state: JourneyState): string {
   const lines = [
     `**${journeySummary(state)}**`,
     '',
-    `Orders: ${Object.keys(state.orders).length} · open cases: ${openCaseCount(state)} · events: ${state.counters.eventsApplied}`,
+    `Orders: ${orderCount(state)} · open cases: ${openCaseCount(state)} · events: ${state.counters.eventsApplied}`,
     ...state.stageHistory.slice(-5).map((change) => `- ${change.enteredAt} → ${change.stage} (${change.reason})`),
   ];
   const next = state.predictedNeeds.find((need) => need.at >= (state.lastEventAt ?? ''));
