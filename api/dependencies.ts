@@ -17,6 +17,8 @@ export interface ApiDependencies {
   bodyLimit?: number;
   /** The clock for token expiry and default event times. */
   now?: () => Date;
+  /** Problems with the configuration files now (e.g. a bad profile); any makes `/ready` answer 503. */
+  configProblems?: () => string[];
 }
 
 /** The typed clients the routes use, built once per app. */

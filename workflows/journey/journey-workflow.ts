@@ -47,6 +47,7 @@ import {
   pauseOutreachSchema,
   resumeOutreachSchema,
 } from './outreach-state';
+import { BrandConfigSource } from './brand-config';
 import { runDueOutreach } from './outreach-runner';
 import { planFromPlaybooks, stillWantedNow } from './planner';
 import { implicitPromiseCommands, type ImplicitPromiseCommand } from './implicit-promises';
@@ -94,6 +95,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   const publisher = new Publisher();
   // Journeys recorded before the bounded state (event windows, archive) replay without it.
   const applyOptions = { bounded: patched('bounded-journey-state') };
+  const brandConfig = new BrandConfigSource(state);
   let outreachChanged = false;
   const changed = () => {
     outreachChanged = true;
@@ -158,7 +160,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     // Playbooks arrived after journeys had run without them: guarded, so earlier histories replay.
     if (planQueue.length > 0 || sweepQueue.length > 0) {
       const [events, sweeps] = [planQueue.splice(0), sweepQueue.splice(0)];
-      if (patched('playbooks-v1')) await planFromPlaybooks(state, events, sweeps, now());
+      if (patched('playbooks-v1')) await planFromPlaybooks(state, events, sweeps, now(), brandConfig);
     }
     if (promiseQueue.length > 0) {
       const commands = promiseQueue.splice(0);
@@ -169,7 +171,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
         );
       }
     }
-    await runDueOutreach(state, workflowInfo().workflowId, now, stillWantedNow(state, now()));
+    await runDueOutreach(state, workflowInfo().workflowId, now, brandConfig, stillWantedNow(state, now()));
     publisher.publish(state);
     if (!historyIsLong()) continue;
     // Let every update and signal handler finish so nothing is lost at the boundary.
@@ -398,6 +400,7 @@ function journeyAttributes(state: JourneyState) {
     ...(state.openQuestions.length > 0 ? ['open-question'] : []),
     ...(state.promises.atRisk.length > 0 ? ['promise-at-risk'] : []),
     ...(state.outreach.customerPause ? ['outreach-paused'] : []),
+    ...(state.configError ? ['config-error'] : []),
   ];
   return {
     stage: state.stage,

@@ -1,18 +1,15 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { createJourneyConfigActivities, BrandConfig } from '../../activities/journey-config';
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { BrandConfig } from '../../activities/journey-config';
 import type { createOutreachActivities } from '../../activities/outreach/deliver';
 import { decideContact, type PolicyDecision } from '../../common/outreach/policy';
 import { outreachRequestFor } from '../../common/playbooks/engine';
 import type { ServiceProfile } from '../../common/profiles/schema';
+import type { BrandConfigSource } from './brand-config';
 import { dueContacts, recordDecision, type OutreachDecision, type PendingContact } from './outreach-state';
 import { openCaseCount, type JourneyState } from './state';
 
 type OutreachActivities = ReturnType<typeof createOutreachActivities>;
 
-const { loadBrandConfig } = proxyLocalActivities<ReturnType<typeof createJourneyConfigActivities>>({
-  startToCloseTimeout: '10 seconds',
-  retry: { maximumInterval: '30 seconds' },
-});
 // Delivery retries for a while (SMTP relay down, provider throttling); a permanent failure
 // is recorded as a decision and never stops the journey.
 const deliveryOptions = {
@@ -40,10 +37,11 @@ export async function runDueOutreach(
   journey: JourneyState,
   workflowId: string,
   now: () => string,
+  brandConfig: BrandConfigSource,
   stillWanted?: StillWanted,
 ): Promise<void> {
   if (dueContacts(journey.outreach, now()).length === 0) return;
-  const config = await loadBrandConfig(journey.brand);
+  const config = await brandConfig.load();
   for (const contact of dueContacts(journey.outreach, now())) {
     const decision = await decideAndAct(journey, workflowId, contact, config, now(), stillWanted);
     recordDecision(journey.outreach, contact, decision);

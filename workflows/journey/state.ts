@@ -72,6 +72,8 @@ export interface JourneyState {
   outreach: OutreachState;
   /** Promise workflows of this customer that are still open, and those at risk or breached. */
   promises: { open: string[]; atRisk: string[] };
+  /** The brand's config file is unusable: decisions use the last good one (see brand-config.ts). */
+  configError?: string;
 }
 
 export interface RecordEventResult {

@@ -20,6 +20,7 @@ export function journeyDetails(state: JourneyState): string {
     `Orders: ${orderCount(state)} · open cases: ${openCaseCount(state)} · events: ${state.counters.eventsApplied}`,
     ...state.stageHistory.slice(-5).map((change) => `- ${change.enteredAt} → ${change.stage} (${change.reason})`),
   ];
+  if (state.configError) lines.push('', `Configuration error: ${state.configError}`);
   const next = state.predictedNeeds.find((need) => need.at >= (state.lastEventAt ?? ''));
   if (next)
     lines.push(
