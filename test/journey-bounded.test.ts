@@ -22,7 +22,7 @@ const CARRIED_BYTES_BOUND = 256 * 1024;
 const MAX_HISTORY_EVENTS = 400;
 const HISTORY_SLACK = 80;
 const DAY = 24 * 60 * 60 * 1000;
-const BATCHES = Number(process.env.HEAVY_BATCHES ?? 200);
+const BATCHES = 200;
 const EVENTS_PER_BATCH = 100;
 const PERIOD = (3652 * DAY) / BATCHES;
 /** The final year is live traffic: the journey plans outreach and makes its implicit promises. */
@@ -77,43 +77,8 @@ describe('a ten-year customer with 200 orders and 50 cases', () => {
           }),
         });
       } else await kept.recordEvents(events, options);
-      if (process.env.DEBUG_HEAVY) console.log(`batch ${batch} at ${Date.now() % 1_000_000}`);
-      if (process.env.DEBUG_HEAVY) {
-        await new Promise((r) => setTimeout(r, 3000));
-        for (const id of [
-          workflowId,
-          'kept/nordhem/order/o-0',
-          'kept/nordhem/case/k-0',
-          'kept/nordhem/promise/delivery-o-0',
-          'kept/nordhem/promise/response-k-0',
-          'kept/nordhem/order/o-1',
-          'kept/nordhem/promise/delivery-o-1',
-        ]) {
-          try {
-            const history = await env.client.workflow.getHandle(id).fetchHistory();
-            console.log(id, (history.events ?? []).map((e) => `${e.eventType}`).join(' '));
-          } catch (error) {
-            console.log(id, String(error));
-          }
-        }
-      }
     }
 
-    if (process.env.HEAVY_BATCHES) {
-      for (const id of [
-        workflowId,
-        orderWorkflowId(brand, 'o-0'),
-        orderWorkflowId(brand, 'o-1'),
-        `case-${brand}-k-0`,
-      ]) {
-        try {
-          const history = await env.client.workflow.getHandle(id).fetchHistory();
-          console.log(id, (history.events ?? []).map((e) => `${e.eventType}`).join(' '));
-        } catch (error) {
-          console.log(id, String(error));
-        }
-      }
-    }
     const state = await env.client.workflow.getHandle(workflowId).query(journeyStateQuery);
     expect(state.counters).toMatchObject({
       eventsApplied: BATCHES * EVENTS_PER_BATCH,
