@@ -18,7 +18,7 @@ import { connectTimeSkippingServer, startKeptWorker, stopWorker } from './helper
  *  - no run's history exceeds MAX_HISTORY_EVENTS + HISTORY_SLACK (the events one workflow
  *    task can add after the check: an update batch, its forwarding chunks and planning).
  */
-const CARRIED_BYTES_BOUND = 256 * 1024;
+const CARRIED_BYTES_BOUND = 128 * 1024;
 const MAX_HISTORY_EVENTS = 400;
 const HISTORY_SLACK = 80;
 const DAY = 24 * 60 * 60 * 1000;
