@@ -88,7 +88,13 @@ function warrantyRunning(order: OrderState, before: number): boolean {
 }
 
 function lastOrderActivity(order: OrderState): number {
-  const times = [order.placedAt, order.deliveredAt, order.returnedAt, order.cancelledAt, order.events.at(-1)?.occurredAt];
+  const times = [
+    order.placedAt,
+    order.deliveredAt,
+    order.returnedAt,
+    order.cancelledAt,
+    order.events.at(-1)?.occurredAt,
+  ];
   return Math.max(0, ...times.filter((at): at is string => at !== undefined).map((at) => Date.parse(at)));
 }
 

@@ -334,7 +334,7 @@ async function forward(outbox: ChildRoute[], state: JourneyState): Promise<void>
   // Guarded only when it changes anything: a batch that fits in one chunk is one activity either way.
   const chunk = outbox.length > FORWARD_CHUNK && patched('bounded-forward-chunks') ? FORWARD_CHUNK : outbox.length;
   // The events there now; those accepted meanwhile wait for the next round, as they always did.
-  for (let left = outbox.length; left > 0; ) {
+  for (let left = outbox.length; left > 0;) {
     const batch = outbox.slice(0, Math.min(chunk, left));
     await forwardToJourneys(batch.map((route) => forwardRequest(route, state)));
     outbox.splice(0, batch.length);

@@ -122,8 +122,15 @@ function foldOnto(orderId: string, sorted: OrderEvent[], base: OrderMilestones |
 }
 
 function milestonesOf(state: OrderState): OrderMilestones {
-  const { orderId: _id, status: _status, stage: _stage, lateByMs: _late, events: _events, folded: _folded, ...rest } =
-    state;
+  const {
+    orderId: _id,
+    status: _status,
+    stage: _stage,
+    lateByMs: _late,
+    events: _events,
+    folded: _folded,
+    ...rest
+  } = state;
   return structuredCopy(rest);
 }
 
