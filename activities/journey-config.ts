@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_PLAYBOOKS_DIR, loadPlaybooks } from '../common/playbooks/load';
@@ -15,25 +16,52 @@ export interface BrandConfig {
   playbooks?: PlaybookSet;
   /** Why there are no playbooks: a bad playbook file stops planning, not the journey. */
   playbookError?: string;
+  /** Content hash of profile + playbooks: the journey passes it back, and an unchanged config is not resent. */
+  hash?: string;
+  /** The config has the hash the journey passed: it already holds the rest (profile, playbooks). */
+  unchanged?: true;
+  /** The profile file cannot be used: the journey goes on with the last good profile and shows a flag. */
+  configError?: string;
 }
+
+type Log = Pick<Console, 'error'>;
 
 /**
  * What a journey needs to know about its brand at a decision, read fresh from the
  * configuration folder (cached per file modification time). Called as a local activity,
  * so the answer is recorded in history: a replay sees the same configuration, while a
- * change on disk reaches running journeys from their next decision on.
+ * change on disk reaches running journeys from their next decision on. A journey passes
+ * the hash of the config it holds, and gets back only `{ version, hash, unchanged }` while
+ * nothing changed: history records the whole config once per run and per change.
+ *
+ * A bad profile file never throws (a local activity that throws retries for ever and
+ * stalls the brand's journeys): the last good profile stays in use, the error is logged
+ * once per file change and returned as `configError`.
  */
-export function createJourneyConfigActivities(profilesDir: string, playbooksDir: string = DEFAULT_PLAYBOOKS_DIR) {
-  const cache = new Map<string, { mtimeMs: number; profile: ServiceProfile }>();
-  const profileOf = (brand: string): { profile?: ServiceProfile; version: string } => {
+export function createJourneyConfigActivities(
+  profilesDir: string,
+  playbooksDir: string = DEFAULT_PLAYBOOKS_DIR,
+  log: Log = console,
+) {
+  const lastGood = new Map<string, { mtimeMs: number; profile: ServiceProfile }>();
+  const reported = new Map<string, number>();
+  const profileOf = (brand: string): { profile?: ServiceProfile; version: string; configError?: string } => {
     const file = path.join(profilesDir, `${brand}.json`);
     const mtimeMs = modifiedAt(file);
     if (mtimeMs === undefined) return { version: 'none' };
-    const cached = cache.get(file);
-    if (cached?.mtimeMs === mtimeMs) return { profile: cached.profile, version: `${brand}@${mtimeMs}` };
-    const profile = loadServiceProfile(file);
-    cache.set(file, { mtimeMs, profile });
-    return { profile, version: `${brand}@${mtimeMs}` };
+    const good = lastGood.get(brand);
+    if (good?.mtimeMs === mtimeMs) return { profile: good.profile, version: `${brand}@${mtimeMs}` };
+    try {
+      const profile = loadServiceProfile(file);
+      lastGood.set(brand, { mtimeMs, profile });
+      reported.delete(brand);
+      return { profile, version: `${brand}@${mtimeMs}` };
+    } catch (error) {
+      const configError = `service profile of ${brand} is unusable, ${good ? 'still using the last good one' : 'no outreach until it is fixed'}: ${(error as Error).message}`;
+      if (reported.get(brand) !== mtimeMs) log.error(`kept worker: ${configError}`);
+      reported.set(brand, mtimeMs);
+      return { profile: good?.profile, version: good ? `${brand}@${good.mtimeMs}` : 'none', configError };
+    }
   };
   const playbookCache = new Map<string, { stamp: string; playbooks: PlaybookSet }>();
   const playbooksOf = (brand: string): PlaybookSet => {
@@ -46,16 +74,32 @@ export function createJourneyConfigActivities(profilesDir: string, playbooksDir:
     playbookCache.set(brand, { stamp, playbooks });
     return playbooks;
   };
+  const fullConfig = (brand: string): BrandConfig => {
+    const { profile, version, configError } = profileOf(brand);
+    const errorPart = configError ? { configError } : {};
+    try {
+      return { brand, profile, version, playbooks: playbooksOf(brand), ...errorPart };
+    } catch (error) {
+      return { brand, profile, version, playbookError: (error as Error).message, ...errorPart };
+    }
+  };
   return {
-    async loadBrandConfig(brand: string): Promise<BrandConfig> {
-      const { profile, version } = profileOf(brand);
-      try {
-        return { brand, profile, version, playbooks: playbooksOf(brand) };
-      } catch (error) {
-        return { brand, profile, version, playbookError: (error as Error).message };
+    async loadBrandConfig(brand: string, knownHash?: string): Promise<BrandConfig> {
+      const config = fullConfig(brand);
+      const hash = configHash(config);
+      if (hash === knownHash) {
+        const { version, configError } = config;
+        return { brand, version, hash, unchanged: true, ...(configError ? { configError } : {}) };
       }
+      return { ...config, hash };
     },
   };
+}
+
+/** What decisions depend on; the version (a file time) and the error text are not part of it. */
+function configHash(config: BrandConfig): string {
+  const content = JSON.stringify([config.profile ?? null, config.playbooks ?? null, config.playbookError ?? null]);
+  return createHash('sha256').update(content).digest('hex').slice(0, 16);
 }
 
 function modifiedAt(file: string): number | undefined {

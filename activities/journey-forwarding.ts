@@ -1,13 +1,19 @@
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { z } from 'zod';
 import { caseWorkflowId, orderWorkflowId } from '../common/ids';
 import { KeptBrand, KeptCaseId, KeptCustomerId, KeptKind, KeptOrderId } from '../common/search-attributes';
-import type { CaseEvent } from '../workflows/case/case-state';
+import type { CaseEvent, CaseState } from '../workflows/case/case-state';
 import { caseEventSignal } from '../workflows/case/messages';
-import type { OrderEvent } from '../workflows/order/order-state';
+import type { OrderEvent, OrderState } from '../workflows/order/order-state';
 import { orderEventSignal } from '../workflows/order/messages';
 
-/** One event for an order or case journey, with everything known so far to (re)start it. */
+/**
+ * One event for an order or case journey. `known` is what journeys recorded before
+ * bounded forwarding sent along (every event so far); today only the new event travels,
+ * and an order or case journey that has finished restarts from its previous run's result.
+ */
 export type ForwardRequest =
   | {
       kind: 'order';
@@ -16,7 +22,7 @@ export type ForwardRequest =
       journeyWorkflowId: string;
       id: string;
       event: OrderEvent;
-      known: OrderEvent[];
+      known?: OrderEvent[];
     }
   | {
       kind: 'case';
@@ -25,13 +31,20 @@ export type ForwardRequest =
       journeyWorkflowId: string;
       id: string;
       event: CaseEvent;
-      known: CaseEvent[];
+      known?: CaseEvent[];
     };
 
+/** Progress of one attempt, recorded with each heartbeat: how many requests are done. */
+const progressSchema = z.number().int().nonnegative();
+
 /**
- * Hands events from a customer journey to its order and case journeys with
- * signal-with-start: a running journey gets the signal, a finished or new one starts
- * with every known event. Safe to retry: order and case journeys apply an event id once.
+ * Hands events from a customer journey to its order and case journeys: a signal to the
+ * running one, or a signal-with-start of a new run (seeded with the previous run's state
+ * when one finished). Safe to retry: order and case journeys apply an event id once.
+ *
+ * Progress is heartbeated after each request, and a retried attempt starts where the last
+ * one stopped, so a batch that does not fit in one attempt still completes instead of
+ * starting from zero for ever (the journey also sends its outbox in chunks).
  *
  * Why not child workflows: an order or case lives for weeks and must outlive the customer
  * journey's continue-as-new. Signal-with-start needs no bookkeeping of which ones run, has
@@ -41,24 +54,54 @@ export type ForwardRequest =
 export function createJourneyForwardingActivities(client: Client) {
   return {
     async forwardToJourneys(requests: ForwardRequest[]): Promise<number> {
-      const { taskQueue } = Context.current().info;
-      for (const request of requests) await forward(client, taskQueue, request);
+      const context = Context.current();
+      const { taskQueue } = context.info;
+      for (let done = resumeFrom(context.info.heartbeatDetails, requests.length); done < requests.length; done++) {
+        // A worker shutting down cancels the attempt: stop between requests, the heartbeat says where.
+        if (context.cancellationSignal.aborted) throw new CancelledFailure('forwarding cancelled; will resume');
+        await forward(client, taskQueue, requests[done]!);
+        context.heartbeat(done + 1);
+      }
       return requests.length;
     },
   };
 }
 
+function resumeFrom(details: unknown, total: number): number {
+  const progress = progressSchema.safeParse(details);
+  return progress.success ? Math.min(progress.data, total) : 0;
+}
+
 async function forward(client: Client, taskQueue: string, request: ForwardRequest): Promise<void> {
+  const workflowId =
+    request.kind === 'order' ? orderWorkflowId(request.brand, request.id) : caseWorkflowId(request.brand, request.id);
+  if (!request.known) {
+    try {
+      const handle = client.workflow.getHandle(workflowId);
+      if (request.kind === 'order') await handle.signal(orderEventSignal, request.event);
+      else await handle.signal(caseEventSignal, request.event);
+      return;
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+  await signalWithStart(client, taskQueue, workflowId, request);
+}
+
+/** A new run: with the events sent along (older journeys), else where the previous run ended. */
+async function signalWithStart(client: Client, taskQueue: string, workflowId: string, request: ForwardRequest) {
   const common = { brand: request.brand, customerId: request.customerId, journeyWorkflowId: request.journeyWorkflowId };
   const attributes = [
     { key: KeptBrand, value: request.brand },
     { key: KeptCustomerId, value: request.customerId },
   ];
+  const previous = request.known ? undefined : await previousResult(client, workflowId);
+  const seed = request.known ? { events: request.known } : { events: previous?.events ?? [], folded: previous?.folded };
   if (request.kind === 'order') {
     await client.workflow.signalWithStart('orderJourney', {
-      workflowId: orderWorkflowId(request.brand, request.id),
+      workflowId,
       taskQueue,
-      args: [{ ...common, orderId: request.id, events: request.known }],
+      args: [{ ...common, orderId: request.id, ...(seed as { events: OrderEvent[] }) }],
       signal: orderEventSignal,
       signalArgs: [request.event],
       typedSearchAttributes: [
@@ -70,13 +113,29 @@ async function forward(client: Client, taskQueue: string, request: ForwardReques
     });
   } else {
     await client.workflow.signalWithStart('serviceCase', {
-      workflowId: caseWorkflowId(request.brand, request.id),
+      workflowId,
       taskQueue,
-      args: [{ ...common, caseId: request.id, events: request.known }],
+      args: [{ ...common, caseId: request.id, ...(seed as { events: CaseEvent[] }) }],
       signal: caseEventSignal,
       signalArgs: [request.event],
       typedSearchAttributes: [...attributes, { key: KeptKind, value: 'case' }, { key: KeptCaseId, value: request.id }],
       staticSummary: `Service case ${request.id} of ${request.customerId} at ${request.brand}`,
     });
+  }
+}
+
+/** What the order or case journey ended with, if a run of it completed; nothing for a new one. */
+async function previousResult(
+  client: Client,
+  workflowId: string,
+): Promise<Pick<OrderState | CaseState, 'events' | 'folded'> | undefined> {
+  try {
+    const handle = client.workflow.getHandle(workflowId);
+    const { status } = await handle.describe();
+    if (status.name !== 'COMPLETED') return undefined;
+    return (await handle.result()) as OrderState | CaseState;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
   }
 }

@@ -20,6 +20,8 @@ export interface ApiDependencies {
   now?: () => Date;
   /** The window around now that live events must fall in (KEPT_MAX_FUTURE_SKEW, KEPT_MAX_EVENT_AGE). */
   eventTimeBounds?: EventTimeBounds;
+  /** Problems with the configuration files now (e.g. a bad profile); any makes `/ready` answer 503. */
+  configProblems?: () => string[];
 }
 
 /** The typed clients the routes use, built once per app. */

@@ -1,6 +1,6 @@
 import { connectClient } from '../client/connection';
 import { liveEventTimeBounds, loadKeptEnv, projectPath } from '../common/config';
-import { loadServiceProfiles } from '../common/profiles/load-profiles';
+import { loadServiceProfiles, profileProblems } from '../common/profiles/load-profiles';
 import { assertSafeToDeploy, UnsafeDeploymentError } from '../common/deployment';
 import { loadApiKeys } from './api-keys';
 import { buildApiServer } from './server';
@@ -15,12 +15,14 @@ async function main(): Promise<void> {
   assertSafeToDeploy(process.env, { role: 'api', env, brandsWithDevelopmentKeys: apiKeys.brandsWithDevelopmentKeys });
   if (apiKeys.size === 0) console.warn('kept api: no API keys configured; every brand-scoped call will answer 401');
   const client = await connectClient();
+  const profilesDir = projectPath(env.KEPT_PROFILES_DIR);
   const app = await buildApiServer(
     {
       client,
       taskQueue: env.KEPT_TASK_QUEUE,
       apiKeys,
-      profiles: loadServiceProfiles(projectPath(env.KEPT_PROFILES_DIR)),
+      profiles: loadServiceProfiles(profilesDir),
+      configProblems: () => profileProblems(profilesDir),
       unsubscribeSecret: env.KEPT_UNSUBSCRIBE_SECRET,
       bodyLimit: env.KEPT_API_BODY_LIMIT,
       eventTimeBounds: liveEventTimeBounds(env),

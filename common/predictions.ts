@@ -110,6 +110,13 @@ export function predictReplenishment(state: JourneyState): Prediction[] {
 
 function purchasesBySku(state: JourneyState): Map<string, Purchase[]> {
   const bySku = new Map<string, Purchase[]>();
+  // Orders that ended long ago live on as their purchase dates (workflows/journey/archive.ts).
+  for (const [sku, archived] of Object.entries(state.archive?.purchases ?? {})) {
+    bySku.set(
+      sku,
+      archived.map((purchase) => ({ ...purchase, at: Date.parse(purchase.at) })),
+    );
+  }
   for (const order of liveOrders(state)) {
     if (!order.placedAt) continue;
     for (const item of order.items) {
@@ -180,13 +187,14 @@ function fromExpectedUse(sku: string, last: Purchase): Prediction | undefined {
 
 /** Dispatch → delivery times of the journey's delivered orders. */
 export function observedTransitMs(state: JourneyState): number[] {
-  return Object.values(state.orders)
+  const live = Object.values(state.orders)
     .sort((a, b) => a.orderId.localeCompare(b.orderId))
     .flatMap((order) => {
       if (!order.dispatchedAt || !order.deliveredAt) return [];
       const ms = Date.parse(order.deliveredAt) - Date.parse(order.dispatchedAt);
       return ms > 0 ? [ms] : [];
     });
+  return [...(state.archive?.transitMs ?? []), ...live];
 }
 
 /** The risk that a dispatched, undelivered order arrives after its promised date. */

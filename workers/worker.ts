@@ -26,6 +26,8 @@ export interface KeptWorkerOptions {
   profilesDir?: string;
   /** Where the playbooks are read at each decision (default config/playbooks). */
   playbooksDir?: string;
+  /** Where configuration problems are reported (default: the console). */
+  configLog?: Pick<Console, 'error'>;
   /** Extra activities (e.g. a test's own collaborators) merged over Kept's. */
   extraActivities?: object;
   /**
@@ -52,7 +54,7 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
       ...createActivities(options.activityDependencies),
       ...createJourneyForwardingActivities(client),
       ...createSweepActivities(client),
-      ...createJourneyConfigActivities(profilesDir, options.playbooksDir),
+      ...createJourneyConfigActivities(profilesDir, options.playbooksDir, options.configLog),
       ...createImplicitPromiseActivities(client, profilesDir),
       ...createPromiseContactActivities(client),
       ...createPlaybookActionActivities(client, profilesDir),

@@ -8,7 +8,13 @@ const READY_TIMEOUT_MS = 2_000;
 export const healthRoutes: FastifyPluginAsyncZod<ApiServices> = async (app, { deps }) => {
   app.get('/health', { schema: { summary: 'Liveness', tags: ['health'] } }, async () => ({ status: 'ok' }));
 
-  app.get('/ready', { schema: { summary: 'Readiness: Temporal is reachable', tags: ['health'] } }, async (_, reply) => {
+  const summary = 'Readiness: Temporal is reachable and the configuration files are usable';
+  app.get('/ready', { schema: { summary, tags: ['health'] } }, async (_, reply) => {
+    // A bad profile does not stop journeys (they keep the last good one) but must be fixed: say so here.
+    const problems = deps.configProblems?.() ?? [];
+    if (problems.length > 0) {
+      return reply.code(503).send({ status: 'unavailable', error: `configuration: ${problems.join('; ')}`, problems });
+    }
     try {
       await withTimeout(deps.client.workflowService.getSystemInfo({}), READY_TIMEOUT_MS);
       return { status: 'ready', namespace: deps.client.options.namespace };

@@ -121,6 +121,7 @@ function replenishAnchors(state: JourneyState): Anchor[] {
 function firstOrderAnchor(state: JourneyState): Anchor[] {
   const placed = Object.values(state.orders)
     .flatMap((order) => (order.placedAt ? [order.placedAt] : []))
+    .concat(state.archive?.firstOrderAt ?? [])
     .sort(compareInstants);
   return placed[0] ? [{ source: 'journey.firstOrderAt', at: placed[0] }] : [];
 }

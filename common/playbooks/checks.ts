@@ -1,6 +1,7 @@
 import type { LifecycleEvent } from '../events';
 import { observedTransitMs, predictDeliveryRisk } from '../predictions';
 import type { ServiceProfile } from '../profiles/schema';
+import { orderCount } from '../../workflows/journey/archive';
 import type { JourneyState } from '../../workflows/journey/state';
 import { isAfter } from '../instants';
 import { eventTypesSince } from './anchors';
@@ -53,7 +54,7 @@ const checks: Check[] = [
     return happened ? `${happened} happened since ${anchor.at}` : undefined;
   },
   (state, { minOrders }) =>
-    minOrders && Object.keys(state.orders).length < minOrders ? `fewer than ${minOrders} orders so far` : undefined,
+    minOrders && orderCount(state) < minOrders ? `fewer than ${minOrders} orders so far` : undefined,
   (state, { minLateRisk }, anchor, context) => {
     if (minLateRisk === undefined) return undefined;
     const risk = lateRisk(state, anchor, context)?.risk ?? 0;

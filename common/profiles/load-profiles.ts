@@ -33,3 +33,24 @@ export function loadServiceProfile(file: string): ServiceProfile {
   }
   return result.data;
 }
+
+/**
+ * What is wrong with the profile files now, one line per bad file (none when all load).
+ * Readiness asks on every call: a profile broken after start-up must not go unnoticed.
+ */
+export function profileProblems(directory: string): string[] {
+  let files: string[];
+  try {
+    files = readdirSync(directory).filter((file) => file.endsWith('.json'));
+  } catch (error) {
+    return [`profiles folder ${directory}: ${(error as Error).message}`];
+  }
+  return files.sort().flatMap((file) => {
+    try {
+      loadServiceProfile(path.join(directory, file));
+      return [];
+    } catch (error) {
+      return [(error as Error).message];
+    }
+  });
+}

@@ -40,6 +40,8 @@ export async function freePort(): Promise<number> {
 
 export interface ApiProcess {
   baseUrl: string;
+  /** The profiles folder the process reads (one profile per test brand). */
+  profilesDir: string;
   stop(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function startApiProcess(options: {
   }, 30_000);
   return {
     baseUrl,
+    profilesDir,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -39,14 +39,46 @@ export interface CaseState {
   /** The two measures above all others: was it resolved, and what was the experience. */
   resolved: boolean;
   satisfactionScore?: number;
+  /** The case's most recent events (at most CASE_EVENT_WINDOW when bounded), in `occurredAt` order. */
   events: CaseEvent[];
+  /** What the older events that left the window had set: the base the window folds onto. */
+  folded?: CaseMilestones;
+}
+
+/** The fields a case's events set, without the events. */
+export type CaseMilestones = Omit<CaseState, 'caseId' | 'events' | 'folded'>;
+
+/** A long case (weekly updates for a year) keeps its latest events; older ones live on as milestones. */
+export const CASE_EVENT_WINDOW = 20;
+/** Every resolution is kept up to this many (a case reopened again and again keeps its latest). */
+export const CASE_RESOLUTIONS_KEPT = 10;
+
+export interface CaseFoldOptions {
+  /** Keep at most this many events; older ones are folded into `folded`. Unbounded when absent. */
+  window?: number;
 }
 
 const byOccurredAt = (a: LifecycleEvent, b: LifecycleEvent): number =>
   Date.parse(a.occurredAt) - Date.parse(b.occurredAt);
 
 /** Folds a case's events in `occurredAt` order (late arrivals re-fold into the right place). */
-export function foldCase(caseId: string, events: CaseEvent[]): CaseState {
+export function foldCase(
+  caseId: string,
+  events: CaseEvent[],
+  folded?: CaseMilestones,
+  options: CaseFoldOptions = {},
+): CaseState {
+  const sorted = [...events].sort(byOccurredAt);
+  const overflow = options.window === undefined ? 0 : Math.max(0, sorted.length - options.window);
+  const base = overflow > 0 ? milestonesOf(foldOnto(caseId, sorted.slice(0, overflow), folded)) : folded;
+  const state = foldOnto(caseId, sorted.slice(overflow), base);
+  if (base) state.folded = base;
+  if (options.window !== undefined) state.resolutions = state.resolutions.slice(-CASE_RESOLUTIONS_KEPT);
+  state.resolved = state.status === 'resolved' && state.resolution?.outcome === 'resolved';
+  return state;
+}
+
+function foldOnto(caseId: string, sorted: CaseEvent[], base: CaseMilestones | undefined): CaseState {
   const state: CaseState = {
     caseId,
     status: 'open',
@@ -55,17 +87,25 @@ export function foldCase(caseId: string, events: CaseEvent[]): CaseState {
     reopenCount: 0,
     resolutions: [],
     resolved: false,
-    events: [...events].sort(byOccurredAt),
+    ...jsonCopy(base),
+    events: sorted,
   };
-  for (const event of state.events) applyCaseEvent(state, event);
-  state.resolved = state.status === 'resolved' && state.resolution?.outcome === 'resolved';
+  for (const event of sorted) applyCaseEvent(state, event);
   return state;
 }
 
-export function addCaseEvent(state: CaseState | undefined, event: CaseEvent): CaseState {
+function milestonesOf(state: CaseState): CaseMilestones {
+  const { caseId: _id, events: _events, folded: _folded, ...rest } = state;
+  return jsonCopy({ ...rest, resolutions: rest.resolutions.slice(-CASE_RESOLUTIONS_KEPT) });
+}
+
+/** JSON copy: milestones are plain data, and a base must never share arrays with a state. */
+const jsonCopy = <T>(value: T): T => (value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T));
+
+export function addCaseEvent(state: CaseState | undefined, event: CaseEvent, options: CaseFoldOptions = {}): CaseState {
   const events = state?.events ?? [];
   if (events.some((known) => known.eventId === event.eventId)) return state!;
-  return foldCase(event.caseId, [...events, event]);
+  return foldCase(event.caseId, [...events, event], state?.folded, options);
 }
 
 function applyCaseEvent(state: CaseState, event: CaseEvent): void {

@@ -1,4 +1,4 @@
-import { condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, patched, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import {
   KeptBrand,
   KeptCaseId,
@@ -12,7 +12,14 @@ import {
   KeptTeam,
 } from '../../common/search-attributes';
 import { caseEventSignal, caseStateQuery } from './messages';
-import { addCaseEvent, foldCase, type CaseEvent, type CaseState } from './case-state';
+import {
+  CASE_EVENT_WINDOW,
+  addCaseEvent,
+  foldCase,
+  type CaseEvent,
+  type CaseMilestones,
+  type CaseState,
+} from './case-state';
 
 export interface ServiceCaseInput {
   brand: string;
@@ -21,6 +28,8 @@ export interface ServiceCaseInput {
   journeyWorkflowId: string;
   /** Events known when the case journey (re)starts, e.g. when a closed case is reopened. */
   events: CaseEvent[];
+  /** Milestones of events older than `events` (the previous run's `folded`), when it restarts. */
+  folded?: CaseMilestones;
   /** How long a resolved case waits for a survey answer or a reopening before its journey ends. */
   settleAfterResolutionMs?: number;
 }
@@ -33,11 +42,13 @@ const DEFAULT_SETTLE_MS = 30 * 24 * 60 * 60 * 1000;
  * resolved, and how the customer rated the experience.
  */
 export async function serviceCase(input: ServiceCaseInput): Promise<CaseState> {
-  let state = foldCase(input.caseId, input.events);
+  // Runs started before the event window existed keep every event, so they replay as recorded.
+  const fold = patched('bounded-case-window') ? { window: CASE_EVENT_WINDOW } : {};
+  let state = foldCase(input.caseId, input.events, input.folded, fold);
   let version = 0;
   setHandler(caseStateQuery, () => state);
   setHandler(caseEventSignal, (event) => {
-    state = addCaseEvent(state, event);
+    state = addCaseEvent(state, event, fold);
     version += 1;
     publish(input, state);
   });

@@ -48,6 +48,7 @@ import {
   rememberImported,
   resumeOutreachSchema,
 } from './outreach-state';
+import { BrandConfigSource } from './brand-config';
 import { runDueOutreach } from './outreach-runner';
 import { PromiseContactReporter, registerPromiseContactHandler } from './promise-contacts';
 import { planFromPlaybooks, stillWantedNow } from './planner';
@@ -116,6 +117,9 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   // A new run re-derives once: a round may have been cut short at continue-as-new.
   let promisesOutOfStep = reconciling && input.carried !== undefined;
   const publisher = new Publisher(reconciling);
+  // Journeys recorded before the bounded state (event windows, archive) replay without it.
+  const applyOptions = { bounded: patched('bounded-journey-state') };
+  const brandConfig = new BrandConfigSource(state);
   let outreachChanged = false;
   const changed = () => {
     outreachChanged = true;
@@ -162,7 +166,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     // Consent and profile answers: the newest by occurredAt wins (earlier histories applied them in arrival order).
     if (isProfileAnswer(event) && !state.profile.changedAt && patched('outreach-profile-by-time'))
       state.profile.changedAt = {};
-    const { result, route } = applyEvent(state, event);
+    const { result, route } = applyEvent(state, event, applyOptions);
     if (route) outbox.push(route);
     // Imported history too: a delivery in it keeps a promise made live (reconcile.ts decides).
     if (reconciling && route && result.applied) promisesOutOfStep = true;
@@ -195,7 +199,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     // Playbooks arrived after journeys had run without them: guarded, so earlier histories replay.
     if (planQueue.length > 0 || sweepQueue.length > 0) {
       const [events, sweeps] = [planQueue.splice(0), sweepQueue.splice(0)];
-      if (patched('playbooks-v1')) await planFromPlaybooks(state, events, sweeps, now());
+      if (patched('playbooks-v1')) await planFromPlaybooks(state, events, sweeps, now(), brandConfig);
     }
     if (reconciling && (promisesOutOfStep || retryIsDue(state, now()))) {
       promisesOutOfStep = false;
@@ -209,7 +213,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
         );
       }
     }
-    await runDueOutreach(state, workflowInfo().workflowId, now, stillWantedNow(state, now()), {
+    await runDueOutreach(state, workflowInfo().workflowId, now, brandConfig, stillWantedNow(state, now()), {
       applyEvent: (event) => {
         accept(event);
         changed();
@@ -422,22 +426,36 @@ const describeError = (error: unknown): string =>
 
 const earliest = (...times: (string | undefined)[]): string | undefined => times.filter(isDefined).sort()[0];
 
+// The activity heartbeats after every event and a retry resumes where the last attempt stopped,
+// so the start-to-close timeout only has to fit one chunk, and a dead worker is noticed fast.
 const { forwardToJourneys } = proxyActivities<ReturnType<typeof createJourneyForwardingActivities>>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+/** At most this many events per forwarding activity: each completed chunk leaves the outbox. */
+export const FORWARD_CHUNK = 100;
+
 /**
- * Hands the accepted events to their order and case journeys (signal-with-start, in an
- * activity: see activities/journey-forwarding.ts for why). Events accepted meanwhile wait
- * for the next round; the outbox is carried across continue-as-new, so none is lost.
+ * Hands the accepted events to their order and case journeys (signal or signal-with-start,
+ * in an activity: see activities/journey-forwarding.ts for why), a chunk at a time. Events
+ * accepted meanwhile wait for the next round; the outbox is carried across continue-as-new,
+ * so none is lost.
  */
 async function forward(outbox: ChildRoute[], state: JourneyState): Promise<void> {
-  const batch = outbox.slice();
-  await forwardToJourneys(batch.map((route) => forwardRequest(route, state)));
-  outbox.splice(0, batch.length);
+  // Guarded only when it changes anything: a batch that fits in one chunk is one activity either way.
+  const chunk = outbox.length > FORWARD_CHUNK && patched('bounded-forward-chunks') ? FORWARD_CHUNK : outbox.length;
+  // The events there now; those accepted meanwhile wait for the next round, as they always did.
+  for (let left = outbox.length; left > 0;) {
+    const batch = outbox.slice(0, Math.min(chunk, left));
+    await forwardToJourneys(batch.map((route) => forwardRequest(route, state)));
+    outbox.splice(0, batch.length);
+    left -= batch.length;
+  }
 }
 
+/** Only the new event travels: the order or case journey keeps its own state (bounded history). */
 function forwardRequest(route: ChildRoute, state: JourneyState): ForwardRequest {
   const common = {
     brand: state.brand,
@@ -445,10 +463,8 @@ function forwardRequest(route: ChildRoute, state: JourneyState): ForwardRequest 
     journeyWorkflowId: workflowInfo().workflowId,
     id: route.id,
   };
-  if (route.kind === 'order') {
-    return { ...common, kind: 'order', event: route.event as OrderEvent, known: state.orders[route.id]?.events ?? [] };
-  }
-  return { ...common, kind: 'case', event: route.event as CaseEvent, known: state.cases[route.id]?.events ?? [] };
+  if (route.kind === 'order') return { ...common, kind: 'order', event: route.event as OrderEvent };
+  return { ...common, kind: 'case', event: route.event as CaseEvent };
 }
 
 /**
@@ -516,6 +532,7 @@ function journeyAttributesV0(state: JourneyState) {
     ...(state.openQuestions.length > 0 ? ['open-question'] : []),
     ...(state.promises.atRisk.length > 0 ? ['promise-at-risk'] : []),
     ...(state.outreach.customerPause ? ['outreach-paused'] : []),
+    ...(state.configError ? ['config-error'] : []),
   ];
   return {
     stage: state.stage,

@@ -1,11 +1,5 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-} from '@temporalio/workflow';
-import type { createJourneyConfigActivities, BrandConfig } from '../../activities/journey-config';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
+import type { BrandConfig } from '../../activities/journey-config';
 import type { createOutreachActivities } from '../../activities/outreach/deliver';
 import { decideContact, type PolicyDecision } from '../../common/outreach/policy';
 import { parseLifecycleEvent, type LifecycleEvent } from '../../common/events';
@@ -13,6 +7,7 @@ import { fnv1a, outreachRequestFor } from '../../common/playbooks/engine';
 import type { PlaybookAction } from '../../common/playbooks/schema';
 import type { createPlaybookActionActivities } from '../../activities/playbook-actions';
 import type { ServiceProfile } from '../../common/profiles/schema';
+import type { BrandConfigSource } from './brand-config';
 import type { DecisionEntry } from '../../activities/outreach/ledger';
 import {
   dueContacts,
@@ -27,10 +22,6 @@ import { openCaseCount, type JourneyState } from './state';
 
 type OutreachActivities = ReturnType<typeof createOutreachActivities>;
 
-const { loadBrandConfig } = proxyLocalActivities<ReturnType<typeof createJourneyConfigActivities>>({
-  startToCloseTimeout: '10 seconds',
-  retry: { maximumInterval: '30 seconds' },
-});
 // Delivery retries for a while (SMTP relay down, provider throttling); a permanent failure
 // is recorded as a decision and never stops the journey.
 const deliveryOptions = {
@@ -76,12 +67,13 @@ export async function runDueOutreach(
   journey: JourneyState,
   workflowId: string,
   now: () => string,
+  brandConfig: BrandConfigSource,
   stillWanted?: StillWanted,
   hooks?: JourneyHooks,
 ): Promise<void> {
   if (journey.outreach.unrecorded?.length) await catchUpLedger(journey.outreach);
   if (dueContacts(journey.outreach, now()).length === 0) return;
-  const config = await loadBrandConfig(journey.brand);
+  const config = await brandConfig.load();
   // Operators' cancels and pauses are answered while this round awaits: re-checked before each contact.
   const recheck = patched('outreach-recheck-after-await');
   for (const due of dueContacts(journey.outreach, now())) {

@@ -1,31 +1,28 @@
-import { patched, proxyLocalActivities } from '@temporalio/workflow';
-import type { BrandConfig, createJourneyConfigActivities } from '../../activities/journey-config';
+import { patched } from '@temporalio/workflow';
+import type { BrandConfig } from '../../activities/journey-config';
 import type { LifecycleEvent } from '../../common/events';
 import { AD_HOC, isStillWanted, planContacts, planSweepContacts } from '../../common/playbooks/engine';
 import type { PlannedContact } from '../../common/playbooks/schema';
 import type { ProactiveContactRequest } from '../sweep/messages';
 import { addPending, type PendingContact } from './outreach-state';
+import type { BrandConfigSource } from './brand-config';
 import type { StillWanted } from './outreach-runner';
 import type { JourneyState } from './state';
-
-const { loadBrandConfig } = proxyLocalActivities<ReturnType<typeof createJourneyConfigActivities>>({
-  startToCloseTimeout: '10 seconds',
-  retry: { maximumInterval: '30 seconds' },
-});
 
 /**
  * Asks the brand's playbooks, as they are now, what this journey's latest events call for,
  * and what the sweeps asked; new contacts join the pending list (a key already pending or
  * decided is never planned twice). The configuration comes from a local activity, so the
- * playbook version each plan used is in history and a replay plans the same.
+ * playbook version each plan used is in history and a replay plans the same (brand-config.ts).
  */
 export async function planFromPlaybooks(
   state: JourneyState,
   events: LifecycleEvent[],
   sweeps: ProactiveContactRequest[],
   now: string,
+  brandConfig: BrandConfigSource,
 ): Promise<void> {
-  const config = await loadBrandConfig(state.brand);
+  const config = await brandConfig.load();
   const playbooks = config.playbooks?.playbooks ?? [];
   const context = { profile: config.profile };
   const planned = [

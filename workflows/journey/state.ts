@@ -1,7 +1,8 @@
 import type { Channel, EventOfType, LifecycleEvent, LifecycleStage, MessageCategory } from '../../common/events';
 import { predictNeeds, type Prediction } from '../../common/predictions';
-import { addCaseEvent, isCaseEvent, type CaseState } from '../case/case-state';
-import { addOrderEvent, isOrderEvent, type OrderState } from '../order/order-state';
+import { CASE_EVENT_WINDOW, addCaseEvent, isCaseEvent, type CaseState } from '../case/case-state';
+import { ORDER_EVENT_WINDOW, addOrderEvent, isOrderEvent, type OrderState } from '../order/order-state';
+import { archiveEnded, type JourneyArchive } from './archive';
 import type { ImplicitPromiseSync } from './implicit-promises';
 import { initialOutreachState, type OutreachState } from './outreach-state';
 import { journeyStage, type CalmSignal } from './stage-rules';
@@ -67,6 +68,8 @@ export interface JourneyState {
   profile: CustomerProfile;
   orders: Record<string, OrderState>;
   cases: Record<string, CaseState>;
+  /** Orders and cases that ended long ago, as the aggregates predictions and reports need. */
+  archive?: JourneyArchive;
   /** The latest calm-stage signal (research, compare, use, repurchase), for the stage rules. */
   lastCalmSignal?: CalmSignal;
   openQuestions: string[];
@@ -79,6 +82,8 @@ export interface JourneyState {
   promises: { open: string[]; atRisk: string[] };
   /** Implicit promises (delivery dates, response targets) as the promise workflows confirmed them. */
   implicitPromises?: ImplicitPromiseSync;
+  /** The brand's config file is unusable: decisions use the last good one (see brand-config.ts). */
+  configError?: string;
 }
 
 export interface RecordEventResult {
@@ -121,6 +126,14 @@ export function initialJourneyState(brand: string, customerId: string, now: stri
   };
 }
 
+export interface ApplyOptions {
+  /**
+   * Keep the state bounded: each order and case keeps a window of recent events, and ended
+   * ones are archived (see archive.ts). Journeys recorded before this replay without it.
+   */
+  bounded?: boolean;
+}
+
 /**
  * Applies one validated event. A duplicate event id is ignored. Returns the result for the
  * caller and the child journey (order or case) the event must also reach.
@@ -128,6 +141,7 @@ export function initialJourneyState(brand: string, customerId: string, now: stri
 export function applyEvent(
   state: JourneyState,
   event: LifecycleEvent,
+  options: ApplyOptions = {},
 ): { result: RecordEventResult; route?: ChildRoute } {
   if (state.recentEventIds.includes(event.eventId)) {
     state.counters.duplicatesIgnored += 1;
@@ -137,7 +151,8 @@ export function applyEvent(
   state.counters.eventsApplied += 1;
   if (!state.lastEventAt || event.occurredAt > state.lastEventAt) state.lastEventAt = event.occurredAt;
 
-  const route = applyToParts(state, event);
+  const route = applyToParts(state, event, options);
+  if (options.bounded) archiveEnded(state);
   state.predictedNeeds = predictNeeds(state);
   updateStage(state, event);
   return { result: { eventId: event.eventId, applied: true, duplicate: false, stage: state.stage }, route };
@@ -148,16 +163,16 @@ function rememberEventId(state: JourneyState, eventId: string): void {
   if (state.recentEventIds.length > RECENT_EVENT_IDS_LIMIT) state.recentEventIds.shift();
 }
 
-function applyToParts(state: JourneyState, event: LifecycleEvent): ChildRoute | undefined {
+function applyToParts(state: JourneyState, event: LifecycleEvent, options: ApplyOptions): ChildRoute | undefined {
   if (isOrderEvent(event)) {
     const before = state.orders[event.orderId];
-    state.orders[event.orderId] = addOrderEvent(before, event);
+    state.orders[event.orderId] = addOrderEvent(before, event, options.bounded ? { window: ORDER_EVENT_WINDOW } : {});
     if (event.type === 'order.placed') state.counters.ordersPlaced += 1;
     return { kind: 'order', id: event.orderId, event };
   }
   if (isCaseEvent(event)) {
     const before = state.cases[event.caseId];
-    const after = addCaseEvent(before, event);
+    const after = addCaseEvent(before, event, options.bounded ? { window: CASE_EVENT_WINDOW } : {});
     state.cases[event.caseId] = after;
     countCaseChange(state, event, before, after);
     return { kind: 'case', id: event.caseId, event };

@@ -1,6 +1,7 @@
 import { isAtOrAfter } from '../../common/instants';
 import type { CaseState } from '../case/case-state';
 import type { OrderState } from '../order/order-state';
+import { orderCount } from './archive';
 import { openCaseCount, type JourneyState } from './state';
 
 /**
@@ -17,9 +18,10 @@ export function journeyDetails(state: JourneyState): string {
   const lines = [
     `**${journeySummary(state)}**`,
     '',
-    `Orders: ${Object.keys(state.orders).length} · open cases: ${openCaseCount(state)} · events: ${state.counters.eventsApplied}`,
+    `Orders: ${orderCount(state)} · open cases: ${openCaseCount(state)} · events: ${state.counters.eventsApplied}`,
     ...state.stageHistory.slice(-5).map((change) => `- ${change.enteredAt} → ${change.stage} (${change.reason})`),
   ];
+  if (state.configError) lines.push('', `Configuration error: ${state.configError}`);
   const next = state.predictedNeeds.find((need) => !state.lastEventAt || isAtOrAfter(need.at, state.lastEventAt));
   if (next)
     lines.push(

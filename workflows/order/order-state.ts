@@ -53,8 +53,30 @@ export interface OrderState {
   cancelledAt?: string;
   /** How late the delivery is (delivered or expected) against the promise, in ms; 0 when on time. */
   lateByMs: number;
-  /** Every event of the order, in `occurredAt` order, so late-arriving events re-fold cleanly. */
+  /** A carrier reported a delay (kept as a milestone: the delay event may have left the window). */
+  delayReported?: boolean;
+  /**
+   * The order's most recent events (at most ORDER_EVENT_WINDOW when bounded), in `occurredAt`
+   * order, so late-arriving events re-fold cleanly on top of `folded`.
+   */
   events: OrderEvent[];
+  /** Milestones of the older events that left the window: the base the window folds onto. */
+  folded?: OrderMilestones;
+}
+
+/** The fields an order's events set, without what is derived from them. */
+export type OrderMilestones = Omit<OrderState, 'orderId' | 'status' | 'stage' | 'lateByMs' | 'events' | 'folded'>;
+
+/**
+ * How many events an order keeps itself. An order rarely has more than ten (placed, dispatched,
+ * a few delays or failed attempts, delivered, a return); a misbehaving carrier feed can send
+ * hundreds, and a journey carries every order's state across continue-as-new.
+ */
+export const ORDER_EVENT_WINDOW = 20;
+
+export interface FoldOptions {
+  /** Keep at most this many events; older ones are folded into `folded`. Unbounded when absent. */
+  window?: number;
 }
 
 const byOccurredAt = (a: LifecycleEvent, b: LifecycleEvent): number =>
@@ -65,7 +87,24 @@ const byOccurredAt = (a: LifecycleEvent, b: LifecycleEvent): number =>
  * milestones happened, not from arrival order, so "delivered" received before
  * "dispatched" still ends delivered, and a late "dispatched" never moves it back.
  */
-export function foldOrder(orderId: string, events: OrderEvent[]): OrderState {
+export function foldOrder(
+  orderId: string,
+  events: OrderEvent[],
+  folded?: OrderMilestones,
+  options: FoldOptions = {},
+): OrderState {
+  const sorted = [...events].sort(byOccurredAt);
+  const overflow = options.window === undefined ? 0 : Math.max(0, sorted.length - options.window);
+  const base = overflow > 0 ? milestonesOf(foldOnto(orderId, sorted.slice(0, overflow), folded)) : folded;
+  const state = foldOnto(orderId, sorted.slice(overflow), base);
+  if (base) state.folded = base;
+  state.status = deriveStatus(state);
+  state.stage = stageOfStatus(state.status);
+  state.lateByMs = lateness(state);
+  return state;
+}
+
+function foldOnto(orderId: string, sorted: OrderEvent[], base: OrderMilestones | undefined): OrderState {
   const state: OrderState = {
     orderId,
     status: 'placed',
@@ -75,20 +114,34 @@ export function foldOrder(orderId: string, events: OrderEvent[]): OrderState {
     deliveryFailures: 0,
     paymentFailed: false,
     lateByMs: 0,
-    events: [...events].sort(byOccurredAt),
+    ...structuredCopy(base),
+    events: sorted,
   };
-  for (const event of state.events) applyMilestone(state, event);
-  state.status = deriveStatus(state);
-  state.stage = stageOfStatus(state.status);
-  state.lateByMs = lateness(state);
+  for (const event of sorted) applyMilestone(state, event);
   return state;
 }
 
+function milestonesOf(state: OrderState): OrderMilestones {
+  const {
+    orderId: _id,
+    status: _status,
+    stage: _stage,
+    lateByMs: _late,
+    events: _events,
+    folded: _folded,
+    ...rest
+  } = state;
+  return structuredCopy(rest);
+}
+
+/** JSON copy: milestones are plain data, and a base must never share arrays with a state. */
+const structuredCopy = <T>(value: T): T => (value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T));
+
 /** Adds one event (ignored if its id is already there) and re-folds. */
-export function addOrderEvent(state: OrderState | undefined, event: OrderEvent): OrderState {
+export function addOrderEvent(state: OrderState | undefined, event: OrderEvent, options: FoldOptions = {}): OrderState {
   const events = state?.events ?? [];
   if (events.some((known) => known.eventId === event.eventId)) return state!;
-  return foldOrder(event.orderId, [...events, event]);
+  return foldOrder(event.orderId, [...events, event], state?.folded, options);
 }
 
 function applyMilestone(state: OrderState, event: OrderEvent): void {
@@ -110,6 +163,7 @@ function applyMilestone(state: OrderState, event: OrderEvent): void {
       break;
     case 'shipment.delayed':
       state.estimatedDeliveryAt = event.newEstimatedDeliveryAt;
+      state.delayReported = true;
       break;
     case 'delivery.failed':
       state.deliveryFailures += 1;
@@ -149,7 +203,7 @@ function failedSinceLastDispatch(state: OrderState): boolean {
 }
 
 function isDelayed(state: OrderState): boolean {
-  return state.events.some((event) => event.type === 'shipment.delayed') || lateness(state) > 0;
+  return state.delayReported === true || lateness(state) > 0;
 }
 
 export function stageOfStatus(status: OrderStatus): OrderStage {

@@ -1,0 +1,95 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { KeptClient } from '../client/kept-client';
+import type { LifecycleEventInput } from '../common/events';
+import { journeyWorkflowId, orderWorkflowId } from '../common/ids';
+import { FORWARD_CHUNK } from '../workflows/journey/journey-workflow';
+import { eventually } from './helpers/api';
+import { connectDevServer, startKeptWorker, stopWorker, uniqueTaskQueue } from './helpers/temporal';
+
+/**
+ * Forwarding more events than one attempt holds, on the real dev server: the worker is shut
+ * down while the journey hands a batch to its order journeys, another worker takes over, and
+ * the retried attempt resumes where the heartbeat says — no order journey is signalled twice.
+ */
+describe('forwarding a large batch to order journeys', () => {
+  let env: TestWorkflowEnvironment;
+
+  beforeAll(async () => {
+    env = await connectDevServer();
+  });
+
+  afterAll(async () => {
+    await env.teardown();
+  });
+
+  it('resumes after the worker dies midway instead of starting from zero', async () => {
+    const brand = 'plainbrand';
+    const customerId = `c-forward-${Date.now()}`;
+    const total = 3 * FORWARD_CHUNK;
+    const orderId = (n: number) => `${customerId}-o-${n}`;
+    const placedAt = Date.UTC(2025, 0, 1);
+    const events: LifecycleEventInput[] = Array.from({ length: total }, (_, n) => ({
+      type: 'order.placed',
+      eventId: `${customerId}-e-${n}`,
+      brand,
+      customerId,
+      occurredAt: new Date(placedAt + n * 60_000).toISOString(),
+      orderId: orderId(n),
+      items: [{ sku: 'mug', name: 'Mug', category: 'kitchen', price: 9 }],
+    }));
+    const taskQueue = uniqueTaskQueue();
+    const first = await startKeptWorker(env, { taskQueue });
+    await new KeptClient({ client: env.client, taskQueue }).recordEvents(events, { outreach: 'none' });
+    // Midway through the second chunk: the first is done, the third not started.
+    const midway = FORWARD_CHUNK + FORWARD_CHUNK / 2;
+    await eventually(
+      () =>
+        env.client.workflow
+          .getHandle(orderWorkflowId(brand, orderId(midway)))
+          .describe()
+          .then(),
+      60_000,
+    );
+    await stopWorker(first);
+
+    const second = await startKeptWorker(env, { taskQueue });
+    try {
+      await eventually(
+        () =>
+          env.client.workflow
+            .getHandle(orderWorkflowId(brand, orderId(total - 1)))
+            .describe()
+            .then(),
+        60_000,
+      );
+      const signals = await Promise.all(
+        Array.from({ length: total }, (_, n) => signalsReceived(env, orderWorkflowId(brand, orderId(n)))),
+      );
+      const attempts = await forwardingAttempts(env, journeyWorkflowId(brand, customerId));
+      // The shutdown really hit an attempt, and the retry did not start that chunk over.
+      expect(attempts.some((attempt) => attempt > 1)).toBe(true);
+      expect(signals.filter((count) => count !== 1)).toEqual([]);
+    } finally {
+      await stopWorker(second);
+    }
+  }, 180_000);
+});
+
+async function signalsReceived(env: TestWorkflowEnvironment, workflowId: string): Promise<number> {
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).filter((event) => event.workflowExecutionSignaledEventAttributes).length;
+}
+
+/** The attempt number of every forwarding activity the journey ran. */
+async function forwardingAttempts(env: TestWorkflowEnvironment, workflowId: string): Promise<number[]> {
+  const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const forwarding = new Set(
+    events
+      .filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'forwardToJourneys')
+      .map((event) => Number(event.eventId)),
+  );
+  return events.flatMap((event) => {
+    const started = event.activityTaskStartedEventAttributes;
+    return started && forwarding.has(Number(started.scheduledEventId)) ? [started.attempt ?? 1] : [];
+  });
+}

@@ -1,0 +1,43 @@
+import { proxyLocalActivities } from '@temporalio/workflow';
+import type { BrandConfig, createJourneyConfigActivities } from '../../activities/journey-config';
+import type { JourneyState } from './state';
+
+const { loadBrandConfig } = proxyLocalActivities<ReturnType<typeof createJourneyConfigActivities>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumInterval: '30 seconds' },
+});
+
+/**
+ * The brand's configuration as one journey run sees it. The local activity's answer lands in
+ * history, so the whole config is asked for once per run (and again when its hash changes);
+ * later rounds pass the hash and get back only `{ version, hash, unchanged }`. Deterministic:
+ * what this object holds was read from this run's own history (an instance per run, never a
+ * module-level cache, which a replay on another worker would not have).
+ */
+export class BrandConfigSource {
+  private current?: BrandConfig;
+
+  constructor(private readonly state: JourneyState) {}
+
+  async load(): Promise<BrandConfig> {
+    const answer = await loadBrandConfig(this.state.brand, this.current?.hash);
+    const config: BrandConfig =
+      answer.unchanged && this.current
+        ? withoutError({ ...this.current, version: answer.version }, answer.configError)
+        : answer;
+    this.current = config;
+    noteConfigError(this.state, config.configError);
+    return config;
+  }
+}
+
+function withoutError(config: BrandConfig, configError: string | undefined): BrandConfig {
+  const { configError: _previous, ...rest } = config;
+  return configError ? { ...rest, configError } : rest;
+}
+
+/** A journey whose brand config cannot be read says so (flag and details) until it can again. */
+function noteConfigError(state: JourneyState, configError: string | undefined): void {
+  if (configError) state.configError = configError;
+  else delete state.configError;
+}
