@@ -67,6 +67,7 @@ async function scenario(client: Client, taskQueue: string, outDir: string): Prom
     ...(await liveCustomer(client, taskQueue, 'nordhem')),
     ...(await liveCustomer(client, taskQueue, 'maison-laurent')),
     ...(await sweepOfLiveJourneys(client, taskQueue)),
+    ...(await rarerBranches(client, taskQueue)),
   ];
   // Promise timers (reminders, at-risk, notice, breach) run on real time: let them finish.
   await sleep(BREACH_AFTER_MS + 15_000);
@@ -245,6 +246,86 @@ async function sweepOfLiveJourneys(client: Client, taskQueue: string): Promise<R
     args: [{ query, playbookId: 'checkin.quarterly', category: 'proactive', reason: 'quarterly personal check-in' }],
   });
   return [['sweep', workflowId]];
+}
+
+/**
+ * The branches a plain live customer does not reach: an import (outreach 'none') large enough
+ * to be forwarded in chunks (`outreach-import-by-id`, `bounded-forward-chunks`); a decision
+ * the ledger records, a promotion suppressed for want of consent (`outreach-ledger-bounded`);
+ * Maison Laurent's delivery rescue, a playbook that makes a promise (`outreach-playbook-actions`);
+ * an implicit delivery promise that reaches its date undelivered (`promises-breach-check-v1`).
+ */
+async function rarerBranches(client: Client, taskQueue: string): Promise<Recording[]> {
+  const kept = new KeptClient({ client, taskQueue });
+  let n = 0;
+  const event = (brand: string, customerId: string, type: string, at: number, fields: Record<string, unknown> = {}) =>
+    ({
+      type,
+      eventId: `rare-${++n}`,
+      brand,
+      customerId,
+      occurredAt: new Date(at).toISOString(),
+      ...fields,
+    }) as LifecycleEventInput;
+  const now = Date.now();
+  const timezone = zoneWhereItIsAt(now, 12);
+  const mug = [{ sku: 'mug', name: 'Mug', category: 'kitchen', price: 12 }];
+
+  const importer = 'c-imported';
+  await kept.recordEvent(
+    event('nordhem', importer, 'profile.updated', now - 300 * HOUR, {
+      name: 'Alan',
+      email: 'alan@example.com',
+      timezone,
+    }),
+  );
+  const history = Array.from({ length: 80 }, (_, i) => [
+    event('nordhem', importer, 'order.placed', now - (250 - i) * HOUR, { orderId: `imp-${i}`, items: mug }),
+    event('nordhem', importer, 'shipment.dispatched', now - (249 - i) * HOUR, { orderId: `imp-${i}` }),
+  ]).flat();
+  await kept.recordEvents(history, { outreach: 'none' });
+  const importedJourney = client.workflow.getHandle(journeyWorkflowId('nordhem', importer));
+  await importedJourney.executeUpdate(requestContactUpdate, {
+    args: [
+      {
+        key: 'rare/sale',
+        template: 'order.confirmation',
+        category: 'promotional',
+        reason: 'our winter sale',
+        data: { orderId: 'imp-1' },
+      },
+    ],
+  });
+
+  const rescued = 'c-rescued';
+  await kept.recordEvent(
+    event('maison-laurent', rescued, 'profile.updated', now, { name: 'Claire', email: 'claire@example.com', timezone }),
+  );
+  await kept.recordEvent(event('maison-laurent', rescued, 'order.placed', now, { orderId: 'o-rescue', items: mug }));
+  await kept.recordEvent(event('maison-laurent', rescued, 'shipment.dispatched', now, { orderId: 'o-rescue' }));
+  await kept.recordEvent(
+    event('maison-laurent', rescued, 'delivery.failed', now, { orderId: 'o-rescue', reason: 'nobody at home' }),
+  );
+
+  const waiting = 'c-waiting';
+  await kept.recordEvent(
+    event('nordhem', waiting, 'profile.updated', now, { name: 'Edsger', email: 'edsger@example.com', timezone }),
+  );
+  const promisedAt = new Date(Date.now() + BREACH_AFTER_MS).toISOString();
+  await kept.recordEvent(
+    event('nordhem', waiting, 'order.placed', now, {
+      orderId: 'o-waiting',
+      items: mug,
+      promisedDeliveryAt: promisedAt,
+    }),
+  );
+  await sleep(3_000);
+  return [
+    ['imported-journey', journeyWorkflowId('nordhem', importer)],
+    ['rescued-journey', journeyWorkflowId('maison-laurent', rescued)],
+    ['waiting-journey', journeyWorkflowId('nordhem', waiting)],
+    ['waiting-promise-delivery', promiseWorkflowId('nordhem', deliveryPromiseId('o-waiting'))],
+  ];
 }
 
 /** Which patch ids in the workflow code these histories went through (the replay test requires all). */
