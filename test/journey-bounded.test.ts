@@ -7,7 +7,9 @@ import { orderCount } from '../workflows/journey/archive';
 import type { customerJourney } from '../workflows/journey/journey-workflow';
 import { journeyStateQuery, recordEventsUpdate } from '../workflows/journey/messages';
 import { orderStateQuery } from '../workflows/order/messages';
+import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { journeyRuns } from './helpers/journey-runs';
+import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
 import { connectTimeSkippingServer, startKeptWorker, stopWorker } from './helpers/temporal';
 
 /**
@@ -35,15 +37,22 @@ const LIVE_BATCHES = 20;
 describe('a ten-year customer with 200 orders and 50 cases', () => {
   let env: TestWorkflowEnvironment;
   let worker: Awaited<ReturnType<typeof startKeptWorker>>;
+  let smtp: CaptureServer;
+  const tmp = temporaryDirectory('kept-bounded-');
 
+  // Real outreach (SMTP capture, SQLite ledger): the live part's messages go out as they would.
   beforeAll(async () => {
     env = await connectTimeSkippingServer();
-    worker = await startKeptWorker(env);
+    smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: tmp.path });
+    const outreach = outreachDependencies({ smtpPort: smtp.port });
+    worker = await startKeptWorker(env, { activityDependencies: { outreach } });
   });
 
   afterAll(async () => {
     await stopWorker(worker);
+    await smtp.close();
     await env.teardown();
+    tmp.remove();
   });
 
   it('carries a bounded state and keeps predictions and stage right', async () => {
