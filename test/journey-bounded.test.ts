@@ -7,10 +7,8 @@ import { orderCount } from '../workflows/journey/archive';
 import type { customerJourney } from '../workflows/journey/journey-workflow';
 import { journeyStateQuery, recordEventsUpdate } from '../workflows/journey/messages';
 import { orderStateQuery } from '../workflows/order/messages';
-import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { journeyRuns } from './helpers/journey-runs';
-import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
-import { connectTimeSkippingServer, startKeptWorker, stopWorker } from './helpers/temporal';
+import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
 
 /**
  * The heaviest customer we plan for, on the time-skipping server: ten years, 200 orders,
@@ -36,24 +34,16 @@ const LIVE_BATCHES = 20;
 
 describe('a ten-year customer with 200 orders and 50 cases', () => {
   let env: TestWorkflowEnvironment;
-  let worker: Awaited<ReturnType<typeof startKeptWorker>>;
-  let smtp: CaptureServer;
-  const tmp = temporaryDirectory('kept-bounded-');
+  let worker: OutreachStack['worker'];
+  let stack: OutreachStack;
 
   // Real outreach (SMTP capture, SQLite ledger): the live part's messages go out as they would.
   beforeAll(async () => {
-    env = await connectTimeSkippingServer();
-    smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: tmp.path });
-    const outreach = outreachDependencies({ smtpPort: smtp.port });
-    worker = await startKeptWorker(env, { activityDependencies: { outreach } });
+    stack = await startOutreachStack('kept-bounded-');
+    ({ env, worker } = stack);
   });
 
-  afterAll(async () => {
-    await stopWorker(worker);
-    await smtp.close();
-    await env.teardown();
-    tmp.remove();
-  });
+  afterAll(() => stack.stop());
 
   it('carries a bounded state and keeps predictions and stage right', async () => {
     const brand = 'nordhem';

@@ -5,10 +5,8 @@ import type { LifecycleEventInput } from '../common/events';
 import { journeyWorkflowId, promiseWorkflowId } from '../common/ids';
 import { journeyStateQuery, recordEventsUpdate } from '../workflows/journey/messages';
 import type { customerJourney } from '../workflows/journey/journey-workflow';
-import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { journeyRuns } from './helpers/journey-runs';
-import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
-import { connectTimeSkippingServer, startKeptWorker, stopWorker } from './helpers/temporal';
+import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
 
 /**
  * One customer of nordhem, three years, on the time-skipping server: thousands of usage
@@ -33,25 +31,17 @@ const WEEKS = 156;
 
 describe('a three-year customer journey with continue-as-new', () => {
   let env: TestWorkflowEnvironment;
-  let worker: Awaited<ReturnType<typeof startKeptWorker>>;
-  let smtp: CaptureServer;
-  const tmp = temporaryDirectory('kept-three-years-');
+  let worker: OutreachStack['worker'];
+  let stack: OutreachStack;
 
   // Real outreach (SMTP capture, SQLite ledger): the live year's confirmations and promise
   // messages go out through the journey, as they would for a real customer.
   beforeAll(async () => {
-    env = await connectTimeSkippingServer();
-    smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: tmp.path });
-    const outreach = outreachDependencies({ smtpPort: smtp.port });
-    worker = await startKeptWorker(env, { activityDependencies: { outreach } });
+    stack = await startOutreachStack('kept-three-years-');
+    ({ env, worker } = stack);
   });
 
-  afterAll(async () => {
-    await stopWorker(worker);
-    await smtp.close();
-    await env.teardown();
-    tmp.remove();
-  });
+  afterAll(() => stack.stop());
 
   it('keeps every run bounded and ends in the exact state', async () => {
     const brand = 'nordhem';
