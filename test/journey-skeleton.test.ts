@@ -100,8 +100,18 @@ describe('customer journey skeleton on the dev server', () => {
         accepted: updatesAccepted(before),
       });
     }
+    // Nothing but workflow-task bookkeeping was added: no command, no event, no update. (The
+    // server may keep one empty workflow task of a rejected update; see journey.test.ts.)
     const after = await handle.fetchHistory();
-    expect(after.events?.length).toBe(before.events?.length);
+    const added = (after.events ?? []).slice(before.events?.length ?? 0);
+    const bookkeeping = (event: (typeof added)[number]) =>
+      Boolean(
+        event.workflowTaskScheduledEventAttributes ??
+        event.workflowTaskStartedEventAttributes ??
+        event.workflowTaskCompletedEventAttributes,
+      );
+    expect(added.filter((event) => !bookkeeping(event))).toEqual([]);
+    expect(added.length).toBeLessThanOrEqual(3);
     expect((await kept.getJourney('acme', customerId)).counters.eventsApplied).toBe(applied);
   });
 });
