@@ -158,21 +158,23 @@ describe('SMTP server down for a while', () => {
       activityDependencies: { outreach: outreachDependencies({ smtpPort: port, ledger }) },
     });
     let smtp: CaptureServer | undefined;
+    const keys = [1, 2, 3].map((n) => `kept/nordhem/customer/ada/order-D${n}-${Date.now()}/confirmation`);
+    const runs = keys.map((key) =>
+      env.client.workflow.execute('deliverOnce', {
+        workflowId: `outreach-down-${key}`,
+        taskQueue: handle.taskQueue,
+        args: [mailRequest(key), {}],
+      }),
+    );
     try {
-      const keys = [1, 2, 3].map((n) => `kept/nordhem/customer/ada/order-D${n}-${Date.now()}/confirmation`);
-      const runs = keys.map((key) =>
-        env.client.workflow.execute('deliverOnce', {
-          workflowId: `outreach-down-${key}`,
-          taskQueue: handle.taskQueue,
-          args: [mailRequest(key), {}],
-        }),
-      );
-      // A failed run must not outlive the test's connection (it would fail the whole file later).
-      runs.forEach((run) => run.catch(() => undefined));
-      // Let at least two attempts of each fail against the closed port first (however loaded the machine).
-      for (const key of keys)
-        await eventuallyAsync(async () => ((await ledger.attempts(key)).length >= 2 ? true : undefined));
-      for (const key of keys) expect((await ledger.find(key))?.status).toBe('failed');
+      // Let at least two attempts of each fail against the closed port first (however loaded
+      // the machine), and catch each between attempts: failed, not sending.
+      for (const key of keys) {
+        await eventuallyAsync(async () => {
+          const [attempts, record] = [await ledger.attempts(key), await ledger.find(key)];
+          return attempts.length >= 2 && record?.status === 'failed' ? true : undefined;
+        });
+      }
       smtp = await startCaptureServer({ port, directory: mailDir });
 
       const results = await Promise.all(runs);
@@ -189,6 +191,16 @@ describe('SMTP server down for a while', () => {
       const gaps = starts.slice(1).map((start, index) => start - starts[index]!);
       expect(gaps.at(-1)!).toBeGreaterThan(gaps[0]! * 1.5);
     } finally {
+      // A run still waiting (the test failed) must not outlive the connection: it would fail a later file.
+      await Promise.all(
+        keys.map((key) =>
+          env.client.workflow
+            .getHandle(`outreach-down-${key}`)
+            .terminate('test over')
+            .catch(() => undefined),
+        ),
+      );
+      await Promise.allSettled(runs);
       await stopWorker(handle);
       await smtp?.close();
       await ledger.close();
