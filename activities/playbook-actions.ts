@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { InvalidPromiseError, PromiseClient } from '../client/promises';
-import { brandIdSchema, idSchema } from '../common/events';
+import { brandIdSchema, idSchema, timestampSchema } from '../common/events';
 import { loadServiceProfile } from '../common/profiles/load-profiles';
 import { isoDurationSchema } from '../common/profiles/schema';
 import { promiseContactSchema, promiseKindSchema } from '../common/promises/schema';
@@ -23,6 +23,8 @@ export const playbookPromiseRequestSchema = z.object({
   orderId: idSchema.optional(),
   caseId: idSchema.optional(),
   contact: promiseContactSchema.default({}),
+  /** When the journey decided (its own clock): the promise's window starts then, not at this worker's wall clock. */
+  createdAt: timestampSchema.optional(),
 });
 export type PlaybookPromiseRequest = z.input<typeof playbookPromiseRequestSchema>;
 
@@ -62,6 +64,7 @@ export function createPlaybookActionActivities(client: Client, profilesDir: stri
           orderId: request.orderId,
           caseId: request.caseId,
           contact: request.contact,
+          ...(request.createdAt ? { createdAt: request.createdAt } : {}),
           insist: true,
         });
         return { promiseId: request.promiseId, dueAt: answer.made ? answer.dueAt : undefined };

@@ -180,6 +180,7 @@ async function carryOut(
         orderId: anchor.orderId,
         caseId: anchor.caseId,
         contact: { name, email, phone, locale, timezone },
+        createdAt: base.at,
       });
       return { ...base, outcome: 'sent', why: `promise ${id} made: ${action.text}` };
     }
