@@ -22,6 +22,11 @@ export interface BacktestCapture {
     /** Virtual span replayed: first event → last instant the run advanced to. */
     virtualStart: string;
     virtualEnd: string;
+    /**
+     * Optional: each brand's overall per-week contact cap (profile contactPolicy.caps.overall.perWeek),
+     * so the report can count customers contacted more often than that in any 7 days.
+     */
+    weeklyCaps?: Record<string, number>;
   };
   /** The valid events replayed, in the order sent (global occurredAt order). */
   events: LifecycleEvent[];

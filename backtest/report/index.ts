@@ -1,0 +1,2 @@
+export { buildReport } from './build';
+export { backtestReportSchema, type BacktestReport } from './schema';
