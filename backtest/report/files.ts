@@ -24,7 +24,7 @@ export async function readReportFile(file: string): Promise<BacktestReport> {
   try {
     value = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new Error(`${file}: not a readable report.json (${(error as Error).message})`);
+    throw new Error(`${file}: not a readable report.json (${(error as Error).message})`, { cause: error });
   }
   const result = backtestReportSchema.safeParse(value);
   if (!result.success) throw new Error(`${file}: not a backtest report: ${describeIssues(undefined, result.error)}`);
