@@ -64,5 +64,8 @@ function reportMessage(message: CapturedMessage): ReportMessage {
     isTask: message.isTask,
     sentAt: message.sentAt,
     ...(message.messageId ? { messageId: message.messageId } : {}),
+    ...(message.orderId ? { orderId: message.orderId } : {}),
+    ...(message.caseId ? { caseId: message.caseId } : {}),
+    ...(message.sku ? { sku: message.sku } : {}),
   };
 }

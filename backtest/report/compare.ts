@@ -20,6 +20,7 @@ const figureSchema = z.object({
 export type Figure = z.infer<typeof figureSchema>;
 
 const movedMessageSchema = reportMessageSchema.extend({ sentAtB: z.string() });
+const rescheduledMessageSchema = movedMessageSchema.extend({ idempotencyKeyB: z.string() });
 
 export const reportComparisonSchema = z.object({
   labels: z.object({ a: z.string(), b: z.string() }),
@@ -41,6 +42,12 @@ export const reportComparisonSchema = z.object({
     onlyInB: z.array(reportMessageSchema),
     /** Same idempotency key on both sides, sent at a different time (sentAt is A's). */
     moved: z.array(movedMessageSchema),
+    /**
+     * Pairs from onlyInA and onlyInB about the same thing (customer, template, playbook, order /
+     * case / sku) at another time: a journey contact's key names its instant, so a changed
+     * offset shows as one key gone and one new; this says which went where.
+     */
+    rescheduled: z.array(rescheduledMessageSchema),
     /** Customers whose messages differ, with how. */
     customers: z.array(
       z.object({
@@ -113,8 +120,9 @@ function summarise(figures: readonly Figure[], messages: ReportComparison['messa
   const lines = figures.filter((figure) => figure.a !== figure.b).map(describeChange);
   if (messages.onlyInA.length + messages.onlyInB.length + messages.moved.length > 0) {
     lines.push(
-      `${messages.onlyInB.length} messages only in B, ${messages.onlyInA.length} only in A, ` +
-        `${messages.moved.length} sent at another time, ${messages.customers.length} customers affected`,
+      `${messages.onlyInB.length} messages only in B, ${messages.onlyInA.length} only in A ` +
+        `(${messages.rescheduled.length} of them the same message at another time), ` +
+        `${messages.moved.length} sent at another time under the same key, ${messages.customers.length} customers affected`,
     );
   }
   return lines;
@@ -166,8 +174,26 @@ function messageDiff(a: readonly ReportMessage[], b: readonly ReportMessage[]): 
     onlyInA,
     onlyInB,
     moved,
+    rescheduled: pairBySubject(onlyInA, onlyInB),
     customers: affectedCustomers(onlyInA, onlyInB, moved),
   };
+}
+
+/** Pairs messages about the same subject, one from each side, in time order (the n-th with the n-th). */
+function pairBySubject(
+  onlyInA: readonly ReportMessage[],
+  onlyInB: readonly ReportMessage[],
+): ReportComparison['messages']['rescheduled'] {
+  const subject = (m: ReportMessage) =>
+    [m.brand, m.customerId, m.template, m.playbook, m.orderId, m.caseId, m.sku]
+      .map((part) => part ?? '')
+      .join('\u0000');
+  const waiting = new Map<string, ReportMessage[]>();
+  for (const message of onlyInB) waiting.set(subject(message), [...(waiting.get(subject(message)) ?? []), message]);
+  return onlyInA.flatMap((message) => {
+    const other = waiting.get(subject(message))?.shift();
+    return other ? [{ ...message, sentAtB: other.sentAt, idempotencyKeyB: other.idempotencyKey }] : [];
+  });
 }
 
 function affectedCustomers(
@@ -218,6 +244,7 @@ export function renderComparisonTerminal(comparison: ReportComparison, maxMessag
     ...messages.onlyInA.map((m) => `- A only  ${describeMessage(m)}`),
     ...messages.onlyInB.map((m) => `+ B only  ${describeMessage(m)}`),
     ...messages.moved.map((m) => `~ moved   ${describeMessage(m)} → ${m.sentAtB}`),
+    ...messages.rescheduled.map((m) => `~ resched ${describeMessage(m)} → ${m.sentAtB} [${m.idempotencyKeyB}]`),
   ];
   if (diff.length > 0) {
     lines.push(...diff.slice(0, maxMessages));
@@ -260,6 +287,7 @@ export function renderComparisonHtml(comparison: ReportComparison): string {
     ...messages.onlyInA.map((m) => messageRow('A only', m, '')),
     ...messages.onlyInB.map((m) => messageRow('B only', m, '')),
     ...messages.moved.map((m) => messageRow('moved', m, m.sentAtB)),
+    ...messages.rescheduled.map((m) => messageRow(`rescheduled (B: ${m.idempotencyKeyB})`, m, m.sentAtB)),
   ];
   const body =
     `<h1>Kept backtest comparison</h1>` +

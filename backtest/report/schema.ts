@@ -142,6 +142,10 @@ export const reportMessageSchema = z.object({
   isTask: z.boolean(),
   sentAt: z.string(),
   messageId: z.string().optional(),
+  /** What the message is about, to pair a message one run sent at another time under another key. */
+  orderId: z.string().optional(),
+  caseId: z.string().optional(),
+  sku: z.string().optional(),
 });
 export type ReportMessage = z.infer<typeof reportMessageSchema>;
 
