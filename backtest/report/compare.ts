@@ -240,9 +240,10 @@ export function renderComparisonTerminal(comparison: ReportComparison, maxMessag
   const lines = [figureTable.toString()];
   if (!comparison.sameHistory) lines.push('warning: the two reports come from different histories');
   lines.push(comparison.summary.length > 0 ? comparison.summary.join('\n') : 'no differences');
+  const { onlyInA, onlyInB } = unpaired(messages);
   const diff = [
-    ...messages.onlyInA.map((m) => `- A only  ${describeMessage(m)}`),
-    ...messages.onlyInB.map((m) => `+ B only  ${describeMessage(m)}`),
+    ...onlyInA.map((m) => `- A only  ${describeMessage(m)}`),
+    ...onlyInB.map((m) => `+ B only  ${describeMessage(m)}`),
     ...messages.moved.map((m) => `~ moved   ${describeMessage(m)} → ${m.sentAtB}`),
     ...messages.rescheduled.map((m) => `~ resched ${describeMessage(m)} → ${m.sentAtB} [${m.idempotencyKeyB}]`),
   ];
@@ -251,6 +252,16 @@ export function renderComparisonTerminal(comparison: ReportComparison, maxMessag
     if (diff.length > maxMessages) lines.push(`… ${diff.length - maxMessages} more in comparison.html`);
   }
   return lines.join('\n');
+}
+
+/** The messages only one side sent, less those shown as rescheduled pairs (listed once, as a pair). */
+function unpaired(messages: ReportComparison['messages']) {
+  const pairedA = new Set(messages.rescheduled.map((m) => m.idempotencyKey));
+  const pairedB = new Set(messages.rescheduled.map((m) => m.idempotencyKeyB));
+  return {
+    onlyInA: messages.onlyInA.filter((m) => !pairedA.has(m.idempotencyKey)),
+    onlyInB: messages.onlyInB.filter((m) => !pairedB.has(m.idempotencyKey)),
+  };
 }
 
 function difference(figure: Figure): string {
@@ -283,9 +294,10 @@ export function renderComparisonHtml(comparison: ReportComparison): string {
       `${row.a.deferred} → ${row.b.deferred}`,
       `${row.a.suppressed} → ${row.b.suppressed}`,
     ]);
+  const { onlyInA, onlyInB } = unpaired(messages);
   const messageRows = [
-    ...messages.onlyInA.map((m) => messageRow('A only', m, '')),
-    ...messages.onlyInB.map((m) => messageRow('B only', m, '')),
+    ...onlyInA.map((m) => messageRow('A only', m, '')),
+    ...onlyInB.map((m) => messageRow('B only', m, '')),
     ...messages.moved.map((m) => messageRow('moved', m, m.sentAtB)),
     ...messages.rescheduled.map((m) => messageRow(`rescheduled (B: ${m.idempotencyKeyB})`, m, m.sentAtB)),
   ];

@@ -53,7 +53,7 @@ function runSection(report: BacktestReport): string {
 
 function chartsSection(report: BacktestReport): string {
   const weeks = report.outreach.byWeek.map((week) => ({ label: week.week, value: week.sent + week.tasks }));
-  const contacts = report.contacts.distribution.map((bin) => ({ label: String(bin.contacts), value: bin.customers }));
+  const contacts = contactBars(report.contacts.distribution);
   const lead = report.predictions.lateDelivery.leadTimeHistogram.map((bin) => ({ label: bin.label, value: bin.count }));
   return (
     `<h2>At a glance</h2><div class="charts">` +
@@ -62,6 +62,14 @@ function chartsSection(report: BacktestReport): string {
     barChart('Late-delivery notice lead time (promised − notice)', lead, '#2f8f5f') +
     `</div>`
   );
+}
+
+/** One bar per number of contacts from 0 to the maximum (gaps shown as empty bars), up to 40; beyond, only those seen. */
+function contactBars(distribution: BacktestReport['contacts']['distribution']) {
+  const max = Math.max(0, ...distribution.map((bin) => bin.contacts));
+  const seen = new Map(distribution.map((bin) => [bin.contacts, bin.customers]));
+  const counts = max <= 40 ? Array.from({ length: max + 1 }, (_, contacts) => contacts) : [...seen.keys()];
+  return counts.map((contacts) => ({ label: String(contacts), value: seen.get(contacts) ?? 0 }));
 }
 
 export function table(head: readonly string[], rows: readonly (readonly string[])[], numeric: readonly number[] = []) {

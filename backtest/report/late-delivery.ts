@@ -36,7 +36,7 @@ export function scoreLateDelivery(messages: readonly CapturedMessage[], facts: H
       if (notice) {
         const lead = daysBetween(order.promisedAt!, notice.sentAt);
         leadTimes.push(lead);
-        truePositives.push({ ...example, note: `notice ${lead.toFixed(1)} d before the promise` });
+        truePositives.push({ ...example, note: leadNote(lead) });
       } else missed.push(example);
     } else {
       onTime += 1;
@@ -80,4 +80,9 @@ function orderExample(order: OrderFacts, notice: CapturedMessage | undefined): E
     orderId: order.orderId,
     ...(notice?.messageId ? { messageId: notice.messageId } : {}),
   };
+}
+
+function leadNote(leadDays: number): string {
+  const amount = Math.abs(leadDays).toFixed(1);
+  return leadDays >= 0 ? `notice ${amount} d before the promise` : `notice ${amount} d after the promise`;
 }

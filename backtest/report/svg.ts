@@ -24,10 +24,11 @@ const LEFT = 36;
 /** A vertical bar chart; bars are labelled underneath (rotated when there are many). */
 export function barChart(title: string, bars: readonly Bar[], colour = '#2f6f8f'): string {
   const slot = bars.length > 30 ? 14 : bars.length > 12 ? 22 : 44;
-  const width = LEFT + Math.max(1, bars.length) * slot + 8;
+  const rotate = bars.length > 8;
+  // Rotated labels lean right, past the last bar: leave them room.
+  const width = LEFT + Math.max(1, bars.length) * slot + (rotate ? 56 : 8);
   const max = Math.max(1, ...bars.map((bar) => bar.value));
   const plot = HEIGHT - TOP - BOTTOM;
-  const rotate = bars.length > 8;
   const body = bars
     .map((bar, index) => {
       const h = (bar.value / max) * plot;
