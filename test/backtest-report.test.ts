@@ -443,6 +443,16 @@ describe('backtest report: files, HTML and terminal', () => {
     await expect(readReportFile(files.json)).rejects.toThrow(/not a backtest report: version/);
   });
 
+  it('reports a run that sent nothing with dashes, not zeros or NaN', () => {
+    const quiet = buildReport({ ...captureOf([]), decisions: [], promises: [] });
+    expect(quiet.predictions.lateDelivery).toMatchObject({ recall: 0, precision: null, leadTimeDays: null });
+    expect(quiet.promises.keptRate).toBeNull();
+    expect(quiet.contacts.distribution).toEqual([{ contacts: 0, customers: truth.customers.length }]);
+    const text = renderTerminal(quiet) + renderHtml(quiet);
+    expect(text).not.toMatch(/NaN|Infinity|undefined|null/);
+    expect(renderTerminal(quiet)).toContain('recall 0.00, precision –');
+  });
+
   it('prints a terminal summary with the key figures', () => {
     const text = renderTerminal(report);
     const late = report.predictions.lateDelivery;

@@ -50,7 +50,8 @@ export function contactFigures(
       : null,
     definition:
       'A contact is a message to the customer or a human task to reach them. The 7-day figures count ' +
-      'non-transactional contacts in any rolling 7 days, the window the weekly cap applies to.',
+      'non-transactional contacts in any rolling 7 days, the window the weekly cap applies to ' +
+      '(a promised follow-up may rightly exceed the cap: the policy lets it through).',
   };
 }
 
