@@ -1,4 +1,5 @@
 import { DateTime, Duration } from 'luxon';
+import { awaitsDelivery, LATE_RISK_ANCHOR } from '../anticipation/late-notice';
 import type { LifecycleEvent } from '../events';
 import { compareInstants, isAfter } from '../instants';
 import { predictReplenishment } from '../predictions';
@@ -71,6 +72,7 @@ export function fieldAnchors(state: JourneyState, field: AnchorField): Anchor[] 
   const [scope, name] = field.split('.') as [string, string];
   if (field === 'order.warrantyEndsAt') return warrantyAnchors(state);
   if (field === 'predicted.replenishAt') return replenishAnchors(state);
+  if (field === LATE_RISK_ANCHOR) return lateRiskAnchors(state);
   if (field === 'journey.firstOrderAt') return firstOrderAnchor(state);
   if (scope === 'order') return orderDateAnchors(state, field, name);
   if (scope === 'case') return caseDateAnchors(state, field, name);
@@ -116,6 +118,18 @@ function replenishAnchors(state: JourneyState): Anchor[] {
       basis: need.basis,
     }),
   );
+}
+
+/** One per dispatched, undelivered order whose outlook has a notice instant (late-notice.ts). */
+function lateRiskAnchors(state: JourneyState): Anchor[] {
+  const outlooks = state.anticipation?.lateRisk ?? {};
+  return Object.keys(outlooks)
+    .sort()
+    .flatMap((orderId) => {
+      const noticeAt = outlooks[orderId]!.noticeAt;
+      const order = state.orders[orderId];
+      return noticeAt && order && awaitsDelivery(order) ? [{ source: LATE_RISK_ANCHOR, at: noticeAt, orderId }] : [];
+    });
 }
 
 function firstOrderAnchor(state: JourneyState): Anchor[] {
