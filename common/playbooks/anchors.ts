@@ -73,6 +73,7 @@ export function fieldAnchors(state: JourneyState, field: AnchorField): Anchor[] 
   if (field === 'order.warrantyEndsAt') return warrantyAnchors(state);
   if (field === 'predicted.replenishAt') return replenishAnchors(state);
   if (field === LATE_RISK_ANCHOR) return lateRiskAnchors(state);
+  if (field === 'predicted.usageDropAt') return usageDropAnchors(state);
   if (field === 'journey.firstOrderAt') return firstOrderAnchor(state);
   if (scope === 'order') return orderDateAnchors(state, field, name);
   if (scope === 'case') return caseDateAnchors(state, field, name);
@@ -131,6 +132,30 @@ function lateRiskAnchors(state: JourneyState): Anchor[] {
       return noticeAt && order && awaitsDelivery(order) ? [{ source: LATE_RISK_ANCHOR, at: noticeAt, orderId }] : [];
     });
 }
+
+/** One per product whose reported usage dropped (anticipation-state.ts), with the drop in words. */
+function usageDropAnchors(state: JourneyState): Anchor[] {
+  const usage = state.anticipation?.usage ?? {};
+  return Object.keys(usage)
+    .sort()
+    .flatMap((key) => {
+      const drop = usage[key]!.drop;
+      if (!drop) return [];
+      const sku = key === '*' ? undefined : key;
+      const order = sku ? latestOrderWith(state, sku) : undefined;
+      const basis = `your last report was ${round1(drop.level)}, against a usual ${round1(drop.baseline)}`;
+      return [definedOnly({ source: 'predicted.usageDropAt', at: drop.at, sku, orderId: order, basis })];
+    });
+}
+
+function latestOrderWith(state: JourneyState, sku: string): string | undefined {
+  return sortedValues(state.orders)
+    .filter((order) => order.items.some((item) => item.sku === sku))
+    .sort((a, b) => (a.placedAt ?? '').localeCompare(b.placedAt ?? ''))
+    .at(-1)?.orderId;
+}
+
+const round1 = (value: number): string => String(Math.round(value * 10) / 10);
 
 function firstOrderAnchor(state: JourneyState): Anchor[] {
   const placed = Object.values(state.orders)

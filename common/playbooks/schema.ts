@@ -49,6 +49,8 @@ export const anchorFields = [
    * `minLateRisk` and `minLead` conditions.
    */
   'predicted.lateRiskAt',
+  /** A drop in the customer's reported usage against their own baseline (one per product, until it recovers). */
+  'predicted.usageDropAt',
   'journey.firstOrderAt',
 ] as const;
 export const anchorFieldSchema = z.enum(anchorFields);

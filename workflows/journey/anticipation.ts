@@ -1,7 +1,13 @@
 import { log, patched, proxyLocalActivities } from '@temporalio/workflow';
 import type { createAnticipationActivities } from '../../activities/anticipation/statistics-activities';
 import { MIN_LEARNED_SAMPLES } from '../../common/anticipation/conditional-risk';
-import { anticipationOf, hasAnticipationWork, staleReads } from './anticipation-state';
+import {
+  anticipationOf,
+  hasAnticipationWork,
+  noteBrandCadence,
+  SKU_READ_PREFIX,
+  staleReads,
+} from './anticipation-state';
 import type { JourneyState } from './state';
 
 const { exchangeBrandStatistics } = proxyLocalActivities<ReturnType<typeof createAnticipationActivities>>({
@@ -23,11 +29,13 @@ export async function exchangeStatistics(state: JourneyState): Promise<void> {
   if (!patched('anticipate-statistics-v1')) {
     anticipation.toLearn = [];
     anticipation.stale = [];
+    anticipation.staleSkus = [];
     return;
   }
   const observations = anticipation.toLearn.splice(0);
   const reads = staleReads(state);
   anticipation.stale = [];
+  anticipation.staleSkus = [];
   if (observations.length === 0 && reads.length === 0) return;
   try {
     const answer = await exchangeBrandStatistics({
@@ -37,6 +45,10 @@ export async function exchangeStatistics(state: JourneyState): Promise<void> {
       minSamples: MIN_LEARNED_SAMPLES,
     });
     for (const learned of answer.learned) {
+      if (learned.id.startsWith(SKU_READ_PREFIX)) {
+        noteBrandCadence(anticipation, learned.id.slice(SKU_READ_PREFIX.length), learned.sketch);
+        continue;
+      }
       const order = state.orders[learned.id];
       if (!order?.dispatchedAt || !order.promisedDeliveryAt) continue;
       anticipation.lateRisk[learned.id] = {
@@ -50,7 +62,13 @@ export async function exchangeStatistics(state: JourneyState): Promise<void> {
   } catch (error) {
     // Learning is best effort: the deliveries wait for the next exchange, the outlooks stay as they were.
     anticipation.toLearn = [...observations, ...anticipation.toLearn];
-    anticipation.stale = [...new Set([...reads.map((read) => read.id), ...anticipation.stale])];
+    const unread = reads.map((read) => read.id);
+    anticipation.stale = [
+      ...new Set([...unread.filter((id) => !id.startsWith(SKU_READ_PREFIX)), ...anticipation.stale]),
+    ];
+    anticipation.staleSkus = unread
+      .filter((id) => id.startsWith(SKU_READ_PREFIX))
+      .map((id) => id.slice(SKU_READ_PREFIX.length));
     log.warn('brand statistics unavailable', { error: error instanceof Error ? error.message : String(error) });
   }
 }
