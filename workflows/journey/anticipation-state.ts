@@ -55,6 +55,7 @@ export interface UsageSeries {
  */
 export const USAGE_BASELINE_REPORTS = 4;
 export const USAGE_DROP_SHARE = 0.5;
+export const USAGE_SERIES_KEPT = 50;
 
 /** Fewer re-orders than this across the brand: its cadence for the sku is not used. */
 export const MIN_CADENCE_SAMPLES = 5;
@@ -146,7 +147,10 @@ export const SKU_READ_PREFIX = 'sku:';
 
 function noteUsage(anticipation: AnticipationState, event: EventOfType<'usage.reported'>): void {
   const key = event.sku ?? '*';
-  const series = ((anticipation.usage ??= {})[key] ??= { levels: [] });
+  const usage = (anticipation.usage ??= {});
+  // Bounded: a customer reports on a few products; beyond USAGE_SERIES_KEPT new ones are not followed.
+  if (!usage[key] && Object.keys(usage).length >= USAGE_SERIES_KEPT) return;
+  const series = (usage[key] ??= { levels: [] });
   if (series.drop) {
     if (event.level >= USAGE_DROP_SHARE * series.drop.baseline) delete series.drop;
   } else if (series.levels.length >= USAGE_BASELINE_REPORTS) {
