@@ -60,7 +60,7 @@ export const USAGE_SERIES_KEPT = 50;
 /** Fewer re-orders than this across the brand: its cadence for the sku is not used. */
 export const MIN_CADENCE_SAMPLES = 5;
 
-export const TO_LEARN_KEPT = 500;
+export const TO_LEARN_KEPT = 200;
 
 export function anticipationOf(state: JourneyState): AnticipationState {
   return (state.anticipation ??= { toLearn: [], lateRisk: {}, stale: [] });
