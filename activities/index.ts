@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { OutreachRequestInput } from '../common/outreach/contract';
 import type { DeliveryResult } from '../common/outreach/contract';
+import type { BrandStatisticsStore } from './anticipation/brand-statistics';
 import { createOutreachActivities, type OutreachDependencies } from './outreach/deliver';
 
 /**
@@ -10,6 +11,8 @@ import { createOutreachActivities, type OutreachDependencies } from './outreach/
 export interface ActivityDependencies {
   /** Outreach (mail, webhooks, tasks, ledger). `workers/main.ts` builds it from the environment. */
   outreach?: OutreachDependencies;
+  /** Brands' learned statistics (transit times, re-order intervals); in memory per worker when absent. */
+  statistics?: BrandStatisticsStore;
 }
 
 export function createActivities(deps: ActivityDependencies = {}) {

@@ -109,9 +109,14 @@ export const lifecycleEventSchema = z.discriminatedUnion('type', [
   // receive
   event('shipment.dispatched', {
     orderId: idSchema,
+    /** Who carries it, e.g. `dhl`: transit times are also learned per carrier. */
     carrier: shortText.optional(),
     trackingId: shortText.optional(),
     estimatedDeliveryAt: timestampSchema.optional(),
+    /** Where it goes, as coarse as the brand likes (`north`, `DE-BY`, a postcode area): learned per region. */
+    region: z.string().trim().min(1).max(64).optional(),
+    /** The shipping service, e.g. `standard`, `express`: learned per service level. */
+    serviceLevel: z.string().trim().min(1).max(64).optional(),
   }),
   event('shipment.delayed', {
     orderId: idSchema,

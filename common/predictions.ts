@@ -37,7 +37,14 @@ export interface Prediction {
   basis: string;
   /** For late-delivery: the probability (0..1) that the order arrives after the promised date. */
   risk?: number;
-  method?: 'warranty' | 'own-intervals' | 'expected-use' | 'carrier-eta' | 'observed-transit' | 'default-transit';
+  method?:
+    | 'warranty'
+    | 'own-intervals'
+    | 'brand-cadence'
+    | 'expected-use'
+    | 'carrier-eta'
+    | 'observed-transit'
+    | 'default-transit';
 }
 
 export interface PredictionOptions {
@@ -92,7 +99,7 @@ export function predictWarrantyEnds(state: JourneyState): Prediction[] {
   );
 }
 
-interface Purchase {
+export interface Purchase {
   orderId: string;
   at: number;
   quantity: number;
@@ -105,10 +112,10 @@ interface Purchase {
 export function predictReplenishment(state: JourneyState): Prediction[] {
   return [...purchasesBySku(state).entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .flatMap(([sku, purchases]) => predictSku(sku, purchases) ?? []);
+    .flatMap(([sku, purchases]) => predictSku(sku, purchases, state.anticipation?.cadence?.[sku]) ?? []);
 }
 
-function purchasesBySku(state: JourneyState): Map<string, Purchase[]> {
+export function purchasesBySku(state: JourneyState): Map<string, Purchase[]> {
   const bySku = new Map<string, Purchase[]>();
   // Orders that ended long ago live on as their purchase dates (workflows/journey/archive.ts).
   for (const [sku, archived] of Object.entries(state.archive?.purchases ?? {})) {
@@ -148,11 +155,35 @@ function mergeSameDay(purchases: Purchase[]): Purchase[] {
   return merged;
 }
 
-function predictSku(sku: string, purchases: Purchase[]): Prediction | undefined {
+/**
+ * The customer's own cadence once it exists (MIN_INTERVALS intervals); before that the brand's
+ * learned cadence for the sku (what its customers do, from the brand's statistics), then the
+ * item's expected use.
+ */
+function predictSku(sku: string, purchases: Purchase[], brand?: BrandCadence): Prediction | undefined {
   const last = purchases[purchases.length - 1];
   if (!last) return undefined;
   if (purchases.length - 1 >= MIN_INTERVALS) return fromOwnIntervals(sku, purchases, last);
+  if (brand) return fromBrandCadence(sku, last, brand);
   return fromExpectedUse(sku, last);
+}
+
+/** The brand's customers' median re-order interval for a sku, per unit (learned, see workflows/journey/anticipation.ts). */
+export interface BrandCadence {
+  perUnitDays: number;
+  samples: number;
+}
+
+function fromBrandCadence(sku: string, last: Purchase, brand: BrandCadence): Prediction {
+  const days = brand.perUnitDays * last.quantity;
+  return {
+    kind: 'replenish',
+    sku,
+    orderId: last.orderId,
+    at: iso(last.at + days * DAY_MS),
+    basis: `customers usually re-order ${last.name} about every ${Math.round(brand.perUnitDays)} days, and you ordered on ${day(iso(last.at))}`,
+    method: 'brand-cadence',
+  };
 }
 
 function fromOwnIntervals(sku: string, purchases: Purchase[], last: Purchase): Prediction {

@@ -5,6 +5,10 @@ import { loadPlaybooks } from '../common/playbooks/load';
 import type { PlannedContact, Playbook } from '../common/playbooks/schema';
 import { loadServiceProfile } from '../common/profiles/load-profiles';
 import { applyEvent, initialJourneyState, type JourneyState } from '../workflows/journey/state';
+import type { QuietHours } from '../common/anticipation/late-notice';
+import { riskCrossing, transitModel } from '../common/anticipation/conditional-risk';
+import { addSample, emptySketch, parseSketch, serializeSketch } from '../common/anticipation/transit-sketch';
+import { anticipationOf, scheduleLateNotices } from '../workflows/journey/anticipation-state';
 
 /**
  * The playbook engine is pure: these tests need no server. Each built-in playbook is shown
@@ -203,51 +207,106 @@ describe('receive: a delayed shipment is announced before the promised date, wit
   });
 });
 
-describe('receive: delivery.at-risk (predicted from observed transit times)', () => {
-  /** Two earlier orders took 3 days from dispatch to delivery; nordhem default: min 3 samples. */
-  function withHistory(journey: Journey, transitDays: number[]): void {
-    transitDays.forEach((days, index) => {
-      const dispatched = `2026-0${index + 3}-02T08:00:00.000Z`;
-      journey.add({
-        type: 'order.placed',
-        occurredAt: `2026-0${index + 3}-01T08:00:00.000Z`,
-        orderId: `old-${index}`,
-        items: [{ ...lamp, sku: `old-${index}` }],
-      });
-      journey.add({ type: 'shipment.dispatched', occurredAt: dispatched, orderId: `old-${index}` });
-      journey.add({ type: 'shipment.delivered', occurredAt: plus(dispatched, days * DAY), orderId: `old-${index}` });
-    });
+describe('receive: delivery.at-risk (conditional risk from the brand’s learned transit times)', () => {
+  /** What the journey reads from the brand's statistics: 40 deliveries that took 3 to 4 days. */
+  function learnedSketch(): string {
+    let sketch = emptySketch();
+    for (let index = 0; index < 40; index += 1) sketch = addSample(sketch, (3 + index / 40) * DAY);
+    return serializeSketch(sketch);
   }
 
-  it('warns the day before the promised date when the parcel left too late to make it', () => {
-    const journey = new Journey('nordhem');
-    withHistory(journey, [3, 3, 4]);
+  /** The order dispatched `beforePromise` days before the promise, with the outlook the journey would have read. */
+  function dispatched(journey: Journey, beforePromise: number, quiet?: QuietHours): string {
     placeOrder(journey);
-    // dispatched 1.5 days before the promise; every observed transit took 3+ days
-    const dispatchedAt = plus(PROMISED, -1.5 * DAY);
-    journey.add({ type: 'shipment.dispatched', occurredAt: dispatchedAt, orderId: 'o-9' });
+    const dispatchedAt = plus(PROMISED, -beforePromise * DAY);
+    journey.add({ type: 'shipment.dispatched', occurredAt: dispatchedAt, orderId: 'o-9', region: 'north' });
+    anticipationOf(journey.state).lateRisk['o-9'] = {
+      scope: 'region=north',
+      sketch: learnedSketch(),
+      samples: 40,
+      dispatchedAt,
+      promisedAt: PROMISED,
+    };
+    scheduleLateNotices(journey.state, playbooksOf('nordhem'), quiet);
+    return dispatchedAt;
+  }
+
+  it('warns once the parcel is out longer than the brand’s parcels take, well before the promised date', () => {
+    const journey = new Journey('nordhem');
+    const dispatchedAt = dispatched(journey, 8);
     const contact = only(journey.planOf('delivery.at-risk', plus(dispatchedAt, 1000)));
-    expect(contact.dueAt).toBe(plus(PROMISED, -DAY));
-    expect(contact.data).toMatchObject({ lateRiskPercent: 100, newEstimatedDeliveryAt: plus(dispatchedAt, 3 * DAY) });
-    expect(contact.reason).toContain('in the 3 deliveries we have seen parcels take about 3 days');
+    // every learned transit took 3–4 days: past that, the parcel is overdue on every evidence
+    expect(Date.parse(contact.dueAt)).toBeGreaterThan(Date.parse(dispatchedAt) + 3.5 * DAY);
+    expect(Date.parse(contact.dueAt)).toBeLessThan(Date.parse(PROMISED) - 3 * DAY);
+    const due = only(journey.planOf('delivery.at-risk', contact.dueAt, false));
+    expect(journey.stillWanted(due, contact.dueAt)).toMatchObject({ wanted: true });
+    expect(due.data.lateRiskPercent).toBeGreaterThanOrEqual(50);
+    expect(due.reason).toContain('parcels to your region usually take 3.5 days; yours left 4 days ago');
   });
 
-  it('plans nothing when the parcel left in good time', () => {
+  it('warns at once about a parcel that left too late to make it', () => {
     const journey = new Journey('nordhem');
-    withHistory(journey, [3, 3, 4]);
+    const dispatchedAt = dispatched(journey, 1.5);
+    const contact = only(journey.planOf('delivery.at-risk', plus(dispatchedAt, 1000)));
+    expect(contact.dueAt).toBe(dispatchedAt);
+  });
+
+  it('is moved before quiet hours that would end after the promised date, never past it', () => {
+    const journey = new Journey('nordhem');
+    const quiet = { zone: 'Etc/UTC', quietHours: { start: '21:00', end: '08:00' } };
+    // The brand warns as late as one hour before the date; its parcels are never out longer than `overdue`.
+    const playbooks = playbooksOf('nordhem').map((playbook) =>
+      playbook.id === 'delivery.at-risk'
+        ? { ...playbook, conditions: { ...playbook.conditions, minLead: 'PT1H' } }
+        : playbook,
+    );
+    const overdue = riskCrossing(
+      transitModel(parseSketch(learnedSketch())),
+      { dispatchedAt: 0, promisedAt: 30 * DAY },
+      0.5,
+    )!;
+    // dispatched so that the parcel becomes overdue at 23:00, in quiet hours that end after the 06:00 promise
+    const promisedAt = '2026-11-20T06:00:00.000Z';
+    const dispatchedAt = new Date(Date.parse('2026-11-19T23:00:00.000Z') - overdue).toISOString();
+    placeOrder(journey, { promisedDeliveryAt: promisedAt });
+    journey.add({ type: 'shipment.dispatched', occurredAt: dispatchedAt, orderId: 'o-9' });
+    anticipationOf(journey.state).lateRisk['o-9'] = { sketch: learnedSketch(), samples: 40, dispatchedAt, promisedAt };
+    scheduleLateNotices(journey.state, playbooks, quiet);
+    const contact = only(
+      journey.plan(plus(dispatchedAt, 1000), playbooks).filter((c) => c.playbookId === 'delivery.at-risk'),
+    );
+    expect(contact.dueAt).toBe('2026-11-19T20:59:00.000Z');
+    // without quiet hours in the way, the crossing itself
+    scheduleLateNotices(journey.state, playbooks, { zone: 'Etc/UTC', quietHours: { start: '01:00', end: '02:00' } });
+    const unmoved = only(
+      journey.plan(plus(dispatchedAt, 1000), playbooks).filter((c) => c.playbookId === 'delivery.at-risk'),
+    );
+    expect(unmoved.dueAt).toBe('2026-11-19T23:00:00.000Z');
+  });
+
+  it('plans nothing before the journey has read an outlook for the order', () => {
+    const journey = new Journey('nordhem');
     placeOrder(journey);
     journey.add({ type: 'shipment.dispatched', occurredAt: plus(PROMISED, -6 * DAY), orderId: 'o-9' });
     expect(journey.planOf('delivery.at-risk', plus(PROMISED, -6 * DAY))).toEqual([]);
   });
 
-  it('is skipped at fire time once a delay was reported (delivery.late told them) or it was delivered', () => {
+  it('is skipped at fire time once delivered, and not planned once a delay was reported (delivery.late told them)', () => {
     const journey = new Journey('nordhem');
-    withHistory(journey, [3, 3, 4]);
-    placeOrder(journey);
-    journey.add({ type: 'shipment.dispatched', occurredAt: plus(PROMISED, -1.5 * DAY), orderId: 'o-9' });
-    const contact = only(journey.planOf('delivery.at-risk', plus(PROMISED, -1.5 * DAY)));
-    journey.add({ type: 'shipment.delivered', occurredAt: plus(PROMISED, -1.2 * DAY), orderId: 'o-9' });
+    const dispatchedAt = dispatched(journey, 8);
+    const contact = only(journey.planOf('delivery.at-risk', plus(dispatchedAt, 1000)));
+    journey.add({ type: 'shipment.delivered', occurredAt: plus(dispatchedAt, 3 * DAY), orderId: 'o-9' });
     expect(journey.stillWanted(contact, contact.dueAt)).toMatchObject({ wanted: false });
+
+    const delayed = new Journey('nordhem');
+    const since = dispatched(delayed, 8);
+    delayed.add({
+      type: 'shipment.delayed',
+      occurredAt: plus(since, DAY),
+      orderId: 'o-9',
+      newEstimatedDeliveryAt: plus(PROMISED, 2 * DAY),
+    });
+    expect(delayed.planOf('delivery.at-risk', plus(since, DAY + 1000))).toEqual([]);
   });
 });
 

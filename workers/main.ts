@@ -1,6 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { temporalTarget } from '../client/connection';
-import { buildOutreachDependencies, describeOutreach } from '../activities/outreach/dependencies';
+import { buildOutreachDependencies, describeOutreach, ledgerConfigOf } from '../activities/outreach/dependencies';
+import { openBrandStatistics } from '../activities/anticipation/brand-statistics';
 import { loadKeptEnv, projectPath } from '../common/config';
 import { assertSafeToDeploy, UnsafeDeploymentError } from '../common/deployment';
 import { loadServiceProfiles } from '../common/profiles/load-profiles';
@@ -20,12 +21,13 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(connectionOptions);
   try {
     const outreach = await buildOutreachDependencies(env);
+    const statistics = await openBrandStatistics(ledgerConfigOf(env));
     try {
       const worker = await createKeptWorker({
         connection,
         namespace,
         taskQueue: env.KEPT_TASK_QUEUE,
-        activityDependencies: { outreach },
+        activityDependencies: { outreach, statistics },
       });
       console.log(
         `kept worker: polling task queue "${env.KEPT_TASK_QUEUE}" in namespace "${namespace}" at ${connectionOptions.address}; outreach: ${describeOutreach(env)}`,
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
       await worker.run();
     } finally {
       await outreach.ledger.close();
+      await statistics.close();
     }
   } finally {
     await connection.close();

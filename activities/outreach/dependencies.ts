@@ -3,7 +3,7 @@ import { projectPath, type KeptEnv } from '../../common/config';
 import { loadServiceProfiles } from '../../common/profiles/load-profiles';
 import type { OutreachDependencies } from './deliver';
 import { createMailTransport, type SmtpSettings } from './email';
-import { openDeliveryLedger } from './ledger';
+import { openDeliveryLedger, type LedgerConfig } from './ledger';
 import { TemplateLibrary } from './templates';
 
 /**
@@ -13,10 +13,7 @@ import { TemplateLibrary } from './templates';
  * KEPT_LEDGER_URL (or DATABASE_URL) is set, else `<data>/ledger.sqlite`.
  */
 export async function buildOutreachDependencies(env: KeptEnv): Promise<OutreachDependencies> {
-  const ledger = await openDeliveryLedger({
-    postgresUrl: env.KEPT_LEDGER_URL ?? env.DATABASE_URL,
-    sqliteFile: path.join(projectPath(env.KEPT_DATA_DIR), 'ledger.sqlite'),
-  });
+  const ledger = await openDeliveryLedger(ledgerConfigOf(env));
   return {
     ledger,
     profiles: loadServiceProfiles(projectPath(env.KEPT_PROFILES_DIR)),
@@ -28,6 +25,14 @@ export async function buildOutreachDependencies(env: KeptEnv): Promise<OutreachD
       // The localhost default is for development only: a deployment must set KEPT_PUBLIC_URL (common/deployment.ts).
       baseUrl: env.KEPT_PUBLIC_URL ?? `http://localhost:${env.KEPT_API_PORT}`,
     },
+  };
+}
+
+/** Where the ledger database is: PostgreSQL when configured, else `<data>/ledger.sqlite`. */
+export function ledgerConfigOf(env: KeptEnv): LedgerConfig {
+  return {
+    postgresUrl: env.KEPT_LEDGER_URL ?? env.DATABASE_URL,
+    sqliteFile: path.join(projectPath(env.KEPT_DATA_DIR), 'ledger.sqlite'),
   };
 }
 

@@ -1,4 +1,5 @@
 import { DateTime, Duration } from 'luxon';
+import { awaitsDelivery, LATE_RISK_ANCHOR } from '../anticipation/late-notice';
 import type { LifecycleEvent } from '../events';
 import { compareInstants, isAfter } from '../instants';
 import { predictReplenishment } from '../predictions';
@@ -71,6 +72,8 @@ export function fieldAnchors(state: JourneyState, field: AnchorField): Anchor[] 
   const [scope, name] = field.split('.') as [string, string];
   if (field === 'order.warrantyEndsAt') return warrantyAnchors(state);
   if (field === 'predicted.replenishAt') return replenishAnchors(state);
+  if (field === LATE_RISK_ANCHOR) return lateRiskAnchors(state);
+  if (field === 'predicted.usageDropAt') return usageDropAnchors(state);
   if (field === 'journey.firstOrderAt') return firstOrderAnchor(state);
   if (scope === 'order') return orderDateAnchors(state, field, name);
   if (scope === 'case') return caseDateAnchors(state, field, name);
@@ -117,6 +120,42 @@ function replenishAnchors(state: JourneyState): Anchor[] {
     }),
   );
 }
+
+/** One per dispatched, undelivered order whose outlook has a notice instant (late-notice.ts). */
+function lateRiskAnchors(state: JourneyState): Anchor[] {
+  const outlooks = state.anticipation?.lateRisk ?? {};
+  return Object.keys(outlooks)
+    .sort()
+    .flatMap((orderId) => {
+      const noticeAt = outlooks[orderId]!.noticeAt;
+      const order = state.orders[orderId];
+      return noticeAt && order && awaitsDelivery(order) ? [{ source: LATE_RISK_ANCHOR, at: noticeAt, orderId }] : [];
+    });
+}
+
+/** One per product whose reported usage dropped (anticipation-state.ts), with the drop in words. */
+function usageDropAnchors(state: JourneyState): Anchor[] {
+  const usage = state.anticipation?.usage ?? {};
+  return Object.keys(usage)
+    .sort()
+    .flatMap((key) => {
+      const drop = usage[key]!.drop;
+      if (!drop) return [];
+      const sku = key === '*' ? undefined : key;
+      const order = sku ? latestOrderWith(state, sku) : undefined;
+      const basis = `your last report was ${round1(drop.level)}, against a usual ${round1(drop.baseline)}`;
+      return [definedOnly({ source: 'predicted.usageDropAt', at: drop.at, sku, orderId: order, basis })];
+    });
+}
+
+function latestOrderWith(state: JourneyState, sku: string): string | undefined {
+  return sortedValues(state.orders)
+    .filter((order) => order.items.some((item) => item.sku === sku))
+    .sort((a, b) => (a.placedAt ?? '').localeCompare(b.placedAt ?? ''))
+    .at(-1)?.orderId;
+}
+
+const round1 = (value: number): string => String(Math.round(value * 10) / 10);
 
 function firstOrderAnchor(state: JourneyState): Anchor[] {
   const placed = Object.values(state.orders)

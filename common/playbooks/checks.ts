@@ -1,3 +1,4 @@
+import { LATE_RISK_ANCHOR, lateRiskAt } from '../anticipation/late-notice';
 import type { LifecycleEvent } from '../events';
 import { observedTransitMs, predictDeliveryRisk } from '../predictions';
 import type { ServiceProfile } from '../profiles/schema';
@@ -24,6 +25,8 @@ export interface CheckContext {
   event?: LifecycleEvent;
   /** Transit times observed beyond this customer (e.g. the brand's), for late-delivery risk. */
   transitSamplesMs?: readonly number[];
+  /** The instant of the decision (the engine sets it): conditional risks depend on it. */
+  now?: string;
 }
 
 type Check = (state: JourneyState, conditions: Conditions, anchor: Anchor, context: CheckContext) => string | undefined;
@@ -56,7 +59,8 @@ const checks: Check[] = [
   (state, { minOrders }) =>
     minOrders && orderCount(state) < minOrders ? `fewer than ${minOrders} orders so far` : undefined,
   (state, { minLateRisk }, anchor, context) => {
-    if (minLateRisk === undefined) return undefined;
+    // The crossing anchor IS where the brand's threshold is reached (or its minimum lead): met by construction.
+    if (minLateRisk === undefined || anchor.source === LATE_RISK_ANCHOR) return undefined;
     const risk = lateRisk(state, anchor, context)?.risk ?? 0;
     return risk >= minLateRisk
       ? undefined
@@ -77,10 +81,31 @@ export function unmetCondition(
   return undefined;
 }
 
-export function lateRisk(state: JourneyState, anchor: Anchor, context: CheckContext) {
+export function lateRisk(state: JourneyState, anchor: Anchor, context: CheckContext): LateRiskEstimate | undefined {
   const order = anchor.orderId ? state.orders[anchor.orderId] : undefined;
   if (!order) return undefined;
+  if (anchor.source === LATE_RISK_ANCHOR) return conditionalEstimate(state, order.orderId, anchor, context);
   return predictDeliveryRisk(order, [...observedTransitMs(state), ...(context.transitSamplesMs ?? [])]);
+}
+
+/** What a message about a late delivery needs: how likely, when we expect it now, and why. */
+export interface LateRiskEstimate {
+  risk?: number;
+  at: string;
+  basis: string;
+}
+
+/** From the brand's learned transit times, given the parcel has not arrived by now (late-notice.ts). */
+function conditionalEstimate(
+  state: JourneyState,
+  orderId: string,
+  anchor: Anchor,
+  context: CheckContext,
+): LateRiskEstimate | undefined {
+  const outlook = state.anticipation?.lateRisk[orderId];
+  if (!outlook) return undefined;
+  const estimate = lateRiskAt(outlook, context.now ?? anchor.at);
+  return { risk: estimate.risk, at: estimate.expectedAt, basis: estimate.basis };
 }
 
 /** The exit goal, if met: the contact is no longer needed. */

@@ -66,6 +66,7 @@ function predictionData(state: JourneyState, anchor: Anchor, context: CheckConte
   if (anchor.source === 'predicted.replenishAt') {
     return withoutUndefined({ runsOutAt: anchor.at, basis: anchor.basis });
   }
+  if (anchor.source === 'predicted.usageDropAt') return withoutUndefined({ basis: anchor.basis });
   const risk = lateRisk(state, anchor, context);
   if (!risk?.risk) return {};
   const order = state.orders[anchor.orderId!]!;

@@ -39,8 +39,9 @@ export function planContacts(
   context: CheckContext = {},
 ): PlannedContact[] {
   const at = normalise(now);
+  const decidedNow = { ...context, now: context.now ?? at };
   const contacts = active(playbooks).flatMap((playbook) =>
-    anchorsOf(state, playbook, context.event).flatMap((anchor) => planAnchor(state, playbook, anchor, at, context)),
+    anchorsOf(state, playbook, context.event).flatMap((anchor) => planAnchor(state, playbook, anchor, at, decidedNow)),
   );
   return uniqueSorted(contacts);
 }
@@ -165,6 +166,7 @@ export function isStillWanted(
   context: CheckContext = {},
 ): StillWanted {
   if (contact.playbookId === AD_HOC) return { wanted: true, contact };
+  context = { ...context, now: context.now ?? normalise(now) };
   const playbook = playbooks.find((candidate) => candidate.id === contact.playbookId);
   if (!playbook) return { wanted: false, why: `playbook ${contact.playbookId} was removed` };
   if (!playbook.enabled) return { wanted: false, why: `playbook ${playbook.id} v${playbook.version} is disabled` };

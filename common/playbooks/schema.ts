@@ -42,6 +42,15 @@ export const anchorFields = [
   'predicted.replenishAt',
   /** The expected arrival of a dispatched order that is at risk of being late. */
   'predicted.lateDeliveryAt',
+  /**
+   * The instant a dispatched, undelivered order's late-delivery risk (conditional on it not
+   * having arrived) reaches the brand's threshold, clipped to its minimum lead before the
+   * promise (common/anticipation/late-notice.ts). Threshold and lead: this playbook's
+   * `minLateRisk` and `minLead` conditions.
+   */
+  'predicted.lateRiskAt',
+  /** A drop in the customer's reported usage against their own baseline (one per product, until it recovers). */
+  'predicted.usageDropAt',
   'journey.firstOrderAt',
 ] as const;
 export const anchorFieldSchema = z.enum(anchorFields);
@@ -98,6 +107,8 @@ export const conditionsSchema = z
     minOrders: z.number().int().positive().optional(),
     /** The anchor's order is predicted late with at least this probability (0..1). */
     minLateRisk: z.number().gt(0).max(1).optional(),
+    /** For `predicted.lateRiskAt`: warn at least this long before the promised date (default PT12H). */
+    minLead: isoDurationSchema.optional(),
   })
   .strict();
 export type Conditions = z.infer<typeof conditionsSchema>;

@@ -49,6 +49,8 @@ import {
   resumeOutreachSchema,
 } from './outreach-state';
 import { BrandConfigSource } from './brand-config';
+import { exchangeStatistics } from './anticipation';
+import { noteForAnticipation } from './anticipation-state';
 import { runDueOutreach } from './outreach-runner';
 import { PromiseContactReporter, registerPromiseContactHandler } from './promise-contacts';
 import { planFromPlaybooks, stillWantedNow } from './planner';
@@ -168,6 +170,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
       state.profile.changedAt = {};
     const { result, route } = applyEvent(state, event, applyOptions);
     if (route) outbox.push(route);
+    if (result.applied) noteForAnticipation(state, event);
     // Imported history too: a delivery in it keeps a promise made live (reconcile.ts decides).
     if (reconciling && route && result.applied) promisesOutOfStep = true;
     if (plan && result.applied) {
@@ -196,6 +199,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     else await condition(ready, wakeInMs, { summary: `next outreach decision at ${wakeAt}` });
     outreachChanged = false;
     if (outbox.length > 0) await forward(outbox, state);
+    // Learn from deliveries (imported ones too) and read transit outlooks, before the playbooks plan.
+    await exchangeStatistics(state);
     // Playbooks arrived after journeys had run without them: guarded, so earlier histories replay.
     if (planQueue.length > 0 || sweepQueue.length > 0) {
       const [events, sweeps] = [planQueue.splice(0), sweepQueue.splice(0)];

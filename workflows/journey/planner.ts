@@ -3,6 +3,8 @@ import type { BrandConfig } from '../../activities/journey-config';
 import type { LifecycleEvent } from '../../common/events';
 import { AD_HOC, isStillWanted, planContacts, planSweepContacts } from '../../common/playbooks/engine';
 import type { PlannedContact } from '../../common/playbooks/schema';
+import type { QuietHours } from '../../common/anticipation/late-notice';
+import { scheduleLateNotices } from './anticipation-state';
 import type { ProactiveContactRequest } from '../sweep/messages';
 import { addPending, type PendingContact } from './outreach-state';
 import type { BrandConfigSource } from './brand-config';
@@ -24,6 +26,8 @@ export async function planFromPlaybooks(
 ): Promise<void> {
   const config = await brandConfig.load();
   const playbooks = config.playbooks?.playbooks ?? [];
+  // Late-delivery notices: when, from the outlooks the journey read (a no-op without any).
+  scheduleLateNotices(state, playbooks, quietHoursOf(state, config.profile));
   const context = { profile: config.profile };
   const planned = [
     ...planContacts(state, playbooks, now, context),
@@ -31,6 +35,15 @@ export async function planFromPlaybooks(
     ...sweeps.flatMap((sweep) => planSweepContacts(state, sweep, playbooks, now, context)),
   ];
   for (const contact of planned) addPending(state.outreach, pendingFrom(contact));
+}
+
+/** The customer's quiet hours (their zone, else the brand's), which a late notice must not wait out. */
+function quietHoursOf(state: JourneyState, profile: BrandConfig['profile']): QuietHours | undefined {
+  if (!profile) return undefined;
+  return {
+    zone: state.profile.timezone ?? profile.businessHours.timezone,
+    quietHours: profile.contactPolicy.quietHours,
+  };
 }
 
 function pendingFrom(contact: PlannedContact): PendingContact {

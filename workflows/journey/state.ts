@@ -3,6 +3,7 @@ import { predictNeeds, type Prediction } from '../../common/predictions';
 import { CASE_EVENT_WINDOW, addCaseEvent, isCaseEvent, type CaseState } from '../case/case-state';
 import { ORDER_EVENT_WINDOW, addOrderEvent, isOrderEvent, type OrderState } from '../order/order-state';
 import { archiveEnded, type JourneyArchive } from './archive';
+import type { AnticipationState } from './anticipation-state';
 import type { ImplicitPromiseSync } from './implicit-promises';
 import { initialOutreachState, type OutreachState } from './outreach-state';
 import { journeyStage, type CalmSignal } from './stage-rules';
@@ -82,6 +83,8 @@ export interface JourneyState {
   promises: { open: string[]; atRisk: string[] };
   /** Implicit promises (delivery dates, response targets) as the promise workflows confirmed them. */
   implicitPromises?: ImplicitPromiseSync;
+  /** Deliveries to learn from and late-delivery outlooks (see anticipation-state.ts). */
+  anticipation?: AnticipationState;
   /** The brand's config file is unusable: decisions use the last good one (see brand-config.ts). */
   configError?: string;
 }

@@ -53,6 +53,8 @@ export interface OrderState {
   cancelledAt?: string;
   /** How late the delivery is (delivered or expected) against the promise, in ms; 0 when on time. */
   lateByMs: number;
+  /** Carrier, destination region and service level from the dispatch, when it said (transit is learned by them). */
+  shipping?: { carrier?: string; region?: string; serviceLevel?: string };
   /** A carrier reported a delay (kept as a milestone: the delay event may have left the window). */
   delayReported?: boolean;
   /**
@@ -160,6 +162,7 @@ function applyMilestone(state: OrderState, event: OrderEvent): void {
       state.dispatchedAt = event.occurredAt;
       state.paymentFailed = false;
       state.estimatedDeliveryAt = event.estimatedDeliveryAt ?? state.estimatedDeliveryAt;
+      if (event.carrier || event.region || event.serviceLevel) state.shipping = shippingOf(event);
       break;
     case 'shipment.delayed':
       state.estimatedDeliveryAt = event.newEstimatedDeliveryAt;
@@ -183,6 +186,11 @@ function applyMilestone(state: OrderState, event: OrderEvent): void {
       state.cancelledAt = event.occurredAt;
       break;
   }
+}
+
+function shippingOf(event: EventOfType<'shipment.dispatched'>): NonNullable<OrderState['shipping']> {
+  const { carrier, region, serviceLevel } = event;
+  return JSON.parse(JSON.stringify({ carrier, region, serviceLevel })) as NonNullable<OrderState['shipping']>;
 }
 
 function deriveStatus(state: OrderState): OrderStatus {

@@ -1,0 +1,74 @@
+import { log, patched, proxyLocalActivities } from '@temporalio/workflow';
+import type { createAnticipationActivities } from '../../activities/anticipation/statistics-activities';
+import { MIN_LEARNED_SAMPLES } from '../../common/anticipation/conditional-risk';
+import {
+  anticipationOf,
+  hasAnticipationWork,
+  noteBrandCadence,
+  SKU_READ_PREFIX,
+  staleReads,
+} from './anticipation-state';
+import type { JourneyState } from './state';
+
+const { exchangeBrandStatistics } = proxyLocalActivities<ReturnType<typeof createAnticipationActivities>>({
+  startToCloseTimeout: '10 seconds',
+  // Bounded: statistics that cannot be reached leave the journey on its last outlook (or the default).
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
+});
+
+/**
+ * One exchange with the brand's statistics: the deliveries this journey saw go in (the store
+ * counts each order once), and each stale order that awaits delivery gets the brand's transit
+ * sketch for its scope. A local activity: its answer is in history, so a replay plans the
+ * same notice. Journeys recorded before anticipation learned nothing (patch
+ * `anticipate-statistics-v1`); their queue is dropped.
+ */
+export async function exchangeStatistics(state: JourneyState): Promise<void> {
+  if (!hasAnticipationWork(state)) return;
+  const anticipation = anticipationOf(state);
+  if (!patched('anticipate-statistics-v1')) {
+    anticipation.toLearn = [];
+    anticipation.stale = [];
+    anticipation.staleSkus = [];
+    return;
+  }
+  const observations = anticipation.toLearn.splice(0);
+  const reads = staleReads(state);
+  anticipation.stale = [];
+  anticipation.staleSkus = [];
+  if (observations.length === 0 && reads.length === 0) return;
+  try {
+    const answer = await exchangeBrandStatistics({
+      brand: state.brand,
+      observations,
+      reads,
+      minSamples: MIN_LEARNED_SAMPLES,
+    });
+    for (const learned of answer.learned) {
+      if (learned.id.startsWith(SKU_READ_PREFIX)) {
+        noteBrandCadence(anticipation, learned.id.slice(SKU_READ_PREFIX.length), learned.sketch);
+        continue;
+      }
+      const order = state.orders[learned.id];
+      if (!order?.dispatchedAt || !order.promisedDeliveryAt) continue;
+      anticipation.lateRisk[learned.id] = {
+        ...(learned.scope ? { scope: learned.scope } : {}),
+        ...(learned.sketch ? { sketch: learned.sketch } : {}),
+        samples: learned.samples,
+        dispatchedAt: order.dispatchedAt,
+        promisedAt: order.promisedDeliveryAt,
+      };
+    }
+  } catch (error) {
+    // Learning is best effort: the deliveries wait for the next exchange, the outlooks stay as they were.
+    anticipation.toLearn = [...observations, ...anticipation.toLearn];
+    const unread = reads.map((read) => read.id);
+    anticipation.stale = [
+      ...new Set([...unread.filter((id) => !id.startsWith(SKU_READ_PREFIX)), ...anticipation.stale]),
+    ];
+    anticipation.staleSkus = unread
+      .filter((id) => id.startsWith(SKU_READ_PREFIX))
+      .map((id) => id.slice(SKU_READ_PREFIX.length));
+    log.warn('brand statistics unavailable', { error: error instanceof Error ? error.message : String(error) });
+  }
+}
