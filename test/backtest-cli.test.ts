@@ -61,7 +61,7 @@ it('rejects bad options by name with exit code 2, before starting anything', asy
 });
 
 it('stops on Ctrl-C with exit code 130, leaving no server, worker or child process behind', async () => {
-  const { child, done } = spawnKept(['backtest', history(24), '--out', path.join(dir, 'interrupted')], env);
+  const { child, done } = spawnKept(['backtest', history(18), '--out', path.join(dir, 'interrupted')], env);
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (chunk) => {
