@@ -26,6 +26,11 @@ export interface BacktestCapture {
     shiftMs?: number;
     /** Where the captured mail was kept (`<id>.eml` + `<id>.json`, read with `npm run mail`), when it was. */
     mailDir?: string;
+    /**
+     * Optional: each brand's overall per-week contact cap (profile contactPolicy.caps.overall.perWeek),
+     * so the report can count customers contacted more often than that in any 7 days.
+     */
+    weeklyCaps?: Record<string, number>;
   };
   /** The valid events replayed, in the order sent (global occurredAt order). */
   events: LifecycleEvent[];

@@ -46,7 +46,9 @@ export async function collectObserved(sources: CollectSources): Promise<Observed
       .map((message) => sendDecision(message)),
   ].sort((a, b) => a.decidedAt.localeCompare(b.decidedAt) || a.idempotencyKey.localeCompare(b.idempotencyKey));
   const promises = await promisesOf(sources);
-  const customerOfPromise = new Map(promises.map((promise) => [`kept/${promise.brand}/promise/${promise.promiseId}`, promise]));
+  const customerOfPromise = new Map(
+    promises.map((promise) => [`kept/${promise.brand}/promise/${promise.promiseId}`, promise]),
+  );
   for (const message of messages) {
     if (message.customerId) continue;
     const promise = customerOfPromise.get(promiseWorkflowOf(message.idempotencyKey) ?? '');
@@ -54,7 +56,9 @@ export async function collectObserved(sources: CollectSources): Promise<Observed
   }
   return {
     decisions,
-    messages: messages.sort((a, b) => a.sentAt.localeCompare(b.sentAt) || a.idempotencyKey.localeCompare(b.idempotencyKey)),
+    messages: messages.sort(
+      (a, b) => a.sentAt.localeCompare(b.sentAt) || a.idempotencyKey.localeCompare(b.idempotencyKey),
+    ),
     promises,
   };
 }
@@ -213,7 +217,8 @@ async function promisesOf(sources: CollectSources): Promise<CapturedPromise[]> {
 
 function toPromise(state: PromiseState, shiftMs: number): CapturedPromise {
   const outcome: CapturedPromise['outcome'] =
-    state.result?.outcome ?? (state.status === 'breached' ? 'breached' : state.status === 'at-risk' ? 'open' : state.status);
+    state.result?.outcome ??
+    (state.status === 'breached' ? 'breached' : state.status === 'at-risk' ? 'open' : state.status);
   return {
     promiseId: state.promiseId,
     brand: state.brand,

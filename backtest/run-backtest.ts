@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { WorkerOptions } from '@temporalio/worker';
 import { KeptClient } from '../client/kept-client';
 import { loadPlaybooks } from '../common/playbooks/load';
+import { loadServiceProfiles } from '../common/profiles/load-profiles';
 import type { BacktestCapture } from './capture';
 import { collectObserved } from './collect';
 import { readBacktestHistory } from './history';
@@ -57,7 +58,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestCap
   const history = await readBacktestHistory(options.historyFile, options);
   const configDir = options.configDir ?? 'config';
   const config = configPaths(configDir);
-  const playbookIds = playbookIdsOf(history.events.map((event) => event.brand), config.playbooksDir);
+  const playbookIds = playbookIdsOf(
+    history.events.map((event) => event.brand),
+    config.playbooksDir,
+  );
   throwIfAborted(options.signal);
 
   const stack = await startBacktestStack({ config, workflowBundle: options.workflowBundle });
@@ -109,6 +113,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestCap
         virtualEnd: toHistoryTime(endMs, shiftMs),
         shiftMs,
         ...(options.mailDir ? { mailDir: path.resolve(options.mailDir) } : {}),
+        weeklyCaps: weeklyCapsOf(config.profilesDir),
       },
       events: history.events,
       rejected: history.rejected,
@@ -131,8 +136,19 @@ async function settle(stack: BacktestStack): Promise<void> {
 
 function playbookIdsOf(brands: string[], playbooksDir: string): Set<string> {
   const ids = new Set<string>();
-  for (const brand of new Set(brands)) for (const playbook of loadPlaybooks(brand, playbooksDir).playbooks) ids.add(playbook.id);
+  for (const brand of new Set(brands))
+    for (const playbook of loadPlaybooks(brand, playbooksDir).playbooks) ids.add(playbook.id);
   return ids;
+}
+
+/** Each brand's overall weekly contact cap, for the report's "did we spam anyone" view. */
+function weeklyCapsOf(profilesDir: string): Record<string, number> {
+  const caps: Record<string, number> = {};
+  for (const [brand, profile] of loadServiceProfiles(profilesDir)) {
+    const perWeek = profile.contactPolicy.caps.overall.perWeek;
+    if (perWeek !== undefined) caps[brand] = perWeek;
+  }
+  return caps;
 }
 
 function customersOf(events: BacktestCapture['events']): { brand: string; customerId: string }[] {

@@ -40,7 +40,10 @@ function generate(customers: number, start: number): string[] {
       }),
       event('shipment.dispatched', DAY, { orderId }),
       late
-        ? event('shipment.delayed', 3 * DAY, { orderId, newEstimatedDeliveryAt: new Date(placed + 8 * DAY).toISOString() })
+        ? event('shipment.delayed', 3 * DAY, {
+            orderId,
+            newEstimatedDeliveryAt: new Date(placed + 8 * DAY).toISOString(),
+          })
         : event('shipment.delivered', 3 * DAY, { orderId }),
     );
   }

@@ -22,7 +22,14 @@ function history(months: number): string {
   for (let month = 0; month < months; month++) {
     const customerId = `c-${month}`;
     const event = (type: string, offset: number, fields: Record<string, unknown>) =>
-      JSON.stringify({ type, eventId: `${customerId}-${type}`, brand: 'nordhem', customerId, occurredAt: at(offset), ...fields });
+      JSON.stringify({
+        type,
+        eventId: `${customerId}-${type}`,
+        brand: 'nordhem',
+        customerId,
+        occurredAt: at(offset),
+        ...fields,
+      });
     lines.push(
       event('profile.updated', month * 30 * DAY, { email: `${customerId}@example.com`, timezone: 'Etc/UTC' }),
       event('order.placed', month * 30 * DAY + 3_600_000, {
@@ -38,18 +45,23 @@ function history(months: number): string {
   return file;
 }
 
-it('replays a tiny history and writes what it captured; a bad line is reported with its number', async () => {
+it('replays a tiny history and writes its report and mail; a bad line is reported with its number', async () => {
   const file = history(1);
   writeFileSync(file, readFileSync(file, 'utf8') + '{"type":"order.placed"}\n');
   const out = path.join(dir, 'out');
   const run = await runKept(['backtest', file, '--out', out, '--to', at(10 * DAY), '--json'], env);
   expect(run.stderr).not.toMatch(/kept: /);
   expect(run.code).toBe(0);
-  const printed = JSON.parse(run.stdout) as { events: unknown[]; rejected: { line: number }[]; messages: { template: string; customerId: string }[] };
-  expect(printed.events).toHaveLength(3);
-  expect(printed.rejected.map((row) => row.line)).toEqual([4]);
-  expect(printed.messages).toContainEqual(expect.objectContaining({ template: 'order.confirmation', customerId: 'c-0' }));
-  expect(readdirSync(out)).toEqual(expect.arrayContaining(['capture.json', 'mail']));
+  const report = JSON.parse(run.stdout) as {
+    run: { events: number; rejectedLines: number };
+    messages: { template: string; customerId: string }[];
+  };
+  expect(report.run).toMatchObject({ events: 3, rejectedLines: 1 });
+  expect(run.stderr).toMatch(/^line 4: /m);
+  expect(report.messages).toContainEqual(
+    expect.objectContaining({ template: 'order.confirmation', customerId: 'c-0' }),
+  );
+  expect(readdirSync(out)).toEqual(expect.arrayContaining(['report.json', 'report.html', 'capture.json', 'mail']));
   expect(readdirSync(path.join(out, 'mail')).some((name) => name.endsWith('.eml'))).toBe(true);
 }, 120_000);
 

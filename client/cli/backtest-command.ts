@@ -62,7 +62,9 @@ export async function runBacktestCommand(
     const results: BacktestRunResult[] = [];
     for (const [index, configDir] of configs.entries()) {
       const label = configs.length > 1 ? `${index + 1}/${configs.length} ${configDir}` : configDir;
-      const capture = await runOnce(file, { configDir, label, workflowBundle }, options, abort.signal);
+      // With --compare each run's mail sits next to its report: a/mail and b/mail.
+      const mailFolder = configs.length > 1 ? path.join(index === 0 ? 'a' : 'b', 'mail') : 'mail';
+      const capture = await runOnce(file, { configDir, label, mailFolder, workflowBundle }, options, abort.signal);
       results.push({ configDir, capture });
     }
     return results;
@@ -78,10 +80,11 @@ export async function runBacktestCommand(
 
 async function runOnce(
   file: string,
-  { configDir, label, workflowBundle }: { configDir: string; label: string; workflowBundle?: { codePath: string } },
+  run: { configDir: string; label: string; mailFolder: string; workflowBundle?: { codePath: string } },
   options: BacktestCommandOptions,
   signal: AbortSignal,
 ): Promise<BacktestCapture> {
+  const { configDir, label, mailFolder, workflowBundle } = run;
   const progress = progressReporter(label);
   try {
     return await runBacktest({
@@ -92,7 +95,7 @@ async function runOnce(
       ...(options.to ? { to: options.to } : {}),
       concurrency: options.concurrency,
       signal,
-      mailDir: path.join(options.out, options.compare ? `mail-${path.basename(path.resolve(configDir))}` : 'mail'),
+      mailDir: path.join(options.out, mailFolder),
       onStarted: progress.started,
       ...(workflowBundle ? { workflowBundle } : {}),
       onProgress: progress.update,
@@ -142,21 +145,4 @@ function progressReporter(label: string) {
       bar?.stop();
     },
   };
-}
-
-/** Without the report module: the capture in numbers, for the terminal. */
-export function summariseCapture(capture: BacktestCapture): string {
-  const sent = capture.messages.filter((message) => !message.isTask).length;
-  const tasks = capture.messages.filter((message) => message.isTask).length;
-  const deferred = capture.decisions.filter((decision) => decision.decision === 'defer').length;
-  const suppressed = capture.decisions.filter((decision) => decision.decision === 'suppress').length;
-  const customers = new Set(capture.messages.map((message) => message.customerId)).size;
-  return [
-    `backtest of ${capture.run.historyFile} with ${capture.run.configDir}: ${capture.events.length} events, ` +
-      `${capture.rejected.length} rejected lines, ${capture.run.virtualStart.slice(0, 10)} → ${capture.run.virtualEnd.slice(0, 10)}, ` +
-      `${(capture.run.elapsedMs / 1000).toFixed(1)} s`,
-    `  ${sent} messages and ${tasks} tasks to ${customers} customers; ${deferred} deferred, ${suppressed} suppressed; ` +
-      `${capture.promises.length} promises`,
-    ...capture.rejected.slice(0, 10).map((row) => `  line ${row.line}: ${row.error}`),
-  ].join('\n');
 }

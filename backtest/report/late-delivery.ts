@@ -1,0 +1,88 @@
+import type { CapturedMessage } from '../capture';
+import { orderKey, orderVerdict, PROMISE_RULE, type HistoryFacts, type OrderFacts } from './history-facts';
+import type { Example, LateDeliveryQuality } from './schema';
+import { counted, daysBetween, histogram, quantiles, ratio } from './stats';
+
+/** The template of every late-delivery notice (playbooks delivery.late and delivery.at-risk in config/playbooks). */
+export const LATE_NOTICE_TEMPLATE = 'delivery.late';
+const LEAD_TIME_EDGES_DAYS = [0, 1, 2, 3, 5, 7];
+
+/**
+ * Scores late-delivery notices against the history: an order with a notice (a message, or a
+ * human task for a white-glove brand) is a positive; it is true when the history shows the
+ * order delivered after its promise. The first notice per order counts; lead time is the
+ * promised date minus that notice, in days (negative: the notice came after the promise).
+ */
+export function scoreLateDelivery(messages: readonly CapturedMessage[], facts: HistoryFacts): LateDeliveryQuality {
+  const firstNotice = firstNoticePerOrder(messages);
+  const late: Example[] = [];
+  const unknown: Example[] = [];
+  const truePositives: Example[] = [];
+  const falsePositives: Example[] = [];
+  const missed: Example[] = [];
+  const noticedUnknown: Example[] = [];
+  const leadTimes: number[] = [];
+  let onTime = 0;
+
+  for (const order of [...facts.orders.values()]) {
+    const notice = firstNotice.get(orderKey(order.brand, order.orderId));
+    const verdict = orderVerdict(order);
+    const example = orderExample(order, notice);
+    if (verdict === 'unknown') {
+      unknown.push(example);
+      if (notice) noticedUnknown.push(example);
+    } else if (verdict === 'late') {
+      late.push(example);
+      if (notice) {
+        const lead = daysBetween(order.promisedAt!, notice.sentAt);
+        leadTimes.push(lead);
+        truePositives.push({ ...example, note: leadNote(lead) });
+      } else missed.push(example);
+    } else {
+      onTime += 1;
+      if (notice) falsePositives.push(example);
+    }
+  }
+
+  return {
+    rule: `${PROMISE_RULE} A notice is a message or human task with template ${LATE_NOTICE_TEMPLATE}; the first per order counts.`,
+    orders: facts.orders.size,
+    late: counted(late),
+    onTime,
+    unknown: counted(unknown),
+    noticed: firstNotice.size,
+    truePositives: counted(truePositives),
+    falsePositives: counted(falsePositives),
+    missed: counted(missed),
+    noticedUnknown: counted(noticedUnknown),
+    recall: ratio(truePositives.length, late.length),
+    precision: ratio(truePositives.length, truePositives.length + falsePositives.length),
+    leadTimeDays: quantiles(leadTimes),
+    leadTimeHistogram: histogram(leadTimes, LEAD_TIME_EDGES_DAYS, 'd'),
+  };
+}
+
+function firstNoticePerOrder(messages: readonly CapturedMessage[]): Map<string, CapturedMessage> {
+  const first = new Map<string, CapturedMessage>();
+  for (const message of messages) {
+    if (message.template !== LATE_NOTICE_TEMPLATE || !message.orderId) continue;
+    const key = orderKey(message.brand, message.orderId);
+    const earlier = first.get(key);
+    if (!earlier || Date.parse(message.sentAt) < Date.parse(earlier.sentAt)) first.set(key, message);
+  }
+  return first;
+}
+
+function orderExample(order: OrderFacts, notice: CapturedMessage | undefined): Example {
+  return {
+    customerId: order.customerId,
+    brand: order.brand,
+    orderId: order.orderId,
+    ...(notice?.messageId ? { messageId: notice.messageId } : {}),
+  };
+}
+
+function leadNote(leadDays: number): string {
+  const amount = Math.abs(leadDays).toFixed(1);
+  return leadDays >= 0 ? `notice ${amount} d before the promise` : `notice ${amount} d after the promise`;
+}
