@@ -4,16 +4,20 @@ export const WEEK_MS = 7 * 24 * 3_600_000;
 
 /**
  * The time-skipping server's clock starts at "now" and only moves forward, so a history from
- * the past is replayed shifted by a whole number of weeks to start just after the server's
- * clock. Whole weeks keep every event's weekday and UTC time of day, so business hours,
- * weekends and quiet hours fall as they did. (Local time of day is kept too, except across a
- * DST boundary the shift moves an instant over: there a local time can move by an hour.)
+ * the past is replayed shifted to start just after the server's clock, by a whole number of
+ * 52-week "years" (364 days). Whole weeks keep every event's weekday and UTC time of day, so
+ * business hours, weekends and quiet hours fall as they did; whole 52-week years also keep
+ * the season, so a zone's daylight-saving state is the same on both timelines and local times
+ * stay what they were. (Near a DST boundary, the day or two the boundary moves from one year
+ * to the next can still move a local time by an hour; public holidays fall on other weekdays.)
  *
- * The shift is the smallest whole number of weeks (possibly negative, for a history in the
- * future) that puts the first event at least `leadMs` after the server's clock.
+ * The shift is the smallest such multiple (possibly negative, for a history in the future)
+ * that puts the first event at least `leadMs` after the server's clock.
  */
+export const SHIFT_UNIT_MS = 52 * WEEK_MS;
+
 export function weekShiftMs(firstEventMs: number, serverNowMs: number, leadMs = 60_000): number {
-  return Math.ceil((serverNowMs + leadMs - firstEventMs) / WEEK_MS) * WEEK_MS;
+  return Math.ceil((serverNowMs + leadMs - firstEventMs) / SHIFT_UNIT_MS) * SHIFT_UNIT_MS;
 }
 
 /** Every instant an event carries (its own time and the dates it announces). */
