@@ -22,6 +22,10 @@ export interface BacktestCapture {
     /** Virtual span replayed: first event → last instant the run advanced to. */
     virtualStart: string;
     virtualEnd: string;
+    /** Whole weeks the history was moved by to run on the server's clock, ms (times here are moved back). */
+    shiftMs?: number;
+    /** Where the captured mail was kept (`<id>.eml` + `<id>.json`, read with `npm run mail`), when it was. */
+    mailDir?: string;
     /**
      * Optional: each brand's overall per-week contact cap (profile contactPolicy.caps.overall.perWeek),
      * so the report can count customers contacted more often than that in any 7 days.
@@ -32,6 +36,8 @@ export interface BacktestCapture {
   events: LifecycleEvent[];
   /** Lines of the history rejected by validation, as `kept import` reports them. */
   rejected: { line: number; error: string }[];
+  /** Valid lines a journey refused when they were replayed (e.g. an order id another customer owns). */
+  failedEvents?: { eventId: string; customerId: string; error: string }[];
   /** Every outreach decision the contact policy took (send / defer / suppress). */
   decisions: CapturedDecision[];
   /** Every message that went out: mail caught by the capture SMTP server, webhooks, tasks. */

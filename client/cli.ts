@@ -10,6 +10,7 @@ import { importEventTimeBounds, liveEventTimeBounds, loadKeptEnv, projectPath, t
 import { loadServiceProfiles } from '../common/profiles/load-profiles';
 import { listCapturedMail } from '../mail/mailbox';
 import { pauseOutreachUpdate, resumeOutreachUpdate } from '../workflows/journey/messages';
+import { backtestAction } from './cli/backtest-action';
 import { formatImportSummary, importCommand } from './cli/import-command';
 import { formatJourney } from './cli/journey-view';
 import { CliError, EXIT, printJson, printTable } from './cli/output';
@@ -22,7 +23,7 @@ import { InvalidPromiseError, PromiseClient, PromiseClosedError, PromiseNotFound
 /**
  * The operator CLI (`npx kept <command>`, `npm run kept -- <command>`). Readable output by
  * default, `--json` for scripts. Exit codes: 0 ok, 1 failure, 2 bad input, 3 not found,
- * 130 interrupted (an import resumes on the next run).
+ * 130 interrupted (an import resumes on the next run; a backtest leaves nothing running).
  */
 const program = new Command('kept')
   .description('Kept: customer journeys that keep their promises')
@@ -261,6 +262,20 @@ program
       });
     },
   );
+
+program
+  .command('backtest')
+  .description('replay a history through the real workflows in virtual time and report what Kept would have done')
+  .argument('<history>', '.csv or .jsonl, the formats of kept import')
+  .option('--brand <brand>', 'only this brand')
+  .option('--config <dir>', 'folder with profiles/, playbooks/ (and templates/)', 'config')
+  .option('--from <instant>', 'replay events from this instant on')
+  .option('--to <instant>', 'replay events up to this instant, and let journeys run on to it')
+  .option('--out <dir>', 'where report.json, report.html and the captured mail go', 'backtest-report')
+  .option('--concurrency <n>', 'customers whose events of one instant are sent at once', '8')
+  .option('--json', 'print the report as JSON')
+  .option('--compare <dir>', 'run the history a second time with this config folder and compare')
+  .action(backtestAction);
 
 program
   .command('report')

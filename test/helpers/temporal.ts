@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { z } from 'zod';
-import { temporalTestServerPath } from '../../common/tools';
-import { registerSearchAttributes } from '../../workers/search-attributes';
+import { startTimeSkippingServer } from '../../workers/time-skipping-server';
 import { createKeptWorker, type KeptWorkerOptions } from '../../workers/worker';
 
 /**
@@ -28,11 +27,8 @@ export function connectDevServer(): Promise<TestWorkflowEnvironment> {
  * clock. One server per file (about a second to start) keeps test files independent.
  */
 export async function connectTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
-  });
+  const env = await startTimeSkippingServer();
   try {
-    await registerSearchAttributes(env.connection, 'default');
     await startClockAt(env, testClock());
   } catch (error) {
     await env.teardown();

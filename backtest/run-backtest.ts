@@ -1,0 +1,166 @@
+import { cpSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { WorkerOptions } from '@temporalio/worker';
+import { KeptClient } from '../client/kept-client';
+import { loadPlaybooks } from '../common/playbooks/load';
+import { loadServiceProfiles } from '../common/profiles/load-profiles';
+import type { BacktestCapture } from './capture';
+import { collectObserved } from './collect';
+import { readBacktestHistory } from './history';
+import { BacktestAbortedError, replayEvents, type BacktestProgress } from './replay';
+import { configPaths, startBacktestStack, type BacktestStack } from './stack';
+import { shiftEvent, toHistoryTime, weekShiftMs } from './time-shift';
+
+export { BacktestAbortedError, type BacktestProgress } from './replay';
+export { EmptyHistoryError } from './history';
+
+export interface BacktestOptions {
+  /** A history in `kept import`'s formats: .csv or .jsonl. */
+  historyFile: string;
+  /** Folder with `profiles/`, `playbooks/` and optionally `templates/` (default `config`). */
+  configDir?: string;
+  /** Only this brand's events. */
+  brand?: string;
+  /** ISO instants: events outside are not replayed; the run goes on to `to` (default: last event + 60 days). */
+  from?: string;
+  to?: string;
+  /** Customers whose events of one instant are sent at once (default 8). */
+  concurrency?: number;
+  onProgress?: (progress: BacktestProgress) => void;
+  /** Aborting stops sending, shuts the worker and servers down and removes the temporary folder. */
+  signal?: AbortSignal;
+  /** Copy the captured mail here (`<id>.eml` + `<id>.json`), for an operator to open. */
+  mailDir?: string;
+  /** Once everything runs: where (ports of the run's own servers, its temporary folder). */
+  onStarted?: (where: BacktestWhere) => void;
+  /** A pre-built workflow bundle; otherwise the worker bundles `workflows/` (a few seconds). */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export interface BacktestWhere {
+  temporalAddress: string;
+  smtpPort: number;
+  receiverPort: number;
+  workDir: string;
+}
+
+/** How long journeys run on after the last event when no `to` is given: late timers (check-ins, fix-held) fire. */
+export const RUN_ON_MS = 60 * 24 * 3_600_000;
+const DEFAULT_CONCURRENCY = 8;
+
+/**
+ * What Kept would have done on a history: every event replayed at its own virtual time
+ * through the real workflows, on a time-skipping server, worker, SMTP capture, receivers and
+ * ledger of the run's own; everything observed comes back on the history's timeline.
+ */
+export async function runBacktest(options: BacktestOptions): Promise<BacktestCapture> {
+  const started = Date.now();
+  const history = await readBacktestHistory(options.historyFile, options);
+  const configDir = options.configDir ?? 'config';
+  const config = configPaths(configDir);
+  const playbookIds = playbookIdsOf(
+    history.events.map((event) => event.brand),
+    config.playbooksDir,
+  );
+  throwIfAborted(options.signal);
+
+  const stack = await startBacktestStack({ config, workflowBundle: options.workflowBundle });
+  const onAbort = () => void stack.stop();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    throwIfAborted(options.signal);
+    options.onStarted?.({
+      temporalAddress: stack.env.address,
+      smtpPort: stack.smtp.port,
+      receiverPort: stack.receiver.port,
+      workDir: stack.workDir,
+    });
+    const firstMs = Date.parse(history.events[0]!.occurredAt);
+    const lastMs = Date.parse(history.events.at(-1)!.occurredAt);
+    const shiftMs = weekShiftMs(firstMs, await stack.env.currentTimeMs());
+    const endMs = Math.max(lastMs, options.to ? Date.parse(options.to) : lastMs + RUN_ON_MS) + shiftMs;
+    const failedEvents = await replayEvents({
+      env: stack.env,
+      kept: new KeptClient({ client: stack.env.client, taskQueue: stack.taskQueue }),
+      events: history.events.map((event) => shiftEvent(event, shiftMs)),
+      shiftMs,
+      endMs,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    await settle(stack);
+    const observed = await collectObserved({
+      client: stack.client,
+      ledgerFile: stack.ledger.file,
+      mailDir: stack.mailDir,
+      delivered: stack.delivered,
+      startedWorkflows: stack.startedWorkflows,
+      customers: customersOf(history.events),
+      playbookIds,
+      shiftMs,
+    });
+    if (options.mailDir) copyMail(stack.mailDir, options.mailDir);
+    return {
+      run: {
+        historyFile: options.historyFile,
+        configDir,
+        ...(options.brand ? { brand: options.brand } : {}),
+        ...(options.from ? { from: options.from } : {}),
+        ...(options.to ? { to: options.to } : {}),
+        elapsedMs: Date.now() - started,
+        virtualStart: new Date(firstMs).toISOString(),
+        virtualEnd: toHistoryTime(endMs, shiftMs),
+        shiftMs,
+        ...(options.mailDir ? { mailDir: path.resolve(options.mailDir) } : {}),
+        weeklyCaps: weeklyCapsOf(config.profilesDir),
+      },
+      events: history.events,
+      rejected: history.rejected,
+      ...(failedEvents.length ? { failedEvents } : {}),
+      ...observed,
+    };
+  } catch (error) {
+    if (options.signal?.aborted) throw new BacktestAbortedError();
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await stack.stop();
+  }
+}
+
+/** The last decision rounds and deliveries finish: a few seconds of server time, in steps. */
+async function settle(stack: BacktestStack): Promise<void> {
+  for (let step = 0; step < 5; step++) await stack.env.sleep(1_000);
+}
+
+function playbookIdsOf(brands: string[], playbooksDir: string): Set<string> {
+  const ids = new Set<string>();
+  for (const brand of new Set(brands))
+    for (const playbook of loadPlaybooks(brand, playbooksDir).playbooks) ids.add(playbook.id);
+  return ids;
+}
+
+/** Each brand's overall weekly contact cap, for the report's "did we spam anyone" view. */
+function weeklyCapsOf(profilesDir: string): Record<string, number> {
+  const caps: Record<string, number> = {};
+  for (const [brand, profile] of loadServiceProfiles(profilesDir)) {
+    const perWeek = profile.contactPolicy.caps.overall.perWeek;
+    if (perWeek !== undefined) caps[brand] = perWeek;
+  }
+  return caps;
+}
+
+function customersOf(events: BacktestCapture['events']): { brand: string; customerId: string }[] {
+  const seen = new Map(events.map((event) => [`${event.brand}/${event.customerId}`, event]));
+  return [...seen.values()].map((event) => ({ brand: event.brand, customerId: event.customerId }));
+}
+
+function copyMail(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  cpSync(from, to, { recursive: true });
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new BacktestAbortedError();
+}
