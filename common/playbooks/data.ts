@@ -95,11 +95,17 @@ function productName(state: JourneyState, sku: string): string | undefined {
  * YYYY-MM-DD as the day falls in `timeZone` (the customer's): the reason stands next to the
  * message's own rendering of the date, which is in the customer's zone too.
  */
-export function fillReason(template: string, data: ContactData, timeZone = 'UTC'): string {
+export function fillReason(
+  template: string,
+  data: Readonly<Record<string, unknown>>,
+  timeZone = 'UTC',
+  // The customer's message formats dates for its reader (activity side); the journey's record keeps the day.
+  formatDate: (instant: string) => string = (instant) => dayIn(instant, timeZone),
+): string {
   const filled = template.replace(/\{(\w+)\}/g, (_match, name: string) => {
     const value = data[name];
-    if (value === undefined || value === null) return '';
-    return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? dayIn(value, timeZone) : String(value);
+    if (value === undefined || value === null || typeof value === 'object') return '';
+    return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? formatDate(value) : String(value);
   });
   const tidy = filled
     .replace(/\s+/g, ' ')
