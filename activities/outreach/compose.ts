@@ -1,4 +1,4 @@
-import { fillReason } from '../../common/playbooks/data';
+import { CASE_UPDATE_WITHOUT_NOTE, fillReason } from '../../common/playbooks/data';
 import { playbookIdOfOutreachKey } from '../../common/playbooks/engine';
 import { reasonIn, type Playbook } from '../../common/playbooks/schema';
 import type { OutreachRequest } from '../../common/outreach/contract';
@@ -95,6 +95,8 @@ function templateContext(input: ComposeInput): TemplateContext {
 function withoutInternalFields(data: Record<string, unknown>): Record<string, unknown> {
   const copy = { ...data };
   for (const field of INTERNAL_FIELDS) delete copy[field];
+  // The journey's stock English answer: each template says "nothing new" in its own words.
+  if (copy.update === CASE_UPDATE_WITHOUT_NOTE) delete copy.update;
   return copy;
 }
 

@@ -123,6 +123,13 @@ export class TemplateLibrary {
     this.handlebars.registerHelper('date', dateHelper('date'));
     this.handlebars.registerHelper('dateTime', dateHelper('dateTime'));
     this.handlebars.registerHelper('when', dateHelper('when'));
+    // {{inLanguage x}}: a configured text given per language ({ en, fr }) in the template's language.
+    this.handlebars.registerHelper('inLanguage', (value: unknown, options: Handlebars.HelperOptions) => {
+      const locale = (options.data?.root as TemplateContext | undefined)?.locale;
+      const text = inLanguage(value, typeof locale === 'string' ? locale : 'en');
+      if (!text) throw new TemplateDataError('the inLanguage helper was given no text');
+      return text;
+    });
   }
 
   /** The folder a kind resolves to, or undefined: no template for that kind anywhere. */
@@ -276,6 +283,15 @@ function withoutEmptyValues<T extends object>(value: T): T {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** A text given once, or per language code with English as the fallback. */
+export function inLanguage(value: unknown, locale: string): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const texts = value as Record<string, unknown>;
+  const text = texts[locale.split('-')[0] ?? 'en'] ?? texts.en;
+  return typeof text === 'string' ? text : undefined;
 }
 
 export type InstantStyle = 'date' | 'dateTime' | 'when';

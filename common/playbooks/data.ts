@@ -34,6 +34,9 @@ function orderData(state: JourneyState, anchor: Anchor): ContactData {
   });
 }
 
+/** The case.update's answer when the team left no note (customer templates word it in their own language). */
+export const CASE_UPDATE_WITHOUT_NOTE = 'it is still open and in hand, and nothing is needed from you for now';
+
 function caseData(state: JourneyState, anchor: Anchor): ContactData {
   const item = anchor.caseId ? state.cases[anchor.caseId] : undefined;
   if (!item) return {};
@@ -41,10 +44,7 @@ function caseData(state: JourneyState, anchor: Anchor): ContactData {
   return withoutUndefined({
     caseSummary: item.summary,
     // The case.update template says where things stand; without a note from the team, the honest answer.
-    update:
-      lastNote && 'note' in lastNote
-        ? lastNote.note
-        : 'it is still open and in hand, and nothing is needed from you for now',
+    update: lastNote && 'note' in lastNote ? lastNote.note : CASE_UPDATE_WITHOUT_NOTE,
   });
 }
 
