@@ -52,9 +52,15 @@ function localisedReason(input: ComposeInput, locale: string, context: TemplateC
   const playbook = playbookId ? input.playbooks?.(input.request.brand)?.find((one) => one.id === playbookId) : undefined;
   const wording = playbook ? reasonIn(playbook.reason, locale) : undefined;
   if (!wording) return undefined;
-  return fillReason(wording, context, context.timezone, (instant) =>
+  const filled = fillReason(wording, context, context.timezone, (instant) =>
     input.templates.formatInstant(instant, 'date', context),
   );
+  return locale.startsWith('fr') ? frenchPunctuation(filled) : filled;
+}
+
+/** fillReason tidies spaces before punctuation the English way; French keeps one before ; : ! ? */
+function frenchPunctuation(text: string): string {
+  return text.replace(/(\S)([;:!?])(?=\s|$)/g, '$1\u00a0$2');
 }
 
 function templateContext(input: ComposeInput): TemplateContext {

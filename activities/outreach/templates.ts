@@ -249,11 +249,13 @@ export class TemplateLibrary {
 
   private footer(locale: string, context: TemplateContext): { text: string; html: string } {
     const words = FOOTER_TEXT[locale.split('-')[0] ?? 'en'] ?? FOOTER_TEXT.en!;
-    const lines = [`${words.why}: ${context.reason}`];
-    if (context.unsubscribeUrl) lines.push(`${words.unsubscribe}: ${context.unsubscribeUrl}`);
+    // French sets a space before a colon.
+    const colon = locale.startsWith('fr') ? '\u00a0:' : ':';
+    const lines = [`${words.why}${colon} ${context.reason}`];
+    if (context.unsubscribeUrl) lines.push(`${words.unsubscribe}${colon} ${context.unsubscribeUrl}`);
     const escape = Handlebars.escapeExpression;
     const html = [
-      `<p>${escape(words.why)}: ${escape(context.reason)}</p>`,
+      `<p>${escape(words.why)}${colon} ${escape(context.reason)}</p>`,
       context.unsubscribeUrl
         ? `<p><a href="${escapeAttribute(context.unsubscribeUrl)}">${escape(words.unsubscribe)}</a></p>`
         : '',
