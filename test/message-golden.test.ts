@@ -35,6 +35,8 @@ interface Reader {
   name: string;
   timezone: string;
   product: string;
+  /** Something that runs out (replenish). */
+  consumable: string;
   promise: string;
   /** Words of the locale's months as dates must come out ("December", "décembre"). */
   month: string;
@@ -50,6 +52,7 @@ const READERS: Reader[] = [
     name: 'Olle Berg',
     timezone: 'Europe/London',
     product: 'Linnea sofa',
+    consumable: 'wood care oil',
     promise: 'a replacement cushion cover',
     month: 'December',
   },
@@ -60,6 +63,7 @@ const READERS: Reader[] = [
     name: 'Astrid Lund',
     timezone: 'Europe/Stockholm',
     product: 'soffa Linnea',
+    consumable: 'möbelolja',
     promise: 'ett nytt överdrag till dynan',
     month: 'december',
     foreign: /\b(the|your|you|we|our|order is)\b/i,
@@ -71,6 +75,7 @@ const READERS: Reader[] = [
     name: 'Claire Martin',
     timezone: 'Europe/Paris',
     product: 'fauteuil Margaux',
+    consumable: "huile d'entretien pour cuir",
     promise: 'la pose de votre nouveau pied en noyer',
     month: 'décembre',
     foreign: /\b(the|your|you|we|our|Warm regards|Dear)\b/i,
@@ -82,7 +87,8 @@ const READERS: Reader[] = [
     name: 'James Holloway',
     timezone: 'Europe/London',
     product: 'Margaux armchair',
-    promise: 'fitting the new walnut leg',
+    consumable: 'leather care balm',
+    promise: 'a new walnut leg, fitted at your home',
     month: 'December',
     foreign: /\b(Bonjour|Bien cordialement|votre|nous)\b/,
   },
@@ -161,7 +167,7 @@ const SCENARIOS: Record<string, Scenario> = {
   replenish: {
     source: { playbook: 'replenish' },
     category: 'proactive',
-    data: (r) => ({ sku: 'oil-250', productName: r.product, runsOutAt: at(24 * 5), basis: 'every 41 days' }),
+    data: (r) => ({ sku: 'oil-250', productName: r.consumable, runsOutAt: at(24 * 5), basis: 'every 41 days' }),
   },
   'checkin.quarterly': { source: { playbook: 'checkin.quarterly' }, category: 'proactive', data: () => ({}) },
   'loyalty.thanks': { source: { playbook: 'loyalty.anniversary' }, category: 'proactive', data: () => ({}) },
@@ -291,9 +297,7 @@ describe.each(READERS)('$brand in $locale', (reader) => {
     const text = `Subject: ${message.subject}\n\n${message.text}`;
 
     expect(message.source).toBe(`${reader.brand}/${reader.locale.split('-')[0]}`);
-    expect([...problems(text, reader, template), ...problems(visibleText(message.html), reader, template)]).toEqual(
-      [],
-    );
+    expect([...problems(text, reader, template), ...problems(visibleText(message.html), reader, template)]).toEqual([]);
     // The name as the customer gave it, and a footer that says why in the reader's words.
     expect(message.text).toContain(reader.brand === 'nordhem' ? reader.name.split(' ')[0] : reader.name);
     expect(message.text).toMatch(/\n-- \n\S.{20,}/);

@@ -311,11 +311,13 @@ function formatInstant(value: string, style: InstantStyle, context: TemplateCont
   const now = context?.now ? Date.parse(context.now) : Number.NaN;
   const close = Number.isFinite(now) && Math.abs(instant.toMillis() - now) <= TIME_MATTERS_WITHIN_MS;
   const withTime = style === 'dateTime' || (style === 'when' && close);
-  return new Intl.DateTimeFormat(locale, {
+  const written = new Intl.DateTimeFormat(locale, {
     dateStyle: 'long',
     ...(withTime ? { timeStyle: 'short' } : {}),
     timeZone: instant.zoneName ?? 'UTC',
   }).format(instant.toJSDate());
+  // French writes the first of the month as an ordinal ("1er juillet"); Intl does not.
+  return locale.startsWith('fr') ? written.replace(/^1 /, '1er ') : written;
 }
 
 /**
