@@ -86,10 +86,10 @@ describe('deliverOutreach by email', () => {
       name: 'Ada Lovelace',
       address: 'ada@example.com',
     });
-    expect(parsed.text).toContain('Hello Ada,');
-    expect(parsed.text).toContain('June 24, 2027');
+    expect(parsed.text).toContain('Hi Ada,');
+    expect(parsed.text).toContain('24 June 2027');
     expect(parsed.text).toContain('Why you are hearing from us: your delivery is running late');
-    expect(parsed.html).toContain('<p>Hello Ada,</p>');
+    expect(parsed.html).toContain('<p>Hi Ada,</p>');
 
     // RFC 8058 one-click unsubscribe, with a token that verifies and names brand, customer, category
     expect(rawHeader(parsed, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
@@ -167,7 +167,7 @@ describe('deliverOutreach by email', () => {
     expect(parsed.headers.has('x-injected')).toBe(false);
     expect(stored.envelope.to).toEqual(['mallory@example.com']);
     const headerBlock = readFileSync(rawMessagePath(mailDir, stored.id), 'utf8').split(/\r?\n\r?\n/)[0]!;
-    expect(headerBlock).toMatch(/^Subject: How is your Desk Bcc:/m);
+    expect(headerBlock).toMatch(/^Subject: All set with your Desk Bcc:/m);
     expect(headerBlock).not.toMatch(/^X-Injected:/im);
     expect(headerBlock).not.toMatch(/^Bcc:/im);
   });
