@@ -326,6 +326,8 @@ describe('dates as each reader writes them', () => {
     const due = (reader: Reader) => render(reader, 'promise.renegotiated').subject;
     expect(due(withLocale('en-GB'))).toBe('Your new date: 8 December 2026');
     expect(due(withLocale('en-US'))).toBe('Your new date: December 8, 2026');
+    // Only "en" from a customer of a brand at home in fr-FR: the brand's region, not the US.
+    expect(render({ ...READERS[3]!, locale: 'en' }, 'promise.renegotiated').text).toContain('by 8 December 2026');
     expect(render(READERS[2]!, 'promise.renegotiated').subject).toBe('Votre nouvelle date : le 8 décembre 2026');
     expect(render(READERS[1]!, 'promise.renegotiated').subject).toBe('Ditt nya datum: 8 december 2026');
     // Due tomorrow afternoon: the day alone would not do.

@@ -321,14 +321,17 @@ function formatInstant(value: string, style: InstantStyle, context: TemplateCont
 }
 
 /**
- * The locale dates are written in: the most precise of the recipient's and the brand's
- * locales that speaks the template's language (a template folder `en` for an en-GB reader
- * writes British dates), else the template's own.
+ * The locale dates are written in: the first of the recipient's and the brand's locales that
+ * speaks the template's language with a region (a template folder `en` for an en-GB reader
+ * writes British dates); else the template's language in the region of the brand's last
+ * locale (a reader who said only "en" of a brand at home in fr-FR reads en-FR: "18 June 2027").
  */
 export function dateLocale(templateLocale: string, candidates: readonly (string | undefined)[]): string {
   const language = templateLocale.split('-')[0];
   const match = candidates.find((candidate) => candidate?.includes('-') && candidate.split('-')[0] === language);
-  return match ?? templateLocale;
+  if (match) return match;
+  const region = candidates.at(-1)?.split('-')[1];
+  return region && !templateLocale.includes('-') ? `${language}-${region}` : templateLocale;
 }
 
 /** Enough for a double-quoted attribute, and keeps URLs readable (no &#x3D; for '='). */
