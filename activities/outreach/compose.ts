@@ -49,7 +49,9 @@ export function composeMessage(input: ComposeInput): RenderedMessage {
 function localisedReason(input: ComposeInput, locale: string, context: TemplateContext): string | undefined {
   if (input.request.recipient.kind !== 'customer') return undefined;
   const playbookId = playbookIdOfOutreachKey(input.request.idempotencyKey);
-  const playbook = playbookId ? input.playbooks?.(input.request.brand)?.find((one) => one.id === playbookId) : undefined;
+  const playbook = playbookId
+    ? input.playbooks?.(input.request.brand)?.find((one) => one.id === playbookId)
+    : undefined;
   const wording = playbook ? reasonIn(playbook.reason, locale) : undefined;
   if (!wording) return undefined;
   const filled = fillReason(wording, context, context.timezone, (instant) =>

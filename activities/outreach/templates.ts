@@ -239,7 +239,10 @@ export class TemplateLibrary {
   ): string {
     const file = path.join(this.directory, brand, '_layout.html.hbs');
     if (!existsSync(file)) return wrapHtml(parts.body, parts.footer, parts.lang, parts.context.brand.displayName);
-    return this.template(file, false)({
+    return this.template(
+      file,
+      false,
+    )({
       ...parts.context,
       lang: parts.lang,
       body: new Handlebars.SafeString(parts.body),

@@ -113,7 +113,11 @@ function buildContact(
     category: action.category,
     handledBy: handledBy(action, context),
     recipient: recipient(action, context),
-    reason: fillReason(recordedReason(playbook.reason), data, state.profile.timezone ?? context.profile?.businessHours.timezone),
+    reason: fillReason(
+      recordedReason(playbook.reason),
+      data,
+      state.profile.timezone ?? context.profile?.businessHours.timezone,
+    ),
     data,
     anchor,
   };
