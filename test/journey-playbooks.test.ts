@@ -154,9 +154,9 @@ describe('playbooks in running journeys', () => {
     expect(decisionsFor(state, 'setup.checkin')).toEqual([
       expect.objectContaining({ outcome: 'skipped', why: expect.stringMatching(/issue\.reported/) }),
     ]);
-    expect(listCapturedMail(mailDir).filter((m) => m.to.includes('c-goal@') && /settling in/.test(m.subject))).toEqual(
-      [],
-    );
+    expect(
+      listCapturedMail(mailDir).filter((m) => m.to.includes('c-goal@') && /All set with your/.test(m.subject)),
+    ).toEqual([]);
   });
 
   it('uses a playbook changed while the journey runs from its next decision on', async () => {
@@ -183,7 +183,7 @@ describe('playbooks in running journeys', () => {
     const [decision] = decisionsFor(await journey.state(), 'setup.checkin');
     expect(decision).toMatchObject({ outcome: 'skipped', why: expect.stringMatching(/setup\.checkin v2 is disabled/) });
     expect(
-      listCapturedMail(mailDir).filter((m) => m.to.includes('c-change@') && /settling in/.test(m.subject)),
+      listCapturedMail(mailDir).filter((m) => m.to.includes('c-change@') && /All set with your/.test(m.subject)),
     ).toEqual([]);
   });
 });
