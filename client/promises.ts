@@ -179,6 +179,7 @@ export class PromiseClient {
       customerId: input.customerId,
       promiseId: input.promiseId,
       text: input.text,
+      ...(input.customerText ? { customerText: input.customerText } : {}),
       kind: input.kind,
       owner: input.owner,
       due: input.due,

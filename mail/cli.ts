@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadKeptEnv, projectPath } from '../common/config';
-import { findCapturedMail, listCapturedMail, rawMessagePath } from './mailbox';
+import { findCapturedMail, listCapturedMail, rawMessagePath, type CapturedMail } from './mailbox';
 
 /**
  * `npm run mail`                 lists captured messages (date, to, subject, id);
@@ -42,12 +42,27 @@ function show(directory: string, id: string, flags: string[]): number {
     process.stdout.write(readFileSync(rawMessagePath(directory, mail.id)));
     return 0;
   }
-  for (const key of ['date', 'from', 'reply-to', 'to', 'subject', 'message-id', 'list-unsubscribe']) {
-    if (mail.headers[key]) console.log(`${key}: ${mail.headers[key]}`);
-  }
+  for (const [key, value] of readableHeaders(mail)) console.log(`${key}: ${value}`);
   console.log('');
   console.log(flags.includes('--html') ? mail.html : mail.text);
   return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+/**
+ * The headers a person reads, decoded: subject and addresses come from the parsed message
+ * (RFC 2047 encoded words such as `=?UTF-8?Q?...?=` are for mail software, not for people).
+ */
+export function readableHeaders(mail: CapturedMail): [string, string][] {
+  const decoded: Record<string, string | null | undefined> = {
+    from: mail.from,
+    'reply-to': mail.replyTo,
+    to: mail.to,
+    subject: mail.subject,
+  };
+  const keys = ['date', 'from', 'reply-to', 'to', 'subject', 'message-id', 'list-unsubscribe'];
+  return keys
+    .map((key): [string, string | null | undefined] => [key, key in decoded ? decoded[key] : mail.headers[key]])
+    .filter((entry): entry is [string, string] => Boolean(entry[1]));
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

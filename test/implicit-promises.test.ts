@@ -106,7 +106,7 @@ async function openPromiseCount(customerId: string): Promise<number | undefined>
 
 const mailTo = (address: string) => listCapturedMail(mailDir).filter((mail) => mail.to.includes(address));
 const apologiesTo = (customerId: string) =>
-  mailTo(`${customerId}@example.com`).filter((mail) => mail.subject.startsWith('We did not keep our promise'));
+  mailTo(`${customerId}@example.com`).filter((mail) => mail.subject.startsWith('Sorry: we did not keep our promise'));
 
 describe('implicit promises follow the order and case state', () => {
   it('makes no promise that could breach when the delivery arrives before the order', async () => {

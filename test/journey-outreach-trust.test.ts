@@ -330,8 +330,8 @@ describe('journey outreach: trust', () => {
       expect(state.outreach.decisions.find((decision) => decision.template === 'usage.help')).toMatchObject({
         outcome: 'sent',
       });
-      const help = mailTo('c-usage@example.com').filter((mail) => mail.subject.startsWith('A little help'));
-      expect(help.map((mail) => mail.subject)).toEqual(['A little help with your Aurore lamp']);
+      const help = mailTo('c-usage@example.com').filter((mail) => mail.subject.startsWith('Need a hand'));
+      expect(help.map((mail) => mail.subject)).toEqual(['Need a hand with your Aurore lamp?']);
     });
 
     it('a template value missing from the data fails the contact at once, recorded as a decision, nothing sent', async () => {

@@ -80,13 +80,13 @@ describe('playbooks in running journeys', () => {
 
   /**
    * The date as the late-delivery message renders it: the template's `{{date}}` helper writes
-   * the instant in the recipient's zone, long form, in the template's language (the nordhem
-   * customer's mail); the advisor's task quotes the playbook's reason, which gives the day
+   * the instant in the recipient's zone, long form, in the reader's locale (nordhem's en-GB:
+   * "10 December 2026"); the advisor's task quotes the playbook's reason, which gives the day
    * as YYYY-MM-DD.
    */
   const renderedDate = {
     customerMail: (instant: string, zone: string) =>
-      new Intl.DateTimeFormat('en', { year: 'numeric', month: 'long', day: 'numeric', timeZone: zone }).format(
+      new Intl.DateTimeFormat('en-GB', { year: 'numeric', month: 'long', day: 'numeric', timeZone: zone }).format(
         new Date(instant),
       ),
     advisorTask: (instant: string, zone: string) =>
@@ -125,7 +125,7 @@ describe('playbooks in running journeys', () => {
       const zone = state.profile.timezone!;
       const expected = renderedDate[rendering](newEta, zone);
       expect(mail[0]!.text).toContain(
-        rendering === 'customerMail' ? `The new estimate is ${expected}.` : `now around ${expected},`,
+        rendering === 'customerMail' ? `It should now arrive by ${expected}.` : `now around ${expected},`,
       );
       // And the order confirmation went out too, exactly once.
       expect(decisionsFor(state, 'order.confirmation')).toHaveLength(1);
@@ -154,9 +154,9 @@ describe('playbooks in running journeys', () => {
     expect(decisionsFor(state, 'setup.checkin')).toEqual([
       expect.objectContaining({ outcome: 'skipped', why: expect.stringMatching(/issue\.reported/) }),
     ]);
-    expect(listCapturedMail(mailDir).filter((m) => m.to.includes('c-goal@') && /settling in/.test(m.subject))).toEqual(
-      [],
-    );
+    expect(
+      listCapturedMail(mailDir).filter((m) => m.to.includes('c-goal@') && /All set with your/.test(m.subject)),
+    ).toEqual([]);
   });
 
   it('uses a playbook changed while the journey runs from its next decision on', async () => {
@@ -183,7 +183,7 @@ describe('playbooks in running journeys', () => {
     const [decision] = decisionsFor(await journey.state(), 'setup.checkin');
     expect(decision).toMatchObject({ outcome: 'skipped', why: expect.stringMatching(/setup\.checkin v2 is disabled/) });
     expect(
-      listCapturedMail(mailDir).filter((m) => m.to.includes('c-change@') && /settling in/.test(m.subject)),
+      listCapturedMail(mailDir).filter((m) => m.to.includes('c-change@') && /All set with your/.test(m.subject)),
     ).toEqual([]);
   });
 });

@@ -79,17 +79,17 @@ describe('deliverOutreach by email', () => {
 
     const { parsed } = await parsedMail(result.messageId!);
     expect(parsed.messageId).toBe(result.messageId);
-    expect(parsed.subject).toBe('Your order A-1001 is running late: here is the new date');
+    expect(parsed.subject).toBe('Order A-1001 is running late');
     expect(parsed.from?.value[0]).toEqual({ name: 'Nordhem', address: 'hello@nordhem.example' });
     expect(parsed.replyTo?.value[0]?.address).toBe('help@nordhem.example');
     expect(parsed.to && !Array.isArray(parsed.to) && parsed.to.value[0]).toEqual({
       name: 'Ada Lovelace',
       address: 'ada@example.com',
     });
-    expect(parsed.text).toContain('Hello Ada,');
-    expect(parsed.text).toContain('June 24, 2027');
+    expect(parsed.text).toContain('Hi Ada,');
+    expect(parsed.text).toContain('24 June 2027');
     expect(parsed.text).toContain('Why you are hearing from us: your delivery is running late');
-    expect(parsed.html).toContain('<p>Hello Ada,</p>');
+    expect(parsed.html).toContain('<p>Hi Ada,</p>');
 
     // RFC 8058 one-click unsubscribe, with a token that verifies and names brand, customer, category
     expect(rawHeader(parsed, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
@@ -108,7 +108,7 @@ describe('deliverOutreach by email', () => {
       customerRequest({ category: 'transactional', template: 'order.confirmation', reason: 'your order' }),
     );
     const { parsed } = await parsedMail(result.messageId!);
-    expect(parsed.subject).toBe('Your order A-1001 is confirmed');
+    expect(parsed.subject).toBe('Order A-1001 confirmed');
     expect(rawHeader(parsed, 'list-unsubscribe')).toBeUndefined();
     expect(rawHeader(parsed, 'list-unsubscribe-post')).toBeUndefined();
   });
@@ -162,17 +162,17 @@ describe('deliverOutreach by email', () => {
     const { stored, parsed } = await parsedMail(result.messageId!);
     expect(parsed.html).not.toContain('<script>');
     expect(parsed.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-    expect(parsed.subject).toBe('How is your Desk Bcc: victim@example.com X-Injected: yes settling in?');
+    expect(parsed.subject).toBe('All set with your Desk Bcc: victim@example.com X-Injected: yes?');
     expect(parsed.headers.has('bcc')).toBe(false);
     expect(parsed.headers.has('x-injected')).toBe(false);
     expect(stored.envelope.to).toEqual(['mallory@example.com']);
     const headerBlock = readFileSync(rawMessagePath(mailDir, stored.id), 'utf8').split(/\r?\n\r?\n/)[0]!;
-    expect(headerBlock).toMatch(/^Subject: How is your Desk Bcc:/m);
+    expect(headerBlock).toMatch(/^Subject: All set with your Desk Bcc:/m);
     expect(headerBlock).not.toMatch(/^X-Injected:/im);
     expect(headerBlock).not.toMatch(/^Bcc:/im);
   });
 
-  it('writes French to a French customer of maison-laurent, and falls back to English elsewhere', async () => {
+  it('writes French to a French customer of maison-laurent, for every customer message', async () => {
     const profiles = shippedProfiles();
     const emailOnly = createOutreachActivities(
       outreachDependencies({
@@ -198,8 +198,8 @@ describe('deliverOutreach by email', () => {
       }),
     );
     const { parsed } = await parsedMail(french.messageId!);
-    expect(parsed.subject).toBe('Votre commande A-1001 aura du retard : voici la nouvelle date');
-    expect(parsed.text).toContain('Bonjour Léa,');
+    expect(parsed.subject).toBe('Votre commande A-1001 : une nouvelle date de livraison');
+    expect(parsed.text).toContain('Bonjour Léa Martin,');
     expect(parsed.text).toContain('24 juin 2027');
 
     const fallback = await emailOnly.deliverOutreach(
@@ -217,7 +217,9 @@ describe('deliverOutreach by email', () => {
         data: { productName: 'Sac Héloïse', endsAt: '2027-07-01T00:00:00Z' },
       }),
     );
-    expect((await parsedMail(fallback.messageId!)).parsed.subject).toMatch(/^The warranty on your Sac Héloïse ends on/);
+    expect((await parsedMail(fallback.messageId!)).parsed.subject).toBe(
+      'La garantie de votre Sac Héloïse prend fin le 1er juillet 2027',
+    );
   });
 
   it('emails staff from the profile directory, without an unsubscribe link', async () => {
@@ -237,7 +239,7 @@ describe('deliverOutreach by email', () => {
     });
     const { parsed } = await parsedMail(result.messageId!);
     expect(parsed.to && !Array.isArray(parsed.to) && parsed.to.value[0]?.address).toBe('priya@nordhem.example');
-    expect(parsed.subject).toBe('Reminder: "call back about the drawer" for Ada Lovelace is due June 18, 2027');
+    expect(parsed.subject).toBe('Reminder: "call back about the drawer" for Ada Lovelace is due 18 June 2027');
     expect(rawHeader(parsed, 'list-unsubscribe')).toBeUndefined();
   });
 });

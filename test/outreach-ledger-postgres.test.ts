@@ -81,7 +81,7 @@ describeWithPostgres('PostgreSQL delivery ledger', () => {
     const mails = listCapturedMail(path.join(tmp.path, 'mail'));
     expect(mails).toHaveLength(1);
     const parsed = await simpleParser(readFileSync(rawMessagePath(path.join(tmp.path, 'mail'), mails[0]!.id)));
-    expect(parsed.subject).toBe('An update on your request C-9');
+    expect(parsed.subject).toBe('Update on your request C-9');
     expect(parsed.text).toContain('a technician comes on Thursday.');
 
     expect(await second.ledger.find(request.idempotencyKey)).toMatchObject({

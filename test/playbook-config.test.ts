@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../common/config';
 import { loadPlaybooks } from '../common/playbooks/load';
+import { recordedReason } from '../common/playbooks/schema';
 import { lifecycleStages } from '../common/events';
 
 /** The shipped playbook files and the loader: per-brand overrides, content-hash versions, errors naming the field. */
@@ -23,7 +24,7 @@ describe('playbook configuration', () => {
     const stages = new Set(playbooks.map((playbook) => playbook.stage));
     for (const stage of lifecycleStages.filter((name) => name !== 'compare')) expect(stages).toContain(stage);
     for (const playbook of playbooks) {
-      expect(playbook.reason.length).toBeGreaterThan(20);
+      expect(recordedReason(playbook.reason).length).toBeGreaterThan(20);
       for (const action of playbook.actions) {
         if (action.kind === 'send' || action.kind === 'create-task') {
           expect(readFileSync(path.join(templates, `${action.template}.text.hbs`), 'utf8')).not.toBe('');

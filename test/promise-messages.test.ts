@@ -134,7 +134,7 @@ describe('promise messages to the customer go through the journey', () => {
     await skipTo(quietEnd + 60_000);
     await waitFor(() => mailTo('c-midnight@example.com').length === 1, 20_000, 'the apology');
     const [apology] = mailTo('c-midnight@example.com');
-    expect(apology!.subject).toBe('We did not keep our promise, and we are sorry');
+    expect(apology!.subject).toBe('Sorry: we did not keep our promise');
     expect(apology!.messageId).toBe(messageIdFor(customerKey('nordhem', 'c-midnight', 'p-midnight', 'apology')));
     const journey = await journeyState('nordhem', 'c-midnight');
     const sent = decisionsFor(journey, promiseContactKey('p-midnight', 'apology')).at(-1)!;
@@ -150,9 +150,7 @@ describe('promise messages to the customer go through the journey', () => {
     await skipTo(dueAt + 5_000);
     await waitFor(() => breachMail('nordhem', 'p-noon') !== undefined, 20_000, 'the breach mail');
     const breach = breachMail('nordhem', 'p-noon')!;
-    expect(mailTo('c-noon@example.com').map((mail) => mail.subject)).toEqual([
-      'We did not keep our promise, and we are sorry',
-    ]);
+    expect(mailTo('c-noon@example.com').map((mail) => mail.subject)).toEqual(['Sorry: we did not keep our promise']);
     const sentAt = DateTime.fromMillis(dueAt, { zone: 'Europe/London' }).toFormat('HH:mm');
     expect(breach.text).toMatch(
       new RegExp(`We apologised to the customer by email at \\d{4}-\\d\\d-\\d\\d ${sentAt} \\(Europe/London\\)`),
@@ -162,7 +160,11 @@ describe('promise messages to the customer go through the journey', () => {
 
   it('a promise on chat for a customer reachable only by email reaches them by email, once per key', async () => {
     const zone = await zoneWhereItIsNow(env, 12);
-    await makeDueAtNextHour({ ...nordhemPromise('p-chat', 'c-chat', zone), channel: 'chat' });
+    await makeDueAtNextHour({
+      ...nordhemPromise('p-chat', 'c-chat', zone),
+      channel: 'chat',
+      customerText: 'your missing sofa leg',
+    });
     await promises.renegotiatePromise('nordhem', 'p-chat', {
       due: { within: 'P2D' },
       reason: 'the part ships from the other warehouse',
@@ -170,9 +172,16 @@ describe('promise messages to the customer go through the journey', () => {
     await waitFor(() => mailTo('c-chat@example.com').length === 1, 20_000, 'the renegotiation message');
     const key = customerKey('nordhem', 'c-chat', 'p-chat', 'renegotiated-1');
     expect(mailTo('c-chat@example.com')[0]).toMatchObject({
-      subject: 'A new date for "Send the missing sofa leg"',
+      subject: expect.stringMatching(/^Your new date: \d{1,2} [A-Z][a-z]+ \d{4}$/),
       messageId: messageIdFor(key),
     });
+    // The customer reads the promise's customer text; the staff note and the operator's reason stay inside.
+    const renegotiated = mailTo('c-chat@example.com')[0]!;
+    expect(renegotiated.text).toContain('a new time for your missing sofa leg');
+    for (const part of [renegotiated.text, renegotiated.html]) {
+      expect(part).not.toContain('Send the missing sofa leg');
+      expect(part).not.toContain('the other warehouse');
+    }
     await until(async () => (await promiseState('nordhem', 'p-chat')).customerContacts['renegotiated-1'] !== undefined);
     const state = await promiseState('nordhem', 'p-chat');
     expect(state.deliveryFailures).toEqual([]);

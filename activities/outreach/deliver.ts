@@ -10,16 +10,11 @@ import {
 import { canReach } from '../../common/outreach/policy';
 import { createUnsubscribeToken, unsubscribeUrl } from '../../common/outreach/unsubscribe';
 import type { ServiceProfile } from '../../common/profiles/schema';
+import type { Playbook } from '../../common/playbooks/schema';
+import { composeMessage } from './compose';
 import { sendEmail, type MailTransport } from './email';
 import { DELIVERED, type DecisionEntry, type DeliveryLedger, type DeliveryRecord } from './ledger';
-import {
-  signOff,
-  TemplateDataError,
-  TemplateLibrary,
-  TemplateNotFoundError,
-  type RenderRequest,
-  type TemplateContext,
-} from './templates';
+import { TemplateDataError, TemplateLibrary, TemplateNotFoundError } from './templates';
 import { postWebhook } from './webhook';
 
 /**
@@ -40,6 +35,8 @@ export interface OutreachDependencies {
   mail: MailTransport;
   webhookSecret: string;
   unsubscribe: { secret: string; baseUrl: string };
+  /** The brand's playbooks, for the reason in the customer's language; absent: the request's reason. */
+  playbooks?: (brand: string) => readonly Playbook[] | undefined;
   now?: () => Date;
 }
 
@@ -134,15 +131,18 @@ export function createOutreachActivities(deps: OutreachDependencies) {
             ),
           )
         : undefined;
-    const context = templateContext(request, profile, link);
-    const message = renderOrFail(deps.templates, {
-      brand: request.brand,
-      kind: template,
-      locale: customer?.locale,
-      brandDefaultLocale: profile.defaultLocale,
-      context,
-      footer: footer && customer !== undefined,
-    });
+    const message = renderOrFail(() =>
+      composeMessage({
+        templates: deps.templates,
+        profile,
+        request,
+        template,
+        footer,
+        unsubscribeUrl: link,
+        now: now(),
+        playbooks: deps.playbooks,
+      }),
+    );
     return { message: { subject: message.subject, text: message.text, html: message.html }, unsubscribeUrl: link };
   }
 
@@ -158,9 +158,9 @@ export function createOutreachActivities(deps: OutreachDependencies) {
 }
 
 /** A message with a missing value or no template cannot get better by retrying: it fails at once, and says why. */
-function renderOrFail(templates: TemplateLibrary, request: RenderRequest) {
+function renderOrFail<T>(render: () => T): T {
   try {
-    return templates.render(request);
+    return render();
   } catch (error) {
     if (error instanceof TemplateDataError || error instanceof TemplateNotFoundError)
       throw ApplicationFailure.nonRetryable(error.message, error.name);
@@ -241,43 +241,6 @@ function taskAssignee(request: OutreachRequest, profile: ServiceProfile): { kind
   const given = request.data.assignee as { kind?: unknown; id?: unknown } | undefined;
   if (given && typeof given.id === 'string') return { kind: String(given.kind ?? 'person'), id: given.id };
   return profile.escalation[0]!.notify;
-}
-
-function templateContext(request: OutreachRequest, profile: ServiceProfile, link: string | undefined): TemplateContext {
-  const recipient = request.recipient;
-  const customer =
-    recipient.kind === 'customer'
-      ? { name: recipient.name, firstName: firstName(recipient.name), email: recipient.email, phone: recipient.phone }
-      : customerFromData(request.data.customer);
-  const staffName = recipient.kind !== 'customer' ? (profile.directory[recipient.id]?.name ?? recipient.id) : undefined;
-  const locale = recipient.kind === 'customer' ? (recipient.locale ?? profile.defaultLocale) : profile.defaultLocale;
-  return {
-    recovery: profile.promises.recovery,
-    ...request.data,
-    customerId: recipient.kind === 'customer' ? recipient.customerId : request.data.customerId,
-    taskId: request.idempotencyKey,
-    taskKind: request.template,
-    brand: { id: profile.brand, displayName: profile.displayName, signature: signOff(locale, profile.sender.fromName) },
-    customer,
-    recipientName: staffName ?? customer.firstName ?? '',
-    reason: request.reason,
-    unsubscribeUrl: link,
-    timezone:
-      recipient.kind === 'customer'
-        ? (recipient.timezone ?? profile.businessHours.timezone)
-        : profile.businessHours.timezone,
-  };
-}
-
-function firstName(name: string | undefined): string | undefined {
-  return name?.trim().split(/\s+/)[0];
-}
-
-function customerFromData(value: unknown): TemplateContext['customer'] {
-  if (typeof value !== 'object' || value === null) return {};
-  const record = value as Record<string, unknown>;
-  const text = (key: string) => (typeof record[key] === 'string' ? (record[key] as string) : undefined);
-  return { name: text('name'), firstName: firstName(text('name')), email: text('email'), phone: text('phone') };
 }
 
 function webhookBody(

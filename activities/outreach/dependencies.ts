@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { projectPath, type KeptEnv } from '../../common/config';
+import { loadPlaybooks } from '../../common/playbooks/load';
+import type { Playbook } from '../../common/playbooks/schema';
 import { loadServiceProfiles } from '../../common/profiles/load-profiles';
 import type { OutreachDependencies } from './deliver';
 import { createMailTransport, type SmtpSettings } from './email';
@@ -20,6 +22,7 @@ export async function buildOutreachDependencies(env: KeptEnv): Promise<OutreachD
     templates: new TemplateLibrary(projectPath(env.KEPT_TEMPLATES_DIR)),
     mail: createMailTransport(smtpSettings(env)),
     webhookSecret: env.KEPT_WEBHOOK_SECRET,
+    playbooks: playbookReader(),
     unsubscribe: {
       secret: env.KEPT_UNSUBSCRIBE_SECRET,
       // The localhost default is for development only: a deployment must set KEPT_PUBLIC_URL (common/deployment.ts).
@@ -51,4 +54,22 @@ export function describeOutreach(env: KeptEnv): string {
   const mail = env.KEPT_SMTP_HOST ? `SMTP relay ${smtp.host}:${smtp.port}` : `mail capture on 127.0.0.1:${smtp.port}`;
   const ledger = env.KEPT_LEDGER_URL || env.DATABASE_URL ? 'PostgreSQL ledger' : 'SQLite ledger in the data folder';
   return `${mail}, ${ledger}`;
+}
+
+/**
+ * The brand's playbooks for wording reasons, read once per brand. A bad playbook file gives
+ * none (the message then uses the reason the journey recorded) rather than failing a send.
+ */
+export function playbookReader(directory?: string): (brand: string) => readonly Playbook[] | undefined {
+  const cache = new Map<string, readonly Playbook[] | undefined>();
+  return (brand) => {
+    if (!cache.has(brand)) {
+      try {
+        cache.set(brand, loadPlaybooks(brand, directory).playbooks);
+      } catch {
+        cache.set(brand, undefined);
+      }
+    }
+    return cache.get(brand);
+  };
 }

@@ -19,13 +19,18 @@ import { DateTime } from 'luxon';
  * a new header.
  */
 export interface TemplateContext {
-  brand: { id: string; displayName: string; signature: string };
+  /** `fromName` lets the sign-off follow the template's language rather than the recipient's. */
+  brand: { id: string; displayName: string; signature: string; fromName?: string };
   customer: { name?: string; firstName?: string; email?: string; phone?: string };
   recipientName: string;
   reason: string;
   /** Shown in the footer of non-transactional customer messages. */
   unsubscribeUrl?: string;
   timezone?: string;
+  /** The recipient's full locale (e.g. en-GB), for date formats finer than the template folder (en). */
+  formatLocale?: string;
+  /** When the message is rendered (ISO): `{{when}}` shows the time of an instant that is close. */
+  now?: string;
   [key: string]: unknown;
 }
 
@@ -38,6 +43,11 @@ export interface RenderRequest {
   context: TemplateContext;
   /** Whether to add the "why we are writing" and unsubscribe footer. */
   footer: boolean;
+  /**
+   * The footer's reason in the template's locale (e.g. a playbook's reason per language);
+   * undefined: the context's `reason`. A `<kind>.reason.hbs` next to the template wins over both.
+   */
+  reasonFor?: (locale: string, context: TemplateContext) => string | undefined;
 }
 
 export interface RenderedMessage {
@@ -61,8 +71,15 @@ export class TemplateDataError extends Error {
 const FOOTER_TEXT: Record<string, { why: string; unsubscribe: string }> = {
   en: { why: 'Why you are hearing from us', unsubscribe: 'Stop these messages' },
   fr: { why: 'Pourquoi nous vous écrivons', unsubscribe: 'Ne plus recevoir ces messages' },
+  sv: { why: 'Varför du får det här', unsubscribe: 'Sluta få de här meddelandena' },
 };
-const SIGN_OFF: Record<string, string> = { en: 'Warm regards,', fr: 'Bien cordialement,' };
+const SIGN_OFF: Record<string, string> = { en: 'Warm regards,', fr: 'Bien cordialement,', sv: 'Vänliga hälsningar,' };
+
+/** Within this distance of now, a date alone is too vague: `{{when}}` adds the time. */
+const TIME_MATTERS_WITHIN_MS = 48 * 3_600_000;
+
+/** Snippets shared by a brand's templates in one locale: `_greeting.hbs` is `{{> greeting}}`. */
+const PARTIALS = ['greeting', 'signature'] as const;
 
 export function localeChain(requested: string | undefined, brandDefault: string): string[] {
   const chain: string[] = [];
@@ -96,10 +113,22 @@ export class TemplateLibrary {
   private readonly compiled = new Map<string, HandlebarsTemplateDelegate>();
 
   constructor(readonly directory: string) {
-    this.handlebars.registerHelper('date', (value: unknown, options: Handlebars.HelperOptions) => {
+    const dateHelper = (style: InstantStyle) => (value: unknown, options: Handlebars.HelperOptions) => {
       // Helper arguments escape strict mode: a missing date is checked here.
-      if (typeof value !== 'string' || value === '') throw new TemplateDataError('the date helper was given no date');
-      return formatDate(value, options.data?.root as TemplateContext | undefined);
+      if (typeof value !== 'string' || value === '')
+        throw new TemplateDataError(`the ${style} helper was given no date`);
+      return formatInstant(value, style, options.data?.root as TemplateContext | undefined);
+    };
+    // {{date x}}: the day; {{dateTime x}}: day and time (a slot); {{when x}}: the time too when it is close.
+    this.handlebars.registerHelper('date', dateHelper('date'));
+    this.handlebars.registerHelper('dateTime', dateHelper('dateTime'));
+    this.handlebars.registerHelper('when', dateHelper('when'));
+    // {{inLanguage x}}: a configured text given per language ({ en, fr }) in the template's language.
+    this.handlebars.registerHelper('inLanguage', (value: unknown, options: Handlebars.HelperOptions) => {
+      const locale = (options.data?.root as TemplateContext | undefined)?.locale;
+      const text = inLanguage(value, typeof locale === 'string' ? locale : 'en');
+      if (!text) throw new TemplateDataError('the inLanguage helper was given no text');
+      return text;
     });
   }
 
@@ -123,11 +152,19 @@ export class TemplateLibrary {
       throw new TemplateNotFoundError(
         `template: no template "${request.kind}" for brand ${request.brand} in ${localeChain(request.locale, request.brandDefaultLocale).join(', ')} (looked in ${this.directory})`,
       );
-    const context: TemplateContext = { ...withoutEmptyValues(request.context), locale: found.locale };
+    const given = withoutEmptyValues(request.context);
+    const context: TemplateContext = {
+      ...given,
+      locale: found.locale,
+      formatLocale: dateLocale(found.locale, [given.formatLocale, request.locale, request.brandDefaultLocale]),
+    };
+    const partials = this.partials(request.brand, found.locale);
+    // The sign-off speaks the template's language (an English Maison Laurent mail signs off in English).
+    context.brand = { ...context.brand, signature: this.signature(partials, context, found.locale) };
     const file = (part: string) => path.join(found.folder, `${request.kind}.${part}.hbs`);
     const fill = (part: string, plainText: boolean) => {
       try {
-        return this.template(file(part), plainText)(context);
+        return this.template(file(part), plainText)(context, { partials: partials[plainText ? 'text' : 'html'] });
       } catch (error) {
         throw new TemplateDataError(
           `template: ${found.source}/${request.kind}.${part}: a value is missing: ${(error as Error).message.split('\n')[0]}`,
@@ -138,21 +175,90 @@ export class TemplateLibrary {
     const subject = neutraliseHeader(fill('subject', true));
     if (!subject) throw new TemplateNotFoundError(`template: ${found.source}/${request.kind}: the subject is empty`);
     const body = tidyText(fill('text', true));
+    if (request.footer) context.reason = this.reason(request, found.locale, context, file('reason'), fill);
     const footer = request.footer ? this.footer(found.locale, context) : undefined;
 
     const text = footer ? `${body}\n\n-- \n${footer.text}\n` : `${body}\n`;
     const htmlBody = existsSync(file('html')) ? fill('html', false) : textToHtml(body);
-    const html = wrapHtml(htmlBody, footer?.html, found.locale, context.brand.displayName);
+    const html = this.layout(request.brand, { body: htmlBody, footer: footer?.html, lang: found.locale, context });
     return { subject, text, html, source: found.source, locale: found.locale };
+  }
+
+  /** Why we write, as this message words it: its own reason template, the caller's wording, or the given reason. */
+  private reason(
+    request: RenderRequest,
+    locale: string,
+    context: TemplateContext,
+    reasonFile: string,
+    fill: (part: string, plainText: boolean) => string,
+  ): string {
+    const own = existsSync(reasonFile) ? neutraliseHeader(fill('reason', true), 300) : undefined;
+    const reason = own || request.reasonFor?.(locale, context) || context.reason;
+    if (!reason?.trim())
+      throw new TemplateDataError(`template: ${request.brand}/${locale}/${request.kind}: no reason to give the reader`);
+    return reason;
+  }
+
+  /**
+   * The text in a footer or a reason rendered outside a template, with the same date helpers:
+   * `{date}` placeholders in playbook reasons come out as the customer reads dates.
+   */
+  formatInstant(value: string, style: InstantStyle, context: Partial<TemplateContext>): string {
+    return formatInstant(value, style, context as TemplateContext);
+  }
+
+  /** The brand's snippets in the template's own locale (else `default/`'s); the HTML part gets them escaped. */
+  private partials(brand: string, locale: string) {
+    const text: Record<string, HandlebarsTemplateDelegate> = {};
+    const html: Record<string, HandlebarsTemplateDelegate> = {};
+    for (const name of PARTIALS) {
+      const file = [brand, 'default']
+        .map((base) => path.join(this.directory, base, locale, `_${name}.hbs`))
+        .find((candidate) => existsSync(candidate));
+      if (!file) continue;
+      text[name] = this.template(file, true);
+      html[name] = this.template(file, false);
+    }
+    return { text, html };
+  }
+
+  private signature(
+    partials: ReturnType<TemplateLibrary['partials']>,
+    context: TemplateContext,
+    locale: string,
+  ): string {
+    const own = partials.text.signature;
+    if (own) return tidyText(own(context, { partials: partials.text }));
+    return context.brand.fromName ? signOff(locale, context.brand.fromName) : context.brand.signature;
+  }
+
+  /** `templates/<brand>/_layout.html.hbs` wraps the HTML part in the brand's own look; else a plain page. */
+  private layout(
+    brand: string,
+    parts: { body: string; footer: string | undefined; lang: string; context: TemplateContext },
+  ): string {
+    const file = path.join(this.directory, brand, '_layout.html.hbs');
+    if (!existsSync(file)) return wrapHtml(parts.body, parts.footer, parts.lang, parts.context.brand.displayName);
+    return this.template(
+      file,
+      false,
+    )({
+      ...parts.context,
+      lang: parts.lang,
+      body: new Handlebars.SafeString(parts.body),
+      footer: parts.footer ? new Handlebars.SafeString(parts.footer) : '',
+    });
   }
 
   private footer(locale: string, context: TemplateContext): { text: string; html: string } {
     const words = FOOTER_TEXT[locale.split('-')[0] ?? 'en'] ?? FOOTER_TEXT.en!;
-    const lines = [`${words.why}: ${context.reason}`];
-    if (context.unsubscribeUrl) lines.push(`${words.unsubscribe}: ${context.unsubscribeUrl}`);
+    // French sets a space before a colon.
+    const colon = locale.startsWith('fr') ? '\u00a0:' : ':';
+    const lines = [`${words.why}${colon} ${context.reason}`];
+    if (context.unsubscribeUrl) lines.push(`${words.unsubscribe}${colon} ${context.unsubscribeUrl}`);
     const escape = Handlebars.escapeExpression;
     const html = [
-      `<p>${escape(words.why)}: ${escape(context.reason)}</p>`,
+      `<p>${escape(words.why)}${colon} ${escape(context.reason)}</p>`,
       context.unsubscribeUrl
         ? `<p><a href="${escapeAttribute(context.unsubscribeUrl)}">${escape(words.unsubscribe)}</a></p>`
         : '',
@@ -184,12 +290,51 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
-function formatDate(value: unknown, context: TemplateContext | undefined): string {
-  if (typeof value !== 'string') return '';
+/** A text given once, or per language code with English as the fallback. */
+export function inLanguage(value: unknown, locale: string): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const texts = value as Record<string, unknown>;
+  const text = texts[locale.split('-')[0] ?? 'en'] ?? texts.en;
+  return typeof text === 'string' ? text : undefined;
+}
+
+export type InstantStyle = 'date' | 'dateTime' | 'when';
+
+/**
+ * An instant as the reader says it: in their timezone and their locale's long format
+ * ("4 December 2026", "4 décembre 2026", "December 4, 2026"), with the time for a slot or
+ * when the instant is within two days of the message. Never an ISO string: a value that is
+ * not an instant is a template bug and throws.
+ */
+function formatInstant(value: string, style: InstantStyle, context: TemplateContext | undefined): string {
   const instant = DateTime.fromISO(value, { zone: context?.timezone ?? 'UTC' });
-  if (!instant.isValid) return value;
-  const locale = typeof context?.locale === 'string' ? context.locale : 'en';
-  return instant.setLocale(locale).toLocaleString(DateTime.DATE_FULL);
+  if (!instant.isValid) throw new TemplateDataError(`not a date: ${JSON.stringify(value)}`);
+  const locale = context?.formatLocale ?? (typeof context?.locale === 'string' ? context.locale : 'en');
+  const now = context?.now ? Date.parse(context.now) : Number.NaN;
+  const close = Number.isFinite(now) && Math.abs(instant.toMillis() - now) <= TIME_MATTERS_WITHIN_MS;
+  const withTime = style === 'dateTime' || (style === 'when' && close);
+  const written = new Intl.DateTimeFormat(locale, {
+    dateStyle: 'long',
+    ...(withTime ? { timeStyle: 'short' } : {}),
+    timeZone: instant.zoneName ?? 'UTC',
+  }).format(instant.toJSDate());
+  // French writes the first of the month as an ordinal ("1er juillet"); Intl does not.
+  return locale.startsWith('fr') ? written.replace(/^1 /, '1er ') : written;
+}
+
+/**
+ * The locale dates are written in: the first of the recipient's and the brand's locales that
+ * speaks the template's language with a region (a template folder `en` for an en-GB reader
+ * writes British dates); else the template's language in the region of the brand's last
+ * locale (a reader who said only "en" of a brand at home in fr-FR reads en-FR: "18 June 2027").
+ */
+export function dateLocale(templateLocale: string, candidates: readonly (string | undefined)[]): string {
+  const language = templateLocale.split('-')[0];
+  const match = candidates.find((candidate) => candidate?.includes('-') && candidate.split('-')[0] === language);
+  if (match) return match;
+  const region = candidates.at(-1)?.split('-')[1];
+  return region && !templateLocale.includes('-') ? `${language}-${region}` : templateLocale;
 }
 
 /** Enough for a double-quoted attribute, and keeps URLs readable (no &#x3D; for '='). */
@@ -207,12 +352,17 @@ function tidyText(text: string): string {
     .trim();
 }
 
-/** Paragraphs from the (already rendered) text, every character escaped. */
+/** Paragraphs from the (already rendered) text, every character escaped, web addresses as links. */
 function textToHtml(text: string): string {
   return text
     .split(/\n{2,}/)
-    .map((paragraph) => `<p>${Handlebars.escapeExpression(paragraph).replace(/\n/g, '<br>\n')}</p>`)
+    .map((paragraph) => `<p>${linkify(Handlebars.escapeExpression(paragraph)).replace(/\n/g, '<br>\n')}</p>`)
     .join('\n');
+}
+
+/** Escaped text in, escaped text out: an http(s) address (already escaped) becomes a link to itself. */
+function linkify(escaped: string): string {
+  return escaped.replace(/https?:\/\/[^\s<]+[^\s<.,;:!?)]/g, (url) => `<a href="${url}">${url}</a>`);
 }
 
 function wrapHtml(body: string, footer: string | undefined, locale: string, brandName: string): string {

@@ -34,6 +34,9 @@ function orderData(state: JourneyState, anchor: Anchor): ContactData {
   });
 }
 
+/** The case.update's answer when the team left no note (customer templates word it in their own language). */
+export const CASE_UPDATE_WITHOUT_NOTE = 'it is still open and in hand, and nothing is needed from you for now';
+
 function caseData(state: JourneyState, anchor: Anchor): ContactData {
   const item = anchor.caseId ? state.cases[anchor.caseId] : undefined;
   if (!item) return {};
@@ -41,10 +44,7 @@ function caseData(state: JourneyState, anchor: Anchor): ContactData {
   return withoutUndefined({
     caseSummary: item.summary,
     // The case.update template says where things stand; without a note from the team, the honest answer.
-    update:
-      lastNote && 'note' in lastNote
-        ? lastNote.note
-        : 'it is still open and in hand, and nothing is needed from you for now',
+    update: lastNote && 'note' in lastNote ? lastNote.note : CASE_UPDATE_WITHOUT_NOTE,
   });
 }
 
@@ -96,11 +96,17 @@ function productName(state: JourneyState, sku: string): string | undefined {
  * YYYY-MM-DD as the day falls in `timeZone` (the customer's): the reason stands next to the
  * message's own rendering of the date, which is in the customer's zone too.
  */
-export function fillReason(template: string, data: ContactData, timeZone = 'UTC'): string {
+export function fillReason(
+  template: string,
+  data: Readonly<Record<string, unknown>>,
+  timeZone = 'UTC',
+  // The customer's message formats dates for its reader (activity side); the journey's record keeps the day.
+  formatDate: (instant: string) => string = (instant) => dayIn(instant, timeZone),
+): string {
   const filled = template.replace(/\{(\w+)\}/g, (_match, name: string) => {
     const value = data[name];
-    if (value === undefined || value === null) return '';
-    return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? dayIn(value, timeZone) : String(value);
+    if (value === undefined || value === null || typeof value === 'object') return '';
+    return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? formatDate(value) : String(value);
   });
   const tidy = filled
     .replace(/\s+/g, ' ')

@@ -5,7 +5,7 @@ import { addSigned, anchorsOf, durationMs, fieldAnchors, normalise, triggerBase,
 import { compareInstants, isAfter, isAtOrAfter, isBefore } from '../instants';
 import { goalMet, unmetCondition, type CheckContext } from './checks';
 import { contactData, fillReason, taskDeadline } from './data';
-import type { Anchor, PlannedContact, Playbook, PlaybookAction } from './schema';
+import { recordedReason, type Anchor, type PlannedContact, type Playbook, type PlaybookAction } from './schema';
 
 export type { CheckContext as PlanContext, PlaybookProfile } from './checks';
 export type { PlannedContact } from './schema';
@@ -114,7 +114,11 @@ function buildContact(
     category: action.category,
     handledBy: handledBy(action, context),
     recipient: recipient(action, context),
-    reason: fillReason(playbook.reason, data, state.profile.timezone ?? context.profile?.businessHours.timezone),
+    reason: fillReason(
+      recordedReason(playbook.reason),
+      data,
+      state.profile.timezone ?? context.profile?.businessHours.timezone,
+    ),
     data,
     anchor,
   };
@@ -132,6 +136,16 @@ export function contactKey(playbookId: string, anchor: Anchor, actionIndex = 0, 
   if (actionIndex > 0) key += `/${action?.kind ?? 'action'}-${actionIndex}`;
   // Ids may be long; the key must fit the outreach idempotency key with the workflow id.
   return key.length <= 160 ? key : `${playbookId}/${fnv1a(key)}/${anchor.at}`;
+}
+
+/**
+ * The playbook a delivered contact came from, read back from its idempotency key
+ * (`kept/<brand>/customer/<id>/contact/<playbook id>/...`, ids hold no '/'); undefined for
+ * promise contacts and anything else. The outreach activity uses it for the reason's wording
+ * in the customer's language.
+ */
+export function playbookIdOfOutreachKey(idempotencyKey: string): string | undefined {
+  return /^kept\/[^/]+\/customer\/[^/]+\/contact\/([^/]+)\//.exec(idempotencyKey)?.[1];
 }
 
 function templateOf(action: PlaybookAction): string | undefined {

@@ -174,6 +174,35 @@ export const actionSchema = z.discriminatedUnion('kind', [
 ]);
 export type PlaybookAction = z.infer<typeof actionSchema>;
 
+const reasonText = z.string().min(1).max(300);
+
+/**
+ * A reason in one text, or one per language (`{ "en": ..., "fr": ... }`). English is required
+ * in the per-language form: it is what the journey records and shows to staff, and what a
+ * reader in a language without its own text gets.
+ */
+export const playbookReasonSchema = z.union([
+  reasonText,
+  z
+    .object({ en: reasonText })
+    .catchall(reasonText)
+    .refine((reasons) => Object.keys(reasons).every((language) => /^[a-z]{2,3}$/.test(language)), {
+      message: 'give reasons per language code, e.g. { "en": "...", "fr": "..." }',
+    }),
+]);
+export type PlaybookReason = z.infer<typeof playbookReasonSchema>;
+
+/** The reason's text for a language (`fr`, `fr-FR`); a single-text reason serves every language. */
+export function reasonIn(reason: PlaybookReason, locale: string): string | undefined {
+  if (typeof reason === 'string') return reason;
+  return reason[locale.split('-')[0] ?? 'en'];
+}
+
+/** The English text: the journey's own record of why it wrote. */
+export function recordedReason(reason: PlaybookReason): string {
+  return typeof reason === 'string' ? reason : reason.en;
+}
+
 export const playbookSchema = z
   .object({
     id: z
@@ -184,7 +213,7 @@ export const playbookSchema = z
     stage: lifecycleStageSchema,
     description: z.string().min(1).max(500),
     /** Why we write, in plain words the customer reads; `{name}` inserts a value of the contact's data. */
-    reason: z.string().min(1).max(300),
+    reason: playbookReasonSchema,
     /** Anticipating (true) or answering something the customer did (false); reports count them apart. */
     proactive: z.boolean(),
     enabled: z.boolean().default(true),

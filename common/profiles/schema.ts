@@ -107,8 +107,16 @@ export const serviceProfileSchema = z.object({
     atRiskAt: z.number().gt(0).lt(1).default(0.8),
     /** Tell the customer where things stand before the due time (fraction), or never. */
     customerNoticeAt: z.number().gt(0).lt(1).nullable().default(null),
-    /** What the apology on a breach offers. */
-    recovery: z.string().min(1).max(500),
+    /** What the apology on a breach offers, in one text or per language (`{ "en": ..., "fr": ... }`, `en` required). */
+    recovery: z.union([
+      z.string().min(1).max(500),
+      z
+        .object({ en: z.string().min(1).max(500) })
+        .catchall(z.string().min(1).max(500))
+        .refine((texts) => Object.keys(texts).every((language) => /^[a-z]{2,3}$/.test(language)), {
+          message: 'give texts per language code, e.g. { "en": "...", "fr": "..." }',
+        }),
+    ]),
   }),
   contactPolicy: z.object({
     quietHours: z.object({ start: clockTime, end: clockTime }),

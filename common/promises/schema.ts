@@ -65,7 +65,13 @@ export const makePromiseInputSchema = z.object({
   brand: brandIdSchema,
   customerId: idSchema,
   promiseId: idSchema,
+  /** The internal note for staff ("Tell the customer when the spare part arrives"); never shown to the customer. */
   text: z.string().trim().min(1).max(1000),
+  /**
+   * What the customer reads about this promise ("your spare part, fitted at our workshop");
+   * absent: customer messages use a neutral sentence instead of the internal text.
+   */
+  customerText: z.string().trim().min(1).max(300).optional(),
   kind: promiseKindSchema,
   owner: ownerSchema,
   /** Absent: Kept proposes the earliest time the owner can keep. */

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { OutreachDependencies } from '../../activities/outreach/deliver';
+import { playbookReader } from '../../activities/outreach/dependencies';
 import { createMailTransport } from '../../activities/outreach/email';
 import { SqliteDeliveryLedger, type DeliveryLedger } from '../../activities/outreach/ledger';
 import { TemplateLibrary } from '../../activities/outreach/templates';
@@ -39,6 +40,7 @@ export function outreachDependencies(options: {
     templates: new TemplateLibrary(path.resolve(__dirname, '../../templates')),
     mail: createMailTransport({ host: '127.0.0.1', port: options.smtpPort, secure: false, connectionTimeoutMs: 2_000 }),
     webhookSecret: TEST_WEBHOOK_SECRET,
+    playbooks: playbookReader(path.resolve(__dirname, '../../config/playbooks')),
     unsubscribe: { secret: TEST_UNSUBSCRIBE_SECRET, baseUrl: 'https://kept.example' },
   };
 }

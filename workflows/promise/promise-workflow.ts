@@ -547,6 +547,8 @@ function messageData(state: PromiseState, input: PromiseWorkflowArgs): Record<st
     promiseId: state.promiseId,
     text: state.text,
     promiseText: state.text,
+    // Only what the customer may read; absent on older promises, so their activity input is unchanged.
+    ...(input.customerText ? { customerText: input.customerText } : {}),
     kind: state.kind,
     dueAt: state.dueAt,
     timezone: input.profile.businessHours.timezone,
