@@ -20,6 +20,7 @@ import {
   type RenderRequest,
   type TemplateContext,
 } from './templates';
+import { taskMessageData, type StaffParty } from './task-message';
 import { postWebhook } from './webhook';
 
 /**
@@ -44,7 +45,16 @@ export interface OutreachDependencies {
 }
 
 type Route =
-  | { kind: 'email'; channel: 'email'; address: string; name?: string; template: string; footer: boolean }
+  | {
+      kind: 'email';
+      channel: 'email';
+      address: string;
+      name?: string;
+      template: string;
+      footer: boolean;
+      /** For a task mailed to a colleague: who it is for (the message greets them, not the customer). */
+      assignee?: StaffParty;
+    }
   | { kind: 'webhook'; channel: Channel; url: string }
   | { kind: 'task'; channel: Channel };
 
@@ -85,7 +95,7 @@ export function createOutreachActivities(deps: OutreachDependencies) {
   ): Promise<{ status: 'sent' | 'task-created'; channel: Channel; messageId?: string }> {
     switch (route.kind) {
       case 'email': {
-        const rendered = render(request, profile, route.template, route.footer);
+        const rendered = render(request, profile, route.template, route.footer, route.assignee);
         const messageId = await sendEmail(deps.mail, {
           idempotencyKey: request.idempotencyKey,
           from: { name: profile.sender.fromName, address: profile.sender.fromEmail },
@@ -95,7 +105,7 @@ export function createOutreachActivities(deps: OutreachDependencies) {
           unsubscribeUrl: rendered.unsubscribeUrl,
           ...rendered.message,
         });
-        return { status: route.template === 'task.assigned' ? 'task-created' : 'sent', channel: 'email', messageId };
+        return { status: route.template === TASK_TEMPLATE ? 'task-created' : 'sent', channel: 'email', messageId };
       }
       case 'webhook': {
         const rendered = render(request, profile, request.template, false);
@@ -121,7 +131,13 @@ export function createOutreachActivities(deps: OutreachDependencies) {
     }
   }
 
-  function render(request: OutreachRequest, profile: ServiceProfile, template: string, footer: boolean) {
+  function render(
+    request: OutreachRequest,
+    profile: ServiceProfile,
+    template: string,
+    footer: boolean,
+    assignee?: StaffParty,
+  ) {
     const customer = request.recipient.kind === 'customer' ? request.recipient : undefined;
     const link =
       footer && customer && request.category !== 'transactional'
@@ -134,7 +150,8 @@ export function createOutreachActivities(deps: OutreachDependencies) {
             ),
           )
         : undefined;
-    const context = templateContext(request, profile, link);
+    const context = templateContext(request, profile, link, assignee);
+    if (template === TASK_TEMPLATE) Object.assign(context, taskMessageData(request, profile, handedOverAt()));
     const message = renderOrFail(deps.templates, {
       brand: request.brand,
       kind: template,
@@ -209,8 +226,9 @@ function planRoute(request: OutreachRequest, profile: ServiceProfile): Route {
       channel: 'email',
       address: entry.email,
       name: entry.name,
-      template: 'task.assigned',
+      template: TASK_TEMPLATE,
       footer: false,
+      assignee,
     };
   }
   const channel = request.channel ?? profile.channels.find((candidate) => canReach(recipient, candidate));
@@ -237,19 +255,48 @@ function planRoute(request: OutreachRequest, profile: ServiceProfile): Route {
   return { kind: 'webhook', channel, url };
 }
 
-function taskAssignee(request: OutreachRequest, profile: ServiceProfile): { kind: string; id: string } {
+/** The template of a task mailed to a colleague. */
+const TASK_TEMPLATE = 'task.assigned';
+
+/**
+ * When the task was handed over: the first time this delivery was scheduled, the same on
+ * every retry, so a retried task states the same deadline.
+ */
+function handedOverAt(): number {
+  try {
+    return Context.current().info.scheduledTimestampMs;
+  } catch {
+    return Date.now();
+  }
+}
+
+/** A colleague's name from the directory; a team without one is named from its id ("client-advisors" → "Client advisors"). */
+function staffNameOf(party: StaffParty, profile: ServiceProfile): string {
+  const named = profile.directory[party.id]?.name;
+  if (named) return named;
+  const words = party.id.replace(/[-_.]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function taskAssignee(request: OutreachRequest, profile: ServiceProfile): StaffParty {
   const given = request.data.assignee as { kind?: unknown; id?: unknown } | undefined;
   if (given && typeof given.id === 'string') return { kind: String(given.kind ?? 'person'), id: given.id };
   return profile.escalation[0]!.notify;
 }
 
-function templateContext(request: OutreachRequest, profile: ServiceProfile, link: string | undefined): TemplateContext {
+function templateContext(
+  request: OutreachRequest,
+  profile: ServiceProfile,
+  link: string | undefined,
+  assignee?: StaffParty,
+): TemplateContext {
   const recipient = request.recipient;
   const customer =
     recipient.kind === 'customer'
       ? { name: recipient.name, firstName: firstName(recipient.name), email: recipient.email, phone: recipient.phone }
       : customerFromData(request.data.customer);
-  const staffName = recipient.kind !== 'customer' ? (profile.directory[recipient.id]?.name ?? recipient.id) : undefined;
+  const colleague = assignee ?? (recipient.kind !== 'customer' ? recipient : undefined);
+  const staffName = colleague ? staffNameOf(colleague, profile) : undefined;
   const locale = recipient.kind === 'customer' ? (recipient.locale ?? profile.defaultLocale) : profile.defaultLocale;
   return {
     recovery: profile.promises.recovery,

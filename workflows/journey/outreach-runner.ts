@@ -19,6 +19,7 @@ import {
   type PendingContact,
 } from './outreach-state';
 import { openCaseCount, type JourneyState } from './state';
+import { customerContext } from './staff-context';
 
 type OutreachActivities = ReturnType<typeof createOutreachActivities>;
 
@@ -134,7 +135,7 @@ async function decideAndAct(
   try {
     const result = await deliverOutreach.executeWithOptions(
       { ...deliveryOptions, summary: `${contact.template} to ${journey.customerId}` },
-      [deliveryRequest(journey, workflowId, contact, policy.channel)],
+      [withTaskContext(deliveryRequest(journey, workflowId, contact, policy.channel), journey, config.profile, policy.channel)],
     );
     return {
       ...base,
@@ -224,8 +225,9 @@ async function createTask(
   contact: PendingContact,
   base: Omit<OutreachDecision, 'outcome'>,
 ): Promise<OutreachDecision> {
-  const request = outreachRequestFor(contact.planned!, journey, workflowId);
-  if (!request) return { ...base, outcome: 'skipped', why: 'nothing to send for this task' };
+  const planned = outreachRequestFor(contact.planned!, journey, workflowId);
+  if (!planned) return { ...base, outcome: 'skipped', why: 'nothing to send for this task' };
+  const request = { ...planned, data: { ...planned.data, customerContext: customerContext(journey) } };
   try {
     const result = await deliverOutreach.executeWithOptions(
       { ...deliveryOptions, summary: `task ${contact.template} for ${journey.customerId}` },
@@ -276,6 +278,22 @@ export function deliveryRequest(journey: JourneyState, workflowId: string, conta
     channel: channel as never,
     data: { ...contact.data, customerName: customer.name, reason: contact.reason },
   };
+}
+
+/**
+ * A message that becomes a task for a colleague (a human touchpoint, or a call) carries what
+ * the journey knows of the customer, so the task can say who they are and what is open.
+ */
+function withTaskContext<T extends { template: string; data: Record<string, unknown> }>(
+  request: T,
+  journey: JourneyState,
+  profile: ServiceProfile,
+  channel: string,
+): T {
+  const human = profile.touchpoints[request.template as keyof ServiceProfile['touchpoints']] === 'human';
+  if (!human && channel !== 'phone') return request;
+  const context = { ...customerContext(journey), service: profile.style };
+  return { ...request, data: { ...request.data, customerContext: context } };
 }
 
 /**
