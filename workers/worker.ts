@@ -7,6 +7,7 @@ import { createSweepActivities } from '../activities/sweep';
 import { createImplicitPromiseActivities } from '../activities/implicit-promises';
 import { createPromiseContactActivities } from '../activities/promise-contacts';
 import { createPlaybookActionActivities } from '../activities/playbook-actions';
+import { createStaffDigestActivities } from '../activities/staff-digest';
 import { connectClient } from '../client/connection';
 import { loadKeptEnv, projectPath } from '../common/config';
 
@@ -58,6 +59,7 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
       ...createImplicitPromiseActivities(client, profilesDir),
       ...createPromiseContactActivities(client),
       ...createPlaybookActionActivities(client, profilesDir),
+      ...createStaffDigestActivities(client),
       ...options.extraActivities,
     },
   });

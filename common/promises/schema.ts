@@ -204,4 +204,6 @@ export interface PromiseState {
   changes: PromiseChange[];
   breach?: PromiseBreach;
   result?: PromiseOutcome;
+  /** Its reminders went on this colleague's staff digest (a promise the system keeps). */
+  digest?: { recipient: { kind: 'person' | 'team'; id: string } };
 }
