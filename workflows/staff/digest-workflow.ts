@@ -102,6 +102,7 @@ async function sendDigest(
       data: {
         period: input.period === 'daily' ? 'today' : 'this hour',
         count: batch.length,
+        single: batch.length === 1,
         atRisk,
         asOf: staffTime(boundary, zone),
         rows: batch.map((item) => ({
