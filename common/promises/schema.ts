@@ -205,5 +205,5 @@ export interface PromiseState {
   breach?: PromiseBreach;
   result?: PromiseOutcome;
   /** Its reminders went on this colleague's staff digest (a promise the system keeps). */
-  digest?: { recipient: { kind: 'person' | 'team'; id: string } };
+  digest?: { recipient: { kind: 'person' | 'team'; id: string }; withdrawn?: boolean };
 }

@@ -302,6 +302,7 @@ async function perform(
     case 'breach':
       recordBreach(state);
       publish(state, input);
+      await takeOffDigest(state);
       // The owner's alarm says what became of the apology, so the apology goes first.
       if (patched('promisemsg-breach-after-apology')) return breachAfterApology(step, state, input, owner);
       return send(state, step.step, staffMessage(state, input, owner, 'promise.breached', breachReason(state, input)));
@@ -372,9 +373,13 @@ function keptBySystem(state: PromiseState): boolean {
   return state.owner.kind === 'system' && state.kind === 'delivery';
 }
 
-/** Kept (or cancelled) before its digest went out: nobody needs to read about it any more. */
+/**
+ * Kept, cancelled or breached before its digest went out: nobody needs to read about it there
+ * any more (a breach reaches its people by a mail of its own).
+ */
 async function takeOffDigest(state: PromiseState): Promise<void> {
-  if (!state.digest || state.result?.outcome === 'breached') return;
+  if (!state.digest || state.digest.withdrawn) return;
+  state.digest.withdrawn = true;
   await withdrawFromStaffDigest({
     brand: state.brand,
     recipient: state.digest.recipient,
