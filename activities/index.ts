@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { OutreachRequestInput } from '../common/outreach/contract';
 import type { DeliveryResult } from '../common/outreach/contract';
 import { createOutreachActivities, type OutreachDependencies } from './outreach/deliver';
+import { createEventWebhookActivities } from './outreach/event-webhooks';
 
 /**
  * Every activity the Kept worker registers, built from their dependencies (mail transport,
@@ -13,7 +14,7 @@ export interface ActivityDependencies {
 }
 
 export function createActivities(deps: ActivityDependencies = {}) {
-  if (deps.outreach) return createOutreachActivities(deps.outreach);
+  if (deps.outreach) return { ...createOutreachActivities(deps.outreach), ...createEventWebhookActivities(deps.outreach) };
   return unconfiguredOutreach();
 }
 
@@ -21,7 +22,8 @@ export function createActivities(deps: ActivityDependencies = {}) {
  * A worker built without outreach dependencies (e.g. a test of something else) still
  * registers the activities, and a call fails at once with a message saying why.
  */
-function unconfiguredOutreach(): ReturnType<typeof createOutreachActivities> {
+function unconfiguredOutreach(): ReturnType<typeof createOutreachActivities> &
+  ReturnType<typeof createEventWebhookActivities> {
   const fail = (): never => {
     throw ApplicationFailure.nonRetryable(
       'outreach is not configured on this worker (ActivityDependencies.outreach is missing)',
@@ -32,6 +34,7 @@ function unconfiguredOutreach(): ReturnType<typeof createOutreachActivities> {
     deliverOutreach: async (_request: OutreachRequestInput): Promise<DeliveryResult> => fail(),
     recordOutreachDecision: async () => fail(),
     contactHistory: async () => fail(),
+    emitKeptEvent: async () => fail(),
   };
 }
 

@@ -20,6 +20,7 @@ import {
 } from './outreach-state';
 import { openCaseCount, type JourneyState } from './state';
 import { customerContext } from './staff-context';
+import type { JourneyEvents } from './kept-events';
 
 type OutreachActivities = ReturnType<typeof createOutreachActivities>;
 
@@ -51,6 +52,8 @@ export interface JourneyHooks {
   applyEvent(event: LifecycleEvent): void;
   /** Every decision, as it is made (promise contacts report back to their promise). */
   onDecided?(contact: PendingContact, decision: OutreachDecision): void;
+  /** The brand's webhooks hear what became of each contact. */
+  events?: JourneyEvents;
 }
 
 /** Hook for playbook-planned contacts: still wanted now? (exit goal met, playbook changed...) */
@@ -85,6 +88,7 @@ export async function runDueOutreach(
     journey.outreach.sending = undefined;
     recordDecision(journey.outreach, contact, decision);
     hooks?.onDecided?.(contact, decision);
+    hooks?.events?.emitDecision(journey, workflowId, contact, decision, config.profile);
     if (decision.outcome !== 'sent') await recordInLedger(journey, workflowId, contact, decision);
   }
 }

@@ -59,6 +59,9 @@ import {
 import { nextStep, planSteps, resolveDueAt, staffRecipient, type PlannedStep, type StaffParty } from './plan';
 import type { createStaffDigestActivities } from '../../activities/staff-digest';
 import { staffTime } from '../../common/staff/time';
+import type { createEventWebhookActivities } from '../../activities/outreach/event-webhooks';
+import { subscribedTo } from '../../common/webhooks/kept-events';
+import type { KeptEventType } from '../../common/profiles/schema';
 
 interface OutreachActivities {
   deliverOutreach(request: OutreachRequestInput): Promise<DeliveryResult>;
@@ -92,7 +95,56 @@ const { addToStaffDigest, withdrawFromStaffDigest } = proxyActivities<ReturnType
   deliveryOptions,
 );
 
+const { emitKeptEvent } = proxyActivities<ReturnType<typeof createEventWebhookActivities>>(deliveryOptions);
+
 type Owner = PromiseWorkflowArgs['owner'];
+
+/**
+ * The promise's events for the brand's webhooks (docs/webhooks.md). Only types someone
+ * subscribed to start an activity, so promises of brands without webhooks (and every history
+ * recorded before them) emit nothing. Ids are the workflow id and the step: a replay or a
+ * retry emits the same event. Running in the background; the workflow waits for them before it ends.
+ */
+class PromiseEvents {
+  private readonly pending: Promise<unknown>[] = [];
+
+  constructor(
+    private readonly state: PromiseState,
+    private readonly input: PromiseWorkflowArgs,
+  ) {}
+
+  emit(type: KeptEventType, what: string, data: Record<string, unknown> = {}): void {
+    if (!subscribedTo(this.input.profile.webhookSubscriptions, type)) return;
+    const state = this.state;
+    const event = {
+      id: `${workflowInfo().workflowId}/${what}`,
+      type,
+      brand: state.brand,
+      occurredAt: iso(Date.now()),
+      customerId: state.customerId,
+      data: {
+        promiseId: state.promiseId,
+        kind: state.kind,
+        text: state.text,
+        owner: state.owner,
+        status: state.status,
+        dueAt: state.dueAt,
+        ...(state.orderId ? { orderId: state.orderId } : {}),
+        ...(state.caseId ? { caseId: state.caseId } : {}),
+        ...data,
+      },
+    };
+    this.pending.push(
+      emitKeptEvent
+        .executeWithOptions({ ...deliveryOptions, summary: `webhook: ${type}` }, [event])
+        .catch((error: unknown) => log.warn('a Kept event could not be delivered to its webhooks', { type, error })),
+    );
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+}
 
 /**
  * One workflow per promise (`kept/<brand>/promise/<id>`): reminds the owner, raises at-risk,
@@ -102,6 +154,7 @@ type Owner = PromiseWorkflowArgs['owner'];
 export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<PromiseOutcome> {
   const input = promiseWorkflowInputSchema.parse(rawInput);
   const state = initialState(input);
+  const events = new PromiseEvents(state, input);
   let version = 0;
   const changed = (): void => {
     version += 1;
@@ -142,6 +195,10 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
       Object.assign(state, { dueAt, windowStartedAt: iso(now), status: 'open' });
       state.flags = withFlag(withoutFlags(state.flags, ['at-risk', 'breached']), 'renegotiated');
       changed();
+      events.emit('promise.renegotiated', `renegotiated-${state.renegotiations}`, {
+        previousDueAt: state.changes.at(-1)?.previousDueAt,
+        reason: change.reason,
+      });
       await tellCustomer(state, input, `renegotiated-${state.renegotiations}`, 'promise.renegotiated', change.reason);
       return state;
     },
@@ -202,12 +259,15 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
       changed();
       break;
     }
-    await perform(step, state, input, steps);
+    await perform(step, state, input, steps, events);
     if (!state.sent.includes(step.step)) state.sent.push(step.step);
     publish(state, input);
   }
   await condition(allHandlersFinished);
   await takeOffDigest(state);
+  if (state.result && ['kept', 'kept-late', 'renegotiated'].includes(state.result.outcome))
+    events.emit('promise.kept', 'kept', { outcome: state.result.outcome, endedAt: state.result.endedAt });
+  await events.flush();
   await reporter.flush();
   return state.result!;
 }
@@ -275,6 +335,7 @@ async function perform(
   state: PromiseState,
   input: PromiseWorkflowArgs,
   steps: PlannedStep[],
+  events: PromiseEvents,
 ): Promise<void> {
   const owner = ownerRecipient(state.owner, input);
   const chain = input.profile.escalation;
@@ -293,6 +354,7 @@ async function perform(
       state.status = 'at-risk';
       state.flags = withFlag(state.flags, 'at-risk');
       publish(state, input);
+      events.emit('promise.at-risk', step.step);
       if (await digested(step, state, input, owner, 'at-risk')) return;
       return send(state, step.step, staffMessage(state, input, owner, 'promise.at-risk', `at risk: ${due}`));
     case 'at-risk-escalation':
@@ -302,6 +364,7 @@ async function perform(
     case 'breach':
       recordBreach(state);
       publish(state, input);
+      events.emit('promise.breached', step.step, { breach: state.breach });
       await takeOffDigest(state);
       // The owner's alarm says what became of the apology, so the apology goes first.
       if (patched('promisemsg-breach-after-apology')) return breachAfterApology(step, state, input, owner);
