@@ -1,4 +1,11 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { PromiseClient } from '../client/promises';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from '../activities/outreach/webhook';
+import { outreachDependencies, temporaryDirectory, TEST_WEBHOOK_SECRET } from './helpers/outreach';
+import { startKeptWorker, stopWorker } from './helpers/temporal';
 import { DateTime } from 'luxon';
 import { messageIdFor } from '../activities/outreach/email';
 import { KeptClient } from '../client/kept-client';
@@ -244,6 +251,125 @@ describe('staff messages', () => {
       expect(perOrder).toEqual([]);
       const digests = staffMail.filter((mail) => mail.subject.includes('delivery promise'));
       expect(digests.length).toBeLessThanOrEqual(2);
+    });
+  });
+
+  describe('webhooks out', () => {
+    interface Received {
+      key: string;
+      type: string;
+      signed: boolean;
+      status: number;
+      body: { id: string; type: string; data: Record<string, unknown> };
+    }
+    const received: Received[] = [];
+    let receiver: Server;
+    let worker: Awaited<ReturnType<typeof startKeptWorker>>;
+    let promises: PromiseClient;
+    const tmp = temporaryDirectory('kept-webhooks-out-');
+    const events = [
+      'promise.at-risk',
+      'promise.breached',
+      'promise.kept',
+      'promise.renegotiated',
+      'outreach.sent',
+    ] as const;
+
+    beforeAll(async () => {
+      // A real receiver that checks the signature, and fails the first attempt of every event.
+      receiver = createServer((request, response) => {
+        let raw = '';
+        request.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
+        request.on('end', () => {
+          const key = String(request.headers['idempotency-key']);
+          const first = !received.some((earlier) => earlier.key === key);
+          const body = JSON.parse(raw) as Received['body'];
+          const signed = verifyWebhookSignature({
+            secret: 'acme-hook-secret-0123456789',
+            timestamp: request.headers[TIMESTAMP_HEADER.toLowerCase()] as string | undefined,
+            signature: request.headers[SIGNATURE_HEADER.toLowerCase()] as string | undefined,
+            body: raw,
+            now: new Date(),
+            toleranceSeconds: 10 * 365 * 86_400,
+          });
+          const status = first ? 503 : 200;
+          received.push({ key, type: body.type, signed, status, body });
+          response.writeHead(status).end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/kept`;
+      process.env.NORDHEM_HOOK_SECRET = 'acme-hook-secret-0123456789';
+      const base = shippedProfiles().get('nordhem')!;
+      const webhooks = {
+        ...base.webhooks,
+        subscriptions: [{ url, secretEnv: 'NORDHEM_HOOK_SECRET', events: [...events] }],
+      };
+      const profiles = shippedProfiles({ nordhem: { webhooks } });
+      // The journeys read the brand's profile file: the same subscription, in a profiles folder of this test's own.
+      const profilesDir = path.join(tmp.path, 'profiles');
+      mkdirSync(profilesDir);
+      const file = JSON.parse(readFileSync(path.resolve(__dirname, '../config/profiles/nordhem.json'), 'utf8'));
+      writeFileSync(path.join(profilesDir, 'nordhem.json'), JSON.stringify({ ...file, webhooks }));
+      const outreach = outreachDependencies({
+        smtpPort: stack.smtp.port,
+        ledgerFile: path.join(tmp.path, 'ledger.sqlite'),
+        profiles,
+      });
+      worker = await startKeptWorker(stack.env, { activityDependencies: { outreach }, profilesDir });
+      promises = new PromiseClient({
+        client: stack.env.client,
+        taskQueue: worker.taskQueue,
+        profiles,
+        openPromises: async () => [],
+        now: () => stack.env.currentTimeMs(),
+      });
+    });
+    afterAll(async () => {
+      if (worker) await stopWorker(worker);
+      await new Promise((resolve) => receiver?.close(resolve));
+      delete process.env.NORDHEM_HOOK_SECRET;
+      tmp.remove();
+    });
+
+    const delivered = (type: string) => received.filter((request) => request.type === type && request.status === 200);
+
+    it('sends each subscribed event once, signed, although the receiver fails the first attempt', async () => {
+      const now = await stack.env.currentTimeMs();
+      const promise = (promiseId: string, hours: number) => ({
+        brand: 'nordhem',
+        customerId: 'w-ada',
+        promiseId,
+        text: 'Send the missing sofa leg',
+        kind: 'other' as const,
+        owner: { kind: 'person' as const, id: 'sam' },
+        channel: 'email' as const,
+        contact: { name: 'Ada Lovelace', email: 'w-ada@example.com' },
+        due: { at: new Date(now + hours * 3_600_000).toISOString() },
+      });
+      await promises.makePromise(promise('w-kept', 30 * 24));
+      await promises.makePromise(promise('w-broken', 30 * 24));
+      await promises.renegotiatePromise('nordhem', 'w-kept', {
+        due: { within: 'P12D' },
+        reason: 'the part ships later',
+      });
+      await stack.env.sleep(31 * 24 * 3_600_000);
+      await promises.fulfilPromise('nordhem', 'w-kept', { note: 'sent' }).catch(() => undefined);
+      await until('every event delivered', async () => events.every((type) => delivered(type).length > 0));
+
+      for (const type of events) {
+        const attempts = received.filter((request) => request.type === type);
+        expect(attempts.every((request) => request.signed)).toBe(true);
+        // Effectively once: per event one delivered POST, after the one the receiver failed.
+        const keys = [...new Set(attempts.map((request) => request.key))];
+        for (const key of keys) {
+          expect(attempts.filter((request) => request.key === key).map((request) => request.status)).toEqual([
+            503, 200,
+          ]);
+        }
+      }
+      expect(delivered('promise.breached').map((request) => request.body.data.promiseId)).toContain('w-broken');
+      expect(delivered('promise.renegotiated').map((request) => request.body.data.promiseId)).toEqual(['w-kept']);
     });
   });
 });
