@@ -14,7 +14,8 @@ export interface ActivityDependencies {
 }
 
 export function createActivities(deps: ActivityDependencies = {}) {
-  if (deps.outreach) return { ...createOutreachActivities(deps.outreach), ...createEventWebhookActivities(deps.outreach) };
+  if (deps.outreach)
+    return { ...createOutreachActivities(deps.outreach), ...createEventWebhookActivities(deps.outreach) };
   return unconfiguredOutreach();
 }
 

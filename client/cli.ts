@@ -237,7 +237,12 @@ program
   .option('--by <id>', 'who did it', parseId)
   .option('--json', 'print JSON')
   .action(
-    async (brand: string, customerId: string, taskId: string, options: { note?: string; by?: string; json?: boolean }) => {
+    async (
+      brand: string,
+      customerId: string,
+      taskId: string,
+      options: { note?: string; by?: string; json?: boolean },
+    ) => {
       await withClients(async ({ kept }) => {
         // One event id per task: marking it done twice records it once.
         const result = await kept.recordEvent({

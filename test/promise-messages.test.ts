@@ -217,7 +217,9 @@ describe('promise messages to the customer go through the journey', () => {
     const apologyKey = messageIdFor(customerKey('maison-laurent', 'c-glove', 'p-glove', 'apology'));
     const task = mailTo(camille).filter((mail) => mail.messageId === apologyKey);
     expect(task.map((mail) => mail.subject)).toEqual([expect.stringMatching(/^Task for you: Ada Lovelace, by /)]);
-    expect(task[0]!.text).toContain('What to do: Apologise to them personally: we did not keep a promise we made them.');
+    expect(task[0]!.text).toContain(
+      'What to do: Apologise to them personally: we did not keep a promise we made them.',
+    );
     const breach = breachMail('maison-laurent', 'p-glove')!;
     expect(breach.envelope.to).toEqual([camille]);
     expect(breach.text).toContain('Nothing yet: our apology is a personal touchpoint, handed to camille as a task');

@@ -36,7 +36,10 @@ export function createEventWebhookActivities(deps: OutreachDependencies, env: No
       }
     }
     if (failures.length > 0)
-      throw ApplicationFailure.create({ type: 'WebhookUnavailable', message: `event ${event.id}: ${failures.join('; ')}` });
+      throw ApplicationFailure.create({
+        type: 'WebhookUnavailable',
+        message: `event ${event.id}: ${failures.join('; ')}`,
+      });
     return { delivered, skipped };
   }
 

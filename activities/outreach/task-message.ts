@@ -17,7 +17,8 @@ export interface StaffParty {
 
 /** What to do, per touchpoint, in the words a colleague reads. */
 const WHAT_TO_DO: Record<string, string> = {
-  'order.confirmation': 'Confirm their order personally: thank them, and tell them what happens next and when it arrives.',
+  'order.confirmation':
+    'Confirm their order personally: thank them, and tell them what happens next and when it arrives.',
   'delivery.late':
     'Tell them, before they have to ask, that their delivery is running late: the new date, and what we are doing about it.',
   'delivery.failed': 'Tell them the delivery did not succeed, and arrange a new one at a time that suits them.',
@@ -97,7 +98,9 @@ function aboutLines(context: CustomerContext | undefined, name: string | undefin
   const service = context.service ? `, ${context.service} service` : '';
   lines.push(`Stage: ${context.stage}; ${plural(context.ordersPlaced, 'order')} placed so far${service}.`);
   for (const order of context.openOrders)
-    lines.push(`Open order ${order.orderId}: ${order.status}${order.dueAt ? `, due ${staffTime(order.dueAt, zone)}` : ''}.`);
+    lines.push(
+      `Open order ${order.orderId}: ${order.status}${order.dueAt ? `, due ${staffTime(order.dueAt, zone)}` : ''}.`,
+    );
   for (const item of context.openCases)
     lines.push(`Open case ${item.caseId} (${item.severity})${item.summary ? `: ${item.summary}` : ''}.`);
   if (context.openOrders.length === 0) lines.push('No open orders.');
@@ -112,5 +115,6 @@ function parsedContext(value: unknown): CustomerContext | undefined {
 }
 
 const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
-const stringOf = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const stringOf = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
 const endSentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);

@@ -82,7 +82,9 @@ export const keptEventTypeSchema = z.enum(keptEventTypes);
 export type KeptEventType = z.infer<typeof keptEventTypeSchema>;
 
 /** Name of the environment variable holding a secret: the secret itself never sits in a profile file. */
-const envVarName = z.string().regex(/^[A-Z][A-Z0-9_]{0,99}$/, 'the NAME of an environment variable, e.g. ACME_WEBHOOK_SECRET');
+const envVarName = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]{0,99}$/, 'the NAME of an environment variable, e.g. ACME_WEBHOOK_SECRET');
 
 export const webhookSubscriptionSchema = z
   .object({

@@ -24,4 +24,3 @@ export const customerContextSchema = z.object({
   openPromises: z.number().int().nonnegative(),
 });
 export type CustomerContext = z.infer<typeof customerContextSchema>;
-

@@ -139,7 +139,14 @@ async function decideAndAct(
   try {
     const result = await deliverOutreach.executeWithOptions(
       { ...deliveryOptions, summary: `${contact.template} to ${journey.customerId}` },
-      [withTaskContext(deliveryRequest(journey, workflowId, contact, policy.channel), journey, config.profile, policy.channel)],
+      [
+        withTaskContext(
+          deliveryRequest(journey, workflowId, contact, policy.channel),
+          journey,
+          config.profile,
+          policy.channel,
+        ),
+      ],
     );
     return {
       ...base,

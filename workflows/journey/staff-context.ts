@@ -18,7 +18,11 @@ export function customerContext(state: JourneyState): CustomerContext {
   const openCases = Object.values(state.cases)
     .filter((item) => item.status === 'open')
     .slice(-MAX_LISTED)
-    .map((item) => ({ caseId: item.caseId, severity: item.severity, ...(item.summary ? { summary: item.summary } : {}) }));
+    .map((item) => ({
+      caseId: item.caseId,
+      severity: item.severity,
+      ...(item.summary ? { summary: item.summary } : {}),
+    }));
   const promises = new Set([...state.promises.open, ...openImplicitPromises(state.implicitPromises)]);
   return {
     ...(state.profile.name ? { name: state.profile.name } : {}),

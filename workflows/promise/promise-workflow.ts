@@ -91,9 +91,8 @@ const { implicitPromiseKeptAt } = proxyActivities<Pick<ImplicitPromiseActivities
 });
 
 /** Bounded like the messages: a digest that cannot be reached is recorded, and the promise goes on. */
-const { addToStaffDigest, withdrawFromStaffDigest } = proxyActivities<ReturnType<typeof createStaffDigestActivities>>(
-  deliveryOptions,
-);
+const { addToStaffDigest, withdrawFromStaffDigest } =
+  proxyActivities<ReturnType<typeof createStaffDigestActivities>>(deliveryOptions);
 
 const { emitKeptEvent } = proxyActivities<ReturnType<typeof createEventWebhookActivities>>(deliveryOptions);
 
@@ -408,22 +407,25 @@ async function digested(
   if (period === 'off') return true;
   const digest = { brand: state.brand, recipient, period, businessHours: input.profile.businessHours };
   try {
-    await addToStaffDigest.executeWithOptions({ ...deliveryOptions, summary: `${status} on the staff digest (${step.step})` }, [
-      {
-        digest,
-        item: {
-          promiseId: state.promiseId,
-          step: step.step,
-          status,
-          customerId: state.customerId,
-          ...(input.contact.name ? { customerName: input.contact.name } : {}),
-          ...(state.orderId ? { orderId: state.orderId } : {}),
-          promiseText: state.text,
-          dueAt: state.dueAt,
-          addedAt: iso(Date.now()),
+    await addToStaffDigest.executeWithOptions(
+      { ...deliveryOptions, summary: `${status} on the staff digest (${step.step})` },
+      [
+        {
+          digest,
+          item: {
+            promiseId: state.promiseId,
+            step: step.step,
+            status,
+            customerId: state.customerId,
+            ...(input.contact.name ? { customerName: input.contact.name } : {}),
+            ...(state.orderId ? { orderId: state.orderId } : {}),
+            promiseText: state.text,
+            dueAt: state.dueAt,
+            addedAt: iso(Date.now()),
+          },
         },
-      },
-    ]);
+      ],
+    );
     state.digest = { recipient };
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;

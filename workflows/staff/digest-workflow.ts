@@ -19,12 +19,12 @@ import {
 import { digestBoundary, staffTime } from '../../common/staff/time';
 import { staffDigestItemSignal, staffDigestWithdrawSignal } from './messages';
 
-const { deliverOutreach } = proxyActivities<{ deliverOutreach(request: OutreachRequestInput): Promise<DeliveryResult> }>(
-  {
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
-  },
-);
+const { deliverOutreach } = proxyActivities<{
+  deliverOutreach(request: OutreachRequestInput): Promise<DeliveryResult>;
+}>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
+});
 
 /** A digest workflow lives as long as its team; its history is kept short. */
 const MAX_HISTORY_EVENTS = 2_000;
@@ -65,7 +65,9 @@ export async function staffDigest(raw: StaffDigestInput): Promise<void> {
       await condition(() => false, Math.max(1, boundary - Date.now()), {
         summary: `digest at ${staffTime(boundary, input.businessHours.timezone)}`,
       });
-      const batch = Object.values(items).sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.promiseId.localeCompare(b.promiseId));
+      const batch = Object.values(items).sort(
+        (a, b) => a.dueAt.localeCompare(b.dueAt) || a.promiseId.localeCompare(b.promiseId),
+      );
       for (const item of batch) delete items[item.promiseId];
       if (batch.length > 0) {
         await sendDigest(input, boundary, batch);
