@@ -3,6 +3,7 @@ import type { OutreachRequestInput } from '../common/outreach/contract';
 import type { DeliveryResult } from '../common/outreach/contract';
 import type { BrandStatisticsStore } from './anticipation/brand-statistics';
 import { createOutreachActivities, type OutreachDependencies } from './outreach/deliver';
+import { createEventWebhookActivities } from './outreach/event-webhooks';
 
 /**
  * Every activity the Kept worker registers, built from their dependencies (mail transport,
@@ -16,7 +17,8 @@ export interface ActivityDependencies {
 }
 
 export function createActivities(deps: ActivityDependencies = {}) {
-  if (deps.outreach) return createOutreachActivities(deps.outreach);
+  if (deps.outreach)
+    return { ...createOutreachActivities(deps.outreach), ...createEventWebhookActivities(deps.outreach) };
   return unconfiguredOutreach();
 }
 
@@ -24,7 +26,8 @@ export function createActivities(deps: ActivityDependencies = {}) {
  * A worker built without outreach dependencies (e.g. a test of something else) still
  * registers the activities, and a call fails at once with a message saying why.
  */
-function unconfiguredOutreach(): ReturnType<typeof createOutreachActivities> {
+function unconfiguredOutreach(): ReturnType<typeof createOutreachActivities> &
+  ReturnType<typeof createEventWebhookActivities> {
   const fail = (): never => {
     throw ApplicationFailure.nonRetryable(
       'outreach is not configured on this worker (ActivityDependencies.outreach is missing)',
@@ -35,6 +38,7 @@ function unconfiguredOutreach(): ReturnType<typeof createOutreachActivities> {
     deliverOutreach: async (_request: OutreachRequestInput): Promise<DeliveryResult> => fail(),
     recordOutreachDecision: async () => fail(),
     contactHistory: async () => fail(),
+    emitKeptEvent: async () => fail(),
   };
 }
 

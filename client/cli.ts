@@ -229,6 +229,42 @@ program
   });
 
 program
+  .command('done')
+  .description('mark a task Kept handed you as done (the task message names the command)')
+  .argument('<brand>', 'brand id', parseId)
+  .argument('<customerId>', 'customer id', parseId)
+  .argument('<taskId>', 'the task id, e.g. t-1a2b3c4d', parseId)
+  .option('--note <text>', 'what was done')
+  .option('--by <id>', 'who did it', parseId)
+  .option('--json', 'print JSON')
+  .action(
+    async (
+      brand: string,
+      customerId: string,
+      taskId: string,
+      options: { note?: string; by?: string; json?: boolean },
+    ) => {
+      await withClients(async ({ kept }) => {
+        // One event id per task: marking it done twice records it once.
+        const result = await kept.recordEvent({
+          type: 'task.completed',
+          eventId: `${taskId}-done`,
+          brand,
+          customerId,
+          occurredAt: new Date().toISOString(),
+          taskId,
+          ...definedOnly({ note: options.note, by: options.by }),
+        });
+        if (options.json) printJson(result);
+        else
+          console.log(
+            `task ${taskId} for ${customerId} at ${brand}: ${result.duplicate ? 'already marked done' : 'marked done'}`,
+          );
+      }, liveEventTimeBounds);
+    },
+  );
+
+program
   .command('import')
   .description('import a history of events from CSV or JSONL (resumable; rejected rows reported)')
   .argument('<file>', '.csv (envelope columns + payload JSON column) or .jsonl (one event per line)')

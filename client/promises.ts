@@ -188,7 +188,13 @@ export class PromiseClient {
       ...(input.caseId ? { caseId: input.caseId } : {}),
       contact: input.contact,
       createdAt: input.createdAt,
-      profile: { businessHours: profile.businessHours, escalation: profile.escalation, promises: profile.promises },
+      profile: {
+        businessHours: profile.businessHours,
+        escalation: profile.escalation,
+        promises: profile.promises,
+        staff: profile.staff,
+        webhookSubscriptions: profile.webhooks.subscriptions ?? [],
+      },
       capacity,
     };
     const dueAt = iso(resolveDueAt(input.due, Date.parse(input.createdAt), profile));

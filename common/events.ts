@@ -188,6 +188,8 @@ export const lifecycleEventSchema = z.discriminatedUnion('type', [
       .optional(),
     preferredChannels: z.array(channelSchema).max(6).optional(),
   }),
+  // staff: a colleague did the task Kept handed them (the task message names its id)
+  event('task.completed', { taskId: idSchema, note: longText.optional(), by: idSchema.optional() }),
 ]);
 
 export type LifecycleEvent = z.infer<typeof lifecycleEventSchema>;
@@ -227,6 +229,7 @@ export const stageOfEventType: Record<LifecycleEventType, LifecycleStage | undef
   'survey.answered': undefined,
   'consent.changed': undefined,
   'profile.updated': undefined,
+  'task.completed': undefined,
 };
 
 /**

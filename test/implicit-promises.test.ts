@@ -5,11 +5,14 @@ import { KeptClient } from '../client/kept-client';
 import { InvalidPromiseError, PromiseClient, PromiseNotFoundError } from '../client/promises';
 import { addBusinessDuration } from '../common/business-time';
 import type { LifecycleEventInput } from '../common/events';
-import { journeyWorkflowId, promiseWorkflowId } from '../common/ids';
+import { journeyWorkflowId } from '../common/ids';
 import { KeptFlags, KeptOpenPromises } from '../common/search-attributes';
 import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { listCapturedMail } from '../mail/mailbox';
 import type { JourneyState } from '../workflows/journey/state';
+import { planSteps } from '../workflows/promise/plan';
+import { staffDigestWorkflowId } from '../common/staff/digest';
+import { digestBoundary } from '../common/staff/time';
 import { outreachDependencies, shippedProfiles, temporaryDirectory } from './helpers/outreach';
 import { connectTimeSkippingServer, startKeptWorker, stopWorker, uniqueTaskQueue } from './helpers/temporal';
 
@@ -196,23 +199,38 @@ describe('implicit promises follow the order and case state', () => {
     expect(response.createdAt).toBe(iso(reportedAt));
   });
 
-  it('sends the at-risk mail of a system-owned delivery promise once to the first in the chain', async () => {
+  // Issue 14: a delivery the system keeps reaches people through the team's daily digest, not a mail per order.
+  it('puts the at-risk alert of a system-owned delivery promise once on the digest of the first in the chain', async () => {
     const customerId = 'c-atrisk';
     await customer(customerId);
     const now = await serverNow();
+    const atRiskOf = (due: number) =>
+      planSteps(
+        { windowStartedAt: iso(now), dueAt: iso(due), renegotiations: 0, owner: { kind: 'system', id: 'fulfilment' } },
+        { ...profile, webhookSubscriptions: [] },
+        'P30D',
+        { atRiskByRecipient: true },
+      ).find((step) => step.action === 'at-risk')!.at;
+    // A date whose at-risk point is followed by a business-day start before it is due, on any weekday.
+    const due = [5, 6, 7, 8, 9, 10, 11, 12]
+      .map((days) => now + days * DAY)
+      .find((candidate) => digestBoundary(atRiskOf(candidate), 'daily', profile.businessHours) < candidate - HOUR)!;
+    const boundary = digestBoundary(atRiskOf(due), 'daily', profile.businessHours);
     await kept.recordEvent(
-      event(customerId, 'order.placed', now, { orderId: 'o-risk', items, promisedDeliveryAt: iso(now + 4 * DAY) }),
+      event(customerId, 'order.placed', now, { orderId: 'o-risk', items, promisedDeliveryAt: iso(due) }),
     );
     await settle(
       'the delivery promise is open',
       async () => (await confirmed(customerId, 'delivery-o-risk'))?.status === 'open',
     );
-    await env.sleep(4 * DAY - HOUR);
-    const atRisk = mailTo('support@nordhem.example').filter(
-      (mail) => mail.subject.startsWith('At risk:') && mail.text.includes('o-risk'),
-    );
-    expect(atRisk).toHaveLength(1);
-    expect(atRisk[0]!.messageId).toBe(messageIdFor(`${promiseWorkflowId(brand, 'delivery-o-risk')}/at-risk`));
+    await env.sleep(boundary + 10 * 60_000 - (await serverNow()));
+    const support = mailTo('support@nordhem.example');
+    expect(support.filter((mail) => mail.subject.startsWith('At risk:') && mail.text.includes('o-risk'))).toEqual([]);
+    const digestKey = `${staffDigestWorkflowId(brand, { kind: 'team', id: 'support' })}/${iso(boundary)}`;
+    const digest = support.find((mail) => mail.messageId === messageIdFor(digestKey));
+    expect(digest?.text.split('\n').filter((line) => line.includes('order o-risk'))).toEqual([
+      expect.stringMatching(/— at risk$/),
+    ]);
     await kept.recordEvent(event(customerId, 'shipment.delivered', await serverNow(), { orderId: 'o-risk' }));
     await settle('kept', async () => (await confirmed(customerId, 'delivery-o-risk'))?.status === 'kept');
   });

@@ -11,6 +11,7 @@ import { listCapturedMail, type CapturedMail } from '../mail/mailbox';
 import { journeyStateQuery, promiseContactSignal } from '../workflows/journey/messages';
 import { promiseStateQuery } from '../workflows/promise/messages';
 import type { JourneyState } from '../workflows/journey/state';
+import { staffTime } from '../common/staff/time';
 import { outreachDependencies, shippedProfiles, temporaryDirectory, waitFor } from './helpers/outreach';
 import { connectTimeSkippingServer, startKeptWorker, stopWorker, zoneWhereItIsNow } from './helpers/temporal';
 
@@ -116,10 +117,9 @@ describe('promise messages to the customer go through the journey', () => {
     await waitFor(() => breachMail('nordhem', 'p-midnight') !== undefined, 20_000, 'the breach mail');
     const breach = breachMail('nordhem', 'p-midnight')!;
     expect(breach.envelope.to).toEqual(['sam@nordhem.example']);
-    const untilInBrandTime = DateTime.fromMillis(quietEnd, { zone: 'Europe/London' }).toFormat(
-      "yyyy-MM-dd HH:mm '('z')'",
-    );
-    expect(breach.text).toContain(`Our apology has not reached the customer yet: it waits until ${untilInBrandTime}`);
+    // Staff read times in their team's zone (nordhem: Europe/London), weekday, date, time and zone.
+    const untilInBrandTime = staffTime(quietEnd, 'Europe/London');
+    expect(breach.text).toContain(`Nothing yet: our apology waits until ${untilInBrandTime}`);
     expect(breach.text).not.toMatch(/apologised|has received our apology/);
     expect(mailTo('c-midnight@example.com')).toEqual([]);
     const waiting = await promiseState('nordhem', 'p-midnight');
@@ -151,10 +151,8 @@ describe('promise messages to the customer go through the journey', () => {
     await waitFor(() => breachMail('nordhem', 'p-noon') !== undefined, 20_000, 'the breach mail');
     const breach = breachMail('nordhem', 'p-noon')!;
     expect(mailTo('c-noon@example.com').map((mail) => mail.subject)).toEqual(['Sorry: we did not keep our promise']);
-    const sentAt = DateTime.fromMillis(dueAt, { zone: 'Europe/London' }).toFormat('HH:mm');
-    expect(breach.text).toMatch(
-      new RegExp(`We apologised to the customer by email at \\d{4}-\\d\\d-\\d\\d ${sentAt} \\(Europe/London\\)`),
-    );
+    const sentAt = staffTime(dueAt, 'Europe/London');
+    expect(breach.text).toContain(`We apologised to the customer by email at ${sentAt}.`);
     expect(breach.text).not.toMatch(/waits until|task|being arranged/);
   });
 
@@ -227,10 +225,13 @@ describe('promise messages to the customer go through the journey', () => {
     await waitFor(() => breachMail('maison-laurent', 'p-glove') !== undefined, 20_000, 'the breach mail');
     const apologyKey = messageIdFor(customerKey('maison-laurent', 'c-glove', 'p-glove', 'apology'));
     const task = mailTo(camille).filter((mail) => mail.messageId === apologyKey);
-    expect(task.map((mail) => mail.subject)).toEqual(['Task for you: promise.apology for Ada Lovelace']);
+    expect(task.map((mail) => mail.subject)).toEqual([expect.stringMatching(/^Task for you: Ada Lovelace, by /)]);
+    expect(task[0]!.text).toContain(
+      'What to do: Apologise to them personally: we did not keep a promise we made them.',
+    );
     const breach = breachMail('maison-laurent', 'p-glove')!;
     expect(breach.envelope.to).toEqual([camille]);
-    expect(breach.text).toContain('Our apology is a personal touchpoint: it was handed to camille as a task');
+    expect(breach.text).toContain('Nothing yet: our apology is a personal touchpoint, handed to camille as a task');
     expect(breach.text).not.toMatch(/apologised|has received our apology/);
     // a white-glove customer hears from a person, not from a template
     expect(mailTo('c-glove@example.com')).toEqual([]);

@@ -8,6 +8,7 @@ import { createImplicitPromiseActivities } from '../activities/implicit-promises
 import { createPromiseContactActivities } from '../activities/promise-contacts';
 import { createPlaybookActionActivities } from '../activities/playbook-actions';
 import { createAnticipationActivities } from '../activities/anticipation/statistics-activities';
+import { createStaffDigestActivities } from '../activities/staff-digest';
 import { connectClient } from '../client/connection';
 import { loadKeptEnv, projectPath } from '../common/config';
 
@@ -60,6 +61,7 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
       ...createPromiseContactActivities(client),
       ...createPlaybookActionActivities(client, profilesDir),
       ...createAnticipationActivities(options.activityDependencies?.statistics),
+      ...createStaffDigestActivities(client),
       ...options.extraActivities,
     },
   });

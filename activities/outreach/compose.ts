@@ -4,6 +4,7 @@ import { reasonIn, type Playbook } from '../../common/playbooks/schema';
 import type { OutreachRequest } from '../../common/outreach/contract';
 import type { ServiceProfile } from '../../common/profiles/schema';
 import { signOff, type RenderedMessage, type TemplateContext, type TemplateLibrary } from './templates';
+import type { StaffParty } from './task-message';
 
 /**
  * Composes what a recipient reads from an outreach request: the template's data, the
@@ -26,6 +27,10 @@ export interface ComposeInput {
   now: Date;
   /** The brand's playbooks, for reasons worded per language. */
   playbooks?: (brand: string) => readonly Playbook[] | undefined;
+  /** The colleague a human touchpoint's task goes to: then a colleague reads it, not the customer. */
+  assignee?: StaffParty;
+  /** More values for the template (a task's context: who the customer is, by when). */
+  extra?: Record<string, unknown>;
 }
 
 /** Staff wording and operator notes: fine for colleagues, never shown to a customer. */
@@ -33,11 +38,11 @@ const INTERNAL_FIELDS = ['text', 'promiseText', 'description', 'note', 'reason',
 
 export function composeMessage(input: ComposeInput): RenderedMessage {
   const { request, profile } = input;
-  const customer = request.recipient.kind === 'customer' ? request.recipient : undefined;
+  const customer = readByCustomer(input) ? request.recipient : undefined;
   return input.templates.render({
     brand: request.brand,
     kind: input.template,
-    locale: customer?.locale,
+    locale: customer && 'locale' in customer ? customer.locale : undefined,
     brandDefaultLocale: profile.defaultLocale,
     context: templateContext(input),
     footer: input.footer && customer !== undefined,
@@ -65,20 +70,28 @@ function frenchPunctuation(text: string): string {
   return text.replace(/(\S)([;:!?])(?=\s|$)/g, '$1\u00a0$2');
 }
 
+/** A task made from a customer touchpoint is read by the colleague it is assigned to. */
+function readByCustomer(input: ComposeInput): boolean {
+  return input.request.recipient.kind === 'customer' && input.assignee === undefined;
+}
+
 function templateContext(input: ComposeInput): TemplateContext {
   const { request, profile } = input;
   const recipient = request.recipient;
-  const forCustomer = recipient.kind === 'customer';
-  const customer = forCustomer
-    ? { name: recipient.name, firstName: firstName(recipient.name), email: recipient.email, phone: recipient.phone }
-    : customerFromData(request.data.customer);
-  const staffName = !forCustomer ? (profile.directory[recipient.id]?.name ?? recipient.id) : undefined;
-  const locale = forCustomer ? (recipient.locale ?? profile.defaultLocale) : profile.defaultLocale;
+  const forCustomer = readByCustomer(input);
+  const customer =
+    recipient.kind === 'customer'
+      ? { name: recipient.name, firstName: firstName(recipient.name), email: recipient.email, phone: recipient.phone }
+      : customerFromData(request.data.customer);
+  const colleague = input.assignee ?? (recipient.kind !== 'customer' ? recipient : undefined);
+  const staffName = colleague ? staffNameOf(colleague, profile) : undefined;
+  const locale =
+    forCustomer && recipient.kind === 'customer' ? (recipient.locale ?? profile.defaultLocale) : profile.defaultLocale;
   const data = forCustomer ? withoutInternalFields(request.data) : request.data;
   return {
     recovery: profile.promises.recovery,
     ...data,
-    customerId: forCustomer ? recipient.customerId : request.data.customerId,
+    customerId: recipient.kind === 'customer' ? recipient.customerId : request.data.customerId,
     taskId: request.idempotencyKey,
     taskKind: request.template,
     brand: {
@@ -94,10 +107,22 @@ function templateContext(input: ComposeInput): TemplateContext {
     // promise messages carry their own customer wording (`<kind>.reason.hbs`).
     reason: forCustomer && request.template.startsWith('promise.') ? '' : request.reason,
     unsubscribeUrl: input.unsubscribeUrl,
-    timezone: forCustomer ? (recipient.timezone ?? profile.businessHours.timezone) : profile.businessHours.timezone,
+    timezone:
+      forCustomer && recipient.kind === 'customer'
+        ? (recipient.timezone ?? profile.businessHours.timezone)
+        : profile.businessHours.timezone,
     formatLocale: locale,
     now: input.now.toISOString(),
+    ...input.extra,
   };
+}
+
+/** A colleague's name from the brand's directory, else their id in words ("support-lead" → "Support lead"). */
+export function staffNameOf(party: StaffParty, profile: ServiceProfile): string {
+  const named = profile.directory[party.id]?.name;
+  if (named) return named;
+  const words = party.id.replace(/[-_.]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 function withoutInternalFields(data: Record<string, unknown>): Record<string, unknown> {

@@ -15,6 +15,7 @@ import { composeMessage } from './compose';
 import { sendEmail, type MailTransport } from './email';
 import { DELIVERED, type DecisionEntry, type DeliveryLedger, type DeliveryRecord } from './ledger';
 import { TemplateDataError, TemplateLibrary, TemplateNotFoundError } from './templates';
+import { taskMessageData, type StaffParty } from './task-message';
 import { postWebhook } from './webhook';
 
 /**
@@ -41,7 +42,16 @@ export interface OutreachDependencies {
 }
 
 type Route =
-  | { kind: 'email'; channel: 'email'; address: string; name?: string; template: string; footer: boolean }
+  | {
+      kind: 'email';
+      channel: 'email';
+      address: string;
+      name?: string;
+      template: string;
+      footer: boolean;
+      /** For a task mailed to a colleague: who it is for (the message greets them, not the customer). */
+      assignee?: StaffParty;
+    }
   | { kind: 'webhook'; channel: Channel; url: string }
   | { kind: 'task'; channel: Channel };
 
@@ -82,7 +92,7 @@ export function createOutreachActivities(deps: OutreachDependencies) {
   ): Promise<{ status: 'sent' | 'task-created'; channel: Channel; messageId?: string }> {
     switch (route.kind) {
       case 'email': {
-        const rendered = render(request, profile, route.template, route.footer);
+        const rendered = render(request, profile, route.template, route.footer, route.assignee);
         const messageId = await sendEmail(deps.mail, {
           idempotencyKey: request.idempotencyKey,
           from: { name: profile.sender.fromName, address: profile.sender.fromEmail },
@@ -92,7 +102,7 @@ export function createOutreachActivities(deps: OutreachDependencies) {
           unsubscribeUrl: rendered.unsubscribeUrl,
           ...rendered.message,
         });
-        return { status: route.template === 'task.assigned' ? 'task-created' : 'sent', channel: 'email', messageId };
+        return { status: route.template === TASK_TEMPLATE ? 'task-created' : 'sent', channel: 'email', messageId };
       }
       case 'webhook': {
         const rendered = render(request, profile, request.template, false);
@@ -118,7 +128,13 @@ export function createOutreachActivities(deps: OutreachDependencies) {
     }
   }
 
-  function render(request: OutreachRequest, profile: ServiceProfile, template: string, footer: boolean) {
+  function render(
+    request: OutreachRequest,
+    profile: ServiceProfile,
+    template: string,
+    footer: boolean,
+    assignee?: StaffParty,
+  ) {
     const customer = request.recipient.kind === 'customer' ? request.recipient : undefined;
     const link =
       footer && customer && request.category !== 'transactional'
@@ -141,6 +157,8 @@ export function createOutreachActivities(deps: OutreachDependencies) {
         unsubscribeUrl: link,
         now: now(),
         playbooks: deps.playbooks,
+        assignee,
+        extra: template === TASK_TEMPLATE ? taskMessageData(request, profile, handedOverAt()) : undefined,
       }),
     );
     return { message: { subject: message.subject, text: message.text, html: message.html }, unsubscribeUrl: link };
@@ -209,8 +227,9 @@ function planRoute(request: OutreachRequest, profile: ServiceProfile): Route {
       channel: 'email',
       address: entry.email,
       name: entry.name,
-      template: 'task.assigned',
+      template: TASK_TEMPLATE,
       footer: false,
+      assignee,
     };
   }
   const channel = request.channel ?? profile.channels.find((candidate) => canReach(recipient, candidate));
@@ -237,7 +256,23 @@ function planRoute(request: OutreachRequest, profile: ServiceProfile): Route {
   return { kind: 'webhook', channel, url };
 }
 
-function taskAssignee(request: OutreachRequest, profile: ServiceProfile): { kind: string; id: string } {
+/** The template of a task mailed to a colleague. */
+const TASK_TEMPLATE = 'task.assigned';
+
+/**
+ * When the task was handed over: the first time this delivery was scheduled, the same on
+ * every retry, so a retried task states the same deadline.
+ */
+function handedOverAt(): number {
+  try {
+    return Context.current().info.scheduledTimestampMs;
+  } catch {
+    return Date.now();
+  }
+}
+
+/** A colleague's name from the directory; a team without one is named from its id ("client-advisors" → "Client advisors"). */
+function taskAssignee(request: OutreachRequest, profile: ServiceProfile): StaffParty {
   const given = request.data.assignee as { kind?: unknown; id?: unknown } | undefined;
   if (given && typeof given.id === 'string') return { kind: String(given.kind ?? 'person'), id: given.id };
   return profile.escalation[0]!.notify;

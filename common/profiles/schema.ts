@@ -66,6 +66,53 @@ const capsSchema = z.object({
   perMonth: z.number().int().nonnegative().optional(),
 });
 
+/** What Kept tells an integrator's webhook about (docs/webhooks.md has one example payload each). */
+export const keptEventTypes = [
+  'promise.at-risk',
+  'promise.breached',
+  'promise.kept',
+  'promise.renegotiated',
+  'journey.stage-changed',
+  'outreach.sent',
+  'outreach.suppressed',
+  'outreach.failed',
+  'task.created',
+] as const;
+export const keptEventTypeSchema = z.enum(keptEventTypes);
+export type KeptEventType = z.infer<typeof keptEventTypeSchema>;
+
+/** Name of the environment variable holding a secret: the secret itself never sits in a profile file. */
+const envVarName = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]{0,99}$/, 'the NAME of an environment variable, e.g. ACME_WEBHOOK_SECRET');
+
+export const webhookSubscriptionSchema = z
+  .object({
+    url: z.url(),
+    /** Signs every POST (HMAC-SHA256, header Kept-Signature); unset: KEPT_WEBHOOK_SECRET. */
+    secretEnv: envVarName.optional(),
+    events: z.array(keptEventTypeSchema).min(1),
+  })
+  .strict();
+export type WebhookSubscription = z.infer<typeof webhookSubscriptionSchema>;
+
+/**
+ * Staff messages. Delivery promises the system keeps (an order's promised date) need a person
+ * only when one can act: their reminders and at-risk alerts are collected into one digest per
+ * team per period instead of a mail each. `daily`: at the start of the team's business day;
+ * `hourly`: each full hour in business hours; `immediate`: one mail each, as for promises a
+ * person made; `off`: none (the breach still reaches the owner).
+ */
+export const staffDigestPeriods = ['daily', 'hourly', 'immediate', 'off'] as const;
+export const staffSchema = z
+  .object({
+    digest: z.enum(staffDigestPeriods).default('daily'),
+    /** How long a colleague has for a task (a human touchpoint), in business time. */
+    taskDueWithin: isoDurationSchema.default('PT4H'),
+  })
+  .default({ digest: 'daily', taskDueWithin: 'PT4H' });
+export type StaffSettings = z.infer<typeof staffSchema>;
+
 export const serviceProfileSchema = z.object({
   brand: brandIdSchema,
   displayName: z.string().min(1).max(100),
@@ -139,8 +186,12 @@ export const serviceProfileSchema = z.object({
       chat: z.url().optional(),
       /** Human touchpoints go here as tasks; without it they are emailed to the assignee. */
       tasks: z.url().optional(),
+      /** Integrators' endpoints for what happens in Kept (promise at risk, stage changed, ...): docs/webhooks.md. */
+      subscriptions: z.array(webhookSubscriptionSchema).max(20).optional(),
     })
     .default({}),
+  /** How staff hear about things (see staffSchema). */
+  staff: staffSchema,
   goals: z.object({
     promiseKeptRate: z.number().min(0).max(1),
     satisfaction: z.number().min(1).max(5),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { brandIdSchema, channelSchema, idSchema, ownerSchema, timestampSchema } from '../events';
 import { customerRecipientSchema } from '../outreach/contract';
-import { isoDurationSchema, serviceProfileSchema } from '../profiles/schema';
+import { isoDurationSchema, serviceProfileSchema, webhookSubscriptionSchema } from '../profiles/schema';
 import type { PromiseContactOutcome } from './customer-contact';
 
 /**
@@ -50,11 +50,17 @@ export const dueSchema = z.union([
 export type Due = z.infer<typeof dueSchema>;
 
 /** The parts of a service profile a promise workflow needs (workflows read no files). */
-export const promiseProfileSchema = serviceProfileSchema.pick({
-  businessHours: true,
-  escalation: true,
-  promises: true,
-});
+export const promiseProfileSchema = serviceProfileSchema
+  .pick({
+    businessHours: true,
+    escalation: true,
+    promises: true,
+    staff: true,
+  })
+  .extend({
+    /** The brand's event webhooks: a promise emits only the events someone subscribed to. */
+    webhookSubscriptions: z.array(webhookSubscriptionSchema).default([]),
+  });
 export type PromiseProfile = z.infer<typeof promiseProfileSchema>;
 
 /** How to reach the customer for notices; the customer id comes from the promise. */
@@ -204,4 +210,6 @@ export interface PromiseState {
   changes: PromiseChange[];
   breach?: PromiseBreach;
   result?: PromiseOutcome;
+  /** Its reminders went on this colleague's staff digest (a promise the system keeps). */
+  digest?: { recipient: { kind: 'person' | 'team'; id: string }; withdrawn?: boolean };
 }

@@ -68,6 +68,7 @@ import {
 import { proactiveContactSignal, type ProactiveContactRequest } from '../sweep/messages';
 import { applyEvent, initialJourneyState, openCaseCount, type ChildRoute, type JourneyState } from './state';
 import { journeyDetails, journeySummary } from './summary';
+import { JourneyEvents } from './kept-events';
 
 export interface CustomerJourneyInput {
   brand: string;
@@ -159,6 +160,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   registerOutreachHandlers(state, changed);
   registerPromiseContactHandler(state, changed);
   const promiseContacts = new PromiseContactReporter(state.brand);
+  const keptEvents = new JourneyEvents();
   setHandler(proactiveContactSignal, (request) => {
     sweepQueue.push(request);
     changed();
@@ -224,6 +226,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
         changed();
       },
       onDecided: promiseContacts.collect,
+      events: keptEvents,
     });
     await promiseContacts.flush();
     publisher.publish(state);
@@ -239,6 +242,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
       promisesOutOfStep
     )
       continue;
+    await keptEvents.flush();
     state.counters.continuedAsNew += 1;
     await continueAsNew<typeof customerJourney>({
       ...input,

@@ -19,6 +19,8 @@ import {
   type PendingContact,
 } from './outreach-state';
 import { openCaseCount, type JourneyState } from './state';
+import { customerContext } from './staff-context';
+import type { JourneyEvents } from './kept-events';
 
 type OutreachActivities = ReturnType<typeof createOutreachActivities>;
 
@@ -50,6 +52,8 @@ export interface JourneyHooks {
   applyEvent(event: LifecycleEvent): void;
   /** Every decision, as it is made (promise contacts report back to their promise). */
   onDecided?(contact: PendingContact, decision: OutreachDecision): void;
+  /** The brand's webhooks hear what became of each contact. */
+  events?: JourneyEvents;
 }
 
 /** Hook for playbook-planned contacts: still wanted now? (exit goal met, playbook changed...) */
@@ -84,6 +88,7 @@ export async function runDueOutreach(
     journey.outreach.sending = undefined;
     recordDecision(journey.outreach, contact, decision);
     hooks?.onDecided?.(contact, decision);
+    hooks?.events?.emitDecision(journey, workflowId, contact, decision, config.profile);
     if (decision.outcome !== 'sent') await recordInLedger(journey, workflowId, contact, decision);
   }
 }
@@ -134,7 +139,14 @@ async function decideAndAct(
   try {
     const result = await deliverOutreach.executeWithOptions(
       { ...deliveryOptions, summary: `${contact.template} to ${journey.customerId}` },
-      [deliveryRequest(journey, workflowId, contact, policy.channel)],
+      [
+        withTaskContext(
+          deliveryRequest(journey, workflowId, contact, policy.channel),
+          journey,
+          config.profile,
+          policy.channel,
+        ),
+      ],
     );
     return {
       ...base,
@@ -224,8 +236,9 @@ async function createTask(
   contact: PendingContact,
   base: Omit<OutreachDecision, 'outcome'>,
 ): Promise<OutreachDecision> {
-  const request = outreachRequestFor(contact.planned!, journey, workflowId);
-  if (!request) return { ...base, outcome: 'skipped', why: 'nothing to send for this task' };
+  const planned = outreachRequestFor(contact.planned!, journey, workflowId);
+  if (!planned) return { ...base, outcome: 'skipped', why: 'nothing to send for this task' };
+  const request = { ...planned, data: { ...planned.data, customerContext: customerContext(journey) } };
   try {
     const result = await deliverOutreach.executeWithOptions(
       { ...deliveryOptions, summary: `task ${contact.template} for ${journey.customerId}` },
@@ -276,6 +289,22 @@ export function deliveryRequest(journey: JourneyState, workflowId: string, conta
     channel: channel as never,
     data: { ...contact.data, customerName: customer.name, reason: contact.reason },
   };
+}
+
+/**
+ * A message that becomes a task for a colleague (a human touchpoint, or a call) carries what
+ * the journey knows of the customer, so the task can say who they are and what is open.
+ */
+function withTaskContext<T extends { template: string; data: Record<string, unknown> }>(
+  request: T,
+  journey: JourneyState,
+  profile: ServiceProfile,
+  channel: string,
+): T {
+  const human = profile.touchpoints[request.template as keyof ServiceProfile['touchpoints']] === 'human';
+  if (!human && channel !== 'phone') return request;
+  const context = { ...customerContext(journey), service: profile.style };
+  return { ...request, data: { ...request.data, customerContext: context } };
 }
 
 /**

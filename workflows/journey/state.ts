@@ -85,6 +85,8 @@ export interface JourneyState {
   implicitPromises?: ImplicitPromiseSync;
   /** Deliveries to learn from and late-delivery outlooks (see anticipation-state.ts). */
   anticipation?: AnticipationState;
+  /** Tasks colleagues marked done (`task.completed`), newest last, at most COMPLETED_TASKS_LIMIT. */
+  completedTasks?: { taskId: string; at: string; by?: string; note?: string }[];
   /** The brand's config file is unusable: decisions use the last good one (see brand-config.ts). */
   configError?: string;
 }
@@ -229,7 +231,19 @@ function applyCustomerEvent(state: JourneyState, event: LifecycleEvent): void {
       return applyConsent(state, event);
     case 'profile.updated':
       return applyProfile(state, event);
+    case 'task.completed':
+      return recordCompletedTask(state, event);
   }
+}
+
+/** Bounded: the journey lives for years; the delivery ledger and the event history keep the rest. */
+export const COMPLETED_TASKS_LIMIT = 50;
+
+function recordCompletedTask(state: JourneyState, event: EventOfType<'task.completed'>): void {
+  const { taskId, by, note } = event;
+  const tasks = (state.completedTasks ??= []);
+  tasks.push({ taskId, at: event.occurredAt, ...definedOnly({ by, note }) });
+  if (tasks.length > COMPLETED_TASKS_LIMIT) tasks.shift();
 }
 
 function noteCalm(state: JourneyState, stage: CalmSignal['stage'], event: LifecycleEvent): void {

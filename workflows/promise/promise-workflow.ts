@@ -13,7 +13,6 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import { DateTime } from 'luxon';
 import type { ImplicitPromiseActivities } from '../../activities/implicit-promises';
 import { journeyWorkflowId } from '../../common/ids';
 import { caseResponsePromiseId, deliveryPromiseId } from '../journey/implicit-promises';
@@ -58,6 +57,11 @@ import {
   renegotiatePromiseUpdate,
 } from './messages';
 import { nextStep, planSteps, resolveDueAt, staffRecipient, type PlannedStep, type StaffParty } from './plan';
+import type { createStaffDigestActivities } from '../../activities/staff-digest';
+import { staffTime } from '../../common/staff/time';
+import type { createEventWebhookActivities } from '../../activities/outreach/event-webhooks';
+import { subscribedTo } from '../../common/webhooks/kept-events';
+import type { KeptEventType } from '../../common/profiles/schema';
 
 interface OutreachActivities {
   deliverOutreach(request: OutreachRequestInput): Promise<DeliveryResult>;
@@ -86,7 +90,60 @@ const { implicitPromiseKeptAt } = proxyActivities<Pick<ImplicitPromiseActivities
   retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
 });
 
+/** Bounded like the messages: a digest that cannot be reached is recorded, and the promise goes on. */
+const { addToStaffDigest, withdrawFromStaffDigest } =
+  proxyActivities<ReturnType<typeof createStaffDigestActivities>>(deliveryOptions);
+
+const { emitKeptEvent } = proxyActivities<ReturnType<typeof createEventWebhookActivities>>(deliveryOptions);
+
 type Owner = PromiseWorkflowArgs['owner'];
+
+/**
+ * The promise's events for the brand's webhooks (docs/webhooks.md). Only types someone
+ * subscribed to start an activity, so promises of brands without webhooks (and every history
+ * recorded before them) emit nothing. Ids are the workflow id and the step: a replay or a
+ * retry emits the same event. Running in the background; the workflow waits for them before it ends.
+ */
+class PromiseEvents {
+  private readonly pending: Promise<unknown>[] = [];
+
+  constructor(
+    private readonly state: PromiseState,
+    private readonly input: PromiseWorkflowArgs,
+  ) {}
+
+  emit(type: KeptEventType, what: string, data: Record<string, unknown> = {}): void {
+    if (!subscribedTo(this.input.profile.webhookSubscriptions, type)) return;
+    const state = this.state;
+    const event = {
+      id: `${workflowInfo().workflowId}/${what}`,
+      type,
+      brand: state.brand,
+      occurredAt: iso(Date.now()),
+      customerId: state.customerId,
+      data: {
+        promiseId: state.promiseId,
+        kind: state.kind,
+        text: state.text,
+        owner: state.owner,
+        status: state.status,
+        dueAt: state.dueAt,
+        ...(state.orderId ? { orderId: state.orderId } : {}),
+        ...(state.caseId ? { caseId: state.caseId } : {}),
+        ...data,
+      },
+    };
+    this.pending.push(
+      emitKeptEvent
+        .executeWithOptions({ ...deliveryOptions, summary: `webhook: ${type}` }, [event])
+        .catch((error: unknown) => log.warn('a Kept event could not be delivered to its webhooks', { type, error })),
+    );
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+}
 
 /**
  * One workflow per promise (`kept/<brand>/promise/<id>`): reminds the owner, raises at-risk,
@@ -96,6 +153,7 @@ type Owner = PromiseWorkflowArgs['owner'];
 export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<PromiseOutcome> {
   const input = promiseWorkflowInputSchema.parse(rawInput);
   const state = initialState(input);
+  const events = new PromiseEvents(state, input);
   let version = 0;
   const changed = (): void => {
     version += 1;
@@ -136,6 +194,10 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
       Object.assign(state, { dueAt, windowStartedAt: iso(now), status: 'open' });
       state.flags = withFlag(withoutFlags(state.flags, ['at-risk', 'breached']), 'renegotiated');
       changed();
+      events.emit('promise.renegotiated', `renegotiated-${state.renegotiations}`, {
+        previousDueAt: state.changes.at(-1)?.previousDueAt,
+        reason: change.reason,
+      });
       await tellCustomer(state, input, `renegotiated-${state.renegotiations}`, 'promise.renegotiated', change.reason);
       return state;
     },
@@ -183,10 +245,8 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
   while (!state.result) {
     // Promises made before the at-risk fix keep planning as they did, so their histories replay.
     const atRiskByRecipient = patched('promises-at-risk-recipient-v1');
-    const step = nextStep(
-      planSteps(state, input.profile, input.lateFulfilmentWindow, { atRiskByRecipient }),
-      state.sent,
-    );
+    const steps = planSteps(state, input.profile, input.lateFulfilmentWindow, { atRiskByRecipient });
+    const step = nextStep(steps, state.sent);
     if (!step) break;
     const seen = version;
     const wait = step.at - Date.now();
@@ -198,11 +258,15 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
       changed();
       break;
     }
-    await perform(step, state, input);
+    await perform(step, state, input, steps, events);
     if (!state.sent.includes(step.step)) state.sent.push(step.step);
     publish(state, input);
   }
   await condition(allHandlersFinished);
+  await takeOffDigest(state);
+  if (state.result && ['kept', 'kept-late', 'renegotiated'].includes(state.result.outcome))
+    events.emit('promise.kept', 'kept', { outcome: state.result.outcome, endedAt: state.result.endedAt });
+  await events.flush();
   await reporter.flush();
   return state.result!;
 }
@@ -265,12 +329,21 @@ function initialState(input: PromiseWorkflowArgs): PromiseState {
 }
 
 /** Carries out one planned step; every message goes through deliverOutreach. */
-async function perform(step: PlannedStep, state: PromiseState, input: PromiseWorkflowArgs): Promise<void> {
+async function perform(
+  step: PlannedStep,
+  state: PromiseState,
+  input: PromiseWorkflowArgs,
+  steps: PlannedStep[],
+  events: PromiseEvents,
+): Promise<void> {
   const owner = ownerRecipient(state.owner, input);
   const chain = input.profile.escalation;
   const due = `due ${state.dueAt}`;
   switch (step.action) {
     case 'remind':
+      // The at-risk alert due at the same instant says all a reminder would: one message, not two.
+      if (coincidesWithAtRisk(step, steps) && patched('staff-merge-reminder-at-risk')) return;
+      if (await digested(step, state, input, owner, 'reminder')) return;
       return send(
         state,
         step.step,
@@ -280,6 +353,8 @@ async function perform(step: PlannedStep, state: PromiseState, input: PromiseWor
       state.status = 'at-risk';
       state.flags = withFlag(state.flags, 'at-risk');
       publish(state, input);
+      events.emit('promise.at-risk', step.step);
+      if (await digested(step, state, input, owner, 'at-risk')) return;
       return send(state, step.step, staffMessage(state, input, owner, 'promise.at-risk', `at risk: ${due}`));
     case 'at-risk-escalation':
       return send(state, step.step, staffMessage(state, input, chain[0]!.notify, 'promise.at-risk', `at risk: ${due}`));
@@ -288,9 +363,11 @@ async function perform(step: PlannedStep, state: PromiseState, input: PromiseWor
     case 'breach':
       recordBreach(state);
       publish(state, input);
+      events.emit('promise.breached', step.step, { breach: state.breach });
+      await takeOffDigest(state);
       // The owner's alarm says what became of the apology, so the apology goes first.
       if (patched('promisemsg-breach-after-apology')) return breachAfterApology(step, state, input, owner);
-      return send(state, step.step, staffMessage(state, input, owner, 'promise.breached', state.breach!.reason));
+      return send(state, step.step, staffMessage(state, input, owner, 'promise.breached', breachReason(state, input)));
     case 'apology':
       return tellCustomer(state, input, step.step, 'promise.apology', APOLOGY_REASON, true);
     case 'escalate': {
@@ -308,6 +385,72 @@ async function perform(step: PlannedStep, state: PromiseState, input: PromiseWor
 }
 
 const APOLOGY_REASON = 'we did not keep our promise';
+
+function coincidesWithAtRisk(step: PlannedStep, steps: PlannedStep[]): boolean {
+  return steps.some((other) => other.action === 'at-risk' && other.at === step.at);
+}
+
+/**
+ * A delivery promise the system keeps (an order's promised date) needs a person only when
+ * one can act: its reminders and at-risk alert go on the team's digest (one message per
+ * period), or nowhere when the profile says `off`. True when it was taken care of here.
+ */
+async function digested(
+  step: PlannedStep,
+  state: PromiseState,
+  input: PromiseWorkflowArgs,
+  recipient: StaffParty,
+  status: 'reminder' | 'at-risk',
+): Promise<boolean> {
+  const period = input.profile.staff.digest;
+  if (!keptBySystem(state) || period === 'immediate' || !patched('staff-digest-v1')) return false;
+  if (period === 'off') return true;
+  const digest = { brand: state.brand, recipient, period, businessHours: input.profile.businessHours };
+  try {
+    await addToStaffDigest.executeWithOptions(
+      { ...deliveryOptions, summary: `${status} on the staff digest (${step.step})` },
+      [
+        {
+          digest,
+          item: {
+            promiseId: state.promiseId,
+            step: step.step,
+            status,
+            customerId: state.customerId,
+            ...(input.contact.name ? { customerName: input.contact.name } : {}),
+            ...(state.orderId ? { orderId: state.orderId } : {}),
+            promiseText: state.text,
+            dueAt: state.dueAt,
+            addedAt: iso(Date.now()),
+          },
+        },
+      ],
+    );
+    state.digest = { recipient };
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    state.deliveryFailures.push({ step: step.step, error: error.cause?.message ?? error.message });
+  }
+  return true;
+}
+
+function keptBySystem(state: PromiseState): boolean {
+  return state.owner.kind === 'system' && state.kind === 'delivery';
+}
+
+/**
+ * Kept, cancelled or breached before its digest went out: nobody needs to read about it there
+ * any more (a breach reaches its people by a mail of its own).
+ */
+async function takeOffDigest(state: PromiseState): Promise<void> {
+  if (!state.digest || state.digest.withdrawn) return;
+  state.digest.withdrawn = true;
+  await withdrawFromStaffDigest({
+    brand: state.brand,
+    recipient: state.digest.recipient,
+    promiseId: state.promiseId,
+  }).catch((error: unknown) => log.warn('could not take a kept promise off the staff digest', { error }));
+}
 
 /**
  * Asks the journey for the apology, waits (bounded) to hear what became of it, then tells
@@ -333,7 +476,7 @@ async function breachAfterApology(
   );
   const outcome = state.customerContacts[apologyStep];
   const zone = input.profile.businessHours.timezone;
-  const message = staffMessage(state, input, owner, 'promise.breached', state.breach!.reason);
+  const message = staffMessage(state, input, owner, 'promise.breached', breachReason(state, input));
   const apology = outcome || !failed() ? apologyReport(outcome, owner, zone) : { notSent: true, why: failed()!.error };
   return send(state, step.step, { ...message, data: { ...message.data, apology } });
 }
@@ -341,7 +484,7 @@ async function breachAfterApology(
 /** Template flags for the breach mail (Handlebars has no comparisons): exactly one is set. */
 function apologyReport(outcome: PromiseContactOutcome | undefined, assignee: StaffParty, zone: string) {
   if (!outcome) return { pending: true };
-  const when = (instant: string) => DateTime.fromISO(instant, { zone }).toFormat("yyyy-MM-dd HH:mm '('z')'");
+  const when = (instant: string) => staffTime(instant, zone);
   switch (outcome.outcome) {
     case 'sent':
       return { sent: true, channel: outcome.channel, at: when(outcome.at) };
@@ -352,6 +495,12 @@ function apologyReport(outcome: PromiseContactOutcome | undefined, assignee: Sta
     default:
       return { notSent: true, why: outcome.why ?? outcome.outcome };
   }
+}
+
+/** What the breach mail gives as its reason: the due time in the team's own time, and who owned it. */
+function breachReason(state: PromiseState, input: PromiseWorkflowArgs): string {
+  const owner = state.owner.kind === 'system' ? 'the system' : `${state.owner.kind} ${state.owner.id}`;
+  return `not fulfilled by ${staffTime(state.dueAt, input.profile.businessHours.timezone)} (owner ${owner})`;
 }
 
 function recordBreach(state: PromiseState): void {
@@ -584,13 +733,20 @@ function staffMessage(
   template: string,
   reason: string,
 ) {
+  const zone = input.profile.businessHours.timezone;
   return {
     brand: state.brand,
     recipient: { kind: recipient.kind, id: recipient.id },
     category: 'service' as const,
     template,
     reason,
-    data: messageData(state, input),
+    data: {
+      ...messageData(state, input),
+      // Staff read the customer's name, and times in their own team's zone.
+      ...(input.contact.name ? { customer: { name: input.contact.name } } : {}),
+      dueLocal: staffTime(state.dueAt, zone),
+      ownerText: state.owner.kind === 'system' ? 'the system (no one person)' : `${state.owner.kind} ${state.owner.id}`,
+    },
   };
 }
 
