@@ -250,7 +250,9 @@ async function main(): Promise<void> {
     const { brand, customerId } = customer;
     const breached = await waitForStatus(brand, promises.breached, 'breached', madeAt + BREACHED_DUE_MS + 20_000);
     const kept = (await getPromise(brand, promises.kept)).status;
-    console.log(`\n${brand}/${customerId}: promise ${promises.kept}: ${kept}; promise ${promises.breached}: ${breached}`);
+    console.log(
+      `\n${brand}/${customerId}: promise ${promises.kept}: ${kept}; promise ${promises.breached}: ${breached}`,
+    );
     console.log(`  journey            kept/${brand}/customer/${customerId}`);
     console.log(`  orders / case      kept/${brand}/order/o-${customerId}-1, -2; kept/${brand}/case/k-${customerId}`);
     console.log(`  in the Web UI      ${ui}?query=${encodeURIComponent(`KeptCustomerId="${customerId}"`)}`);

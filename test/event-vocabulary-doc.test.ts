@@ -3,6 +3,7 @@ import path from 'node:path';
 import { eventTypeDocs } from '../common/event-examples';
 import { lifecycleEventTypes, parseLifecycleEvent } from '../common/events';
 import { EVENTS_DOC_PATH, renderEventsDoc } from '../scripts/events-doc';
+import { startApiProcess } from './helpers/api';
 
 /**
  * docs/events.md, the event-vocabulary reference the README links, cannot drift from the
@@ -43,4 +44,35 @@ it('shows how to set name, email, locale and timezone, with a command whose even
 
 it('is linked from the README', () => {
   expect(readFileSync(path.join(root, 'README.md'), 'utf8')).toContain(`](${EVENTS_DOC_PATH})`);
+});
+
+describe('the OpenAPI document', () => {
+  /** The document /openapi.json serves, from the real API process (as test/api.test.ts starts it). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON document read field by field
+  async function openApiDocument(): Promise<any> {
+    const api = await startApiProcess({
+      taskQueue: 'openapi-doc',
+      keys: { 'openapi-doc': 'openapi-doc-key-0123456789' },
+    });
+    try {
+      return await (await fetch(`${api.baseUrl}/openapi.json`)).json();
+    } finally {
+      await api.stop();
+    }
+  }
+
+  it('shows one example per event type on POST /v1/events, each one the vocabulary accepts, and one per batch', async () => {
+    const document = await openApiDocument();
+    const body = document.paths['/v1/events'].post.requestBody.content['application/json'].schema;
+    const variants: { example?: unknown }[] = body.oneOf ?? body.anyOf;
+    const examples = variants.map((variant) => variant.example);
+    expect(examples.map((example) => parseLifecycleEvent(example).type).sort()).toEqual(
+      [...lifecycleEventTypes].sort(),
+    );
+    expect(parseLifecycleEvent(body.example).type).toBe('order.placed');
+
+    const batch = document.paths['/v1/events/batch'].post.requestBody.content['application/json'].schema;
+    expect(Array.isArray(batch.example) && batch.example.length).toBeGreaterThan(0);
+    for (const event of batch.example) expect(() => parseLifecycleEvent(event)).not.toThrow();
+  });
 });

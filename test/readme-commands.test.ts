@@ -185,11 +185,15 @@ describe('the README', () => {
         expect({ command: written, code: last.code }).toEqual({ command: written, code: 0 });
         if (expectation) expect(last.output).toMatch(expectation[1]);
       }, 30_000).catch((error: unknown) => {
-        throw new Error(`README command failed: ${written}\n${last.output}\n${String(error)}\n--- npm start log ---\n${log.slice(-4000)}`);
+        throw new Error(
+          `README command failed: ${written}\n${last.output}\n${String(error)}\n--- npm start log ---\n${log.slice(-4000)}`,
+        );
       });
     }
     // Every expectation above belongs to a command the README still has.
-    expect(EXPECTED.filter(([pattern]) => !expectationsUsed.has(pattern)).map(([pattern]) => String(pattern))).toEqual([]);
+    expect(EXPECTED.filter(([pattern]) => !expectationsUsed.has(pattern)).map(([pattern]) => String(pattern))).toEqual(
+      [],
+    );
   });
 
   it('shows the demo’s proactive outreach in npm run mail: each kind named in the README', async () => {
