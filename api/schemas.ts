@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { brandIdSchema, idSchema, lifecycleStageSchema } from '../common/events';
+import { eventTypeDocs } from '../common/event-examples';
+import {
+  brandIdSchema,
+  eventBatchSchema,
+  idSchema,
+  lifecycleEventSchema,
+  lifecycleStageSchema,
+} from '../common/events';
 
 /** Path parameters and error bodies shared by the routes (and their OpenAPI documents). */
 export const brandParamsSchema = z.object({ brand: brandIdSchema });
@@ -32,3 +39,21 @@ export const recordEventResultSchema = z.object({
 
 /** A documented success body whose full shape lives in TypeScript types (JourneyState, PromiseState, ...). */
 export const documented = (description: string) => z.unknown().describe(description);
+
+/**
+ * The event vocabulary as the OpenAPI document shows it: each type's object carries its example
+ * from common/event-examples.ts (as docs/events.md does), the request body an order and the
+ * batch a profile with an order. Metadata only: these validate exactly as the vocabulary does.
+ */
+export const documentedEventSchema = z
+  .discriminatedUnion(
+    'type',
+    lifecycleEventSchema.options.map((option) =>
+      option.meta({ example: eventTypeDocs[option.shape.type.value].example }),
+    ) as unknown as typeof lifecycleEventSchema.options,
+  )
+  .meta({ example: eventTypeDocs['order.placed'].example }) as unknown as typeof lifecycleEventSchema;
+
+export const documentedEventBatchSchema = eventBatchSchema.meta({
+  example: [eventTypeDocs['profile.updated'].example, eventTypeDocs['order.placed'].example],
+});

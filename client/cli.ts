@@ -11,6 +11,7 @@ import { loadServiceProfiles } from '../common/profiles/load-profiles';
 import { listCapturedMail } from '../mail/mailbox';
 import { pauseOutreachUpdate, resumeOutreachUpdate } from '../workflows/journey/messages';
 import { backtestAction } from './cli/backtest-action';
+import { stampMissingOccurredAt } from './cli/event-command';
 import { formatImportSummary, importCommand } from './cli/import-command';
 import { formatJourney } from './cli/journey-view';
 import { CliError, EXIT, printJson, printTable } from './cli/output';
@@ -32,10 +33,11 @@ const program = new Command('kept')
 
 program
   .command('event')
-  .description('record one lifecycle event, or a JSON array of them (JSON, or @file.json)')
+  .description('record one lifecycle event, or a JSON array of them (JSON, or @file.json); occurredAt defaults to now')
   .argument('<json>', 'the event as JSON, or @path to a file', parseJsonArgument)
   .option('--json', 'print JSON (the default for this command)')
-  .action(async (event: unknown) => {
+  .action(async (input: unknown) => {
+    const event = stampMissingOccurredAt(input, new Date());
     await withClients(async ({ kept }) => {
       const result = Array.isArray(event) ? await kept.recordEvents(event) : await kept.recordEvent(event as never);
       printJson(result);

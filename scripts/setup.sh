@@ -13,10 +13,13 @@ VENV="$TOOLS_DIR/venv"
 fail() { echo "kept setup: $*" >&2; exit 1; }
 step() { echo "kept setup: $*"; }
 
-command -v node >/dev/null || fail "node is missing. Install Node.js 20 or newer (https://nodejs.org)."
-command -v npm >/dev/null || fail "npm is missing. It ships with Node.js 20 or newer."
-node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
-  || fail "Node.js $(node --version) is too old; Kept needs 20 or newer."
+command -v node >/dev/null || fail "node is missing. Install Node.js 20.19+, 22.13+ or 24+ (https://nodejs.org)."
+command -v npm >/dev/null || fail "npm is missing. It ships with Node.js."
+# As package.json's engines (^20.19.0 || ^22.13.0 || >=24): the releases that load ES modules
+# with require(), which several dependencies rely on.
+node -e 'const [major, minor] = process.versions.node.split(".").map(Number);
+  process.exit((major === 20 && minor >= 19) || (major === 22 && minor >= 13) || major >= 24 ? 0 : 1)' \
+  || fail "Node.js $(node --version) is not supported; Kept needs 20.19+, 22.13+ or 24+."
 
 # npm dependencies, as the lockfile pins them; skipped when the lockfile has not changed since
 # the last install (npm writes node_modules/.package-lock.json). `npm install` rather than

@@ -1,9 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { eventBatchSchema, lifecycleEventSchema } from '../../common/events';
 import { authorizeBrand } from '../auth';
 import type { ApiServices } from '../dependencies';
 import { z } from 'zod';
-import { bearerSecurity, brandErrors, errorBodySchema, recordEventResultSchema } from '../schemas';
+import {
+  bearerSecurity,
+  brandErrors,
+  documentedEventBatchSchema,
+  documentedEventSchema,
+  errorBodySchema,
+  recordEventResultSchema,
+} from '../schemas';
 
 /**
  * Recording lifecycle events. 202: the journey accepted the event (it is in its history);
@@ -13,10 +19,12 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiServices> = async (app, { dep
   app.post('/v1/events', {
     schema: {
       summary: 'Record one lifecycle event',
-      description: "Starts the customer's journey if it is new. A repeated eventId answers duplicate: true.",
+      description:
+        "Starts the customer's journey if it is new. A repeated eventId answers duplicate: true. " +
+        'One example per event type is on each variant of the body; the reference is docs/events.md.',
       tags: ['events'],
       security: bearerSecurity,
-      body: lifecycleEventSchema,
+      body: documentedEventSchema,
       response: { 202: recordEventResultSchema, ...brandErrors, 413: errorBodySchema },
     },
     handler: async (request, reply) => {
@@ -31,7 +39,7 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiServices> = async (app, { dep
       description: 'Grouped per customer and applied in occurredAt order; every event must be of the key’s brand.',
       tags: ['events'],
       security: bearerSecurity,
-      body: eventBatchSchema,
+      body: documentedEventBatchSchema,
       response: { 202: z.object({ results: z.array(recordEventResultSchema) }), ...brandErrors, 413: errorBodySchema },
     },
     handler: async (request, reply) => {
