@@ -79,11 +79,22 @@ export interface JourneyState {
   lastEventAt?: string;
   outreach: OutreachState;
   /** Promise workflows of this customer that are still open, and those at risk or breached. */
-  promises: { open: string[]; atRisk: string[] };
+  promises: { open: string[]; atRisk: string[]; running?: Record<string, RunningPromise> };
   /** Implicit promises (delivery dates, response targets) as the promise workflows confirmed them. */
   implicitPromises?: ImplicitPromiseSync;
   /** The brand's config file is unusable: decisions use the last good one (see brand-config.ts). */
   configError?: string;
+  /**
+   * Whether the brand has a service profile, as the journey last read its configuration (and
+   * the zone operators read its times in). Without one Kept makes no promise and sends nothing.
+   */
+  brandProfile?: { present: boolean; timezone?: string };
+}
+
+/** A promise still running, as its workflow last reported it (for the operator's view). */
+export interface RunningPromise {
+  status: string;
+  dueAt?: string;
 }
 
 export interface RecordEventResult {
@@ -287,9 +298,14 @@ function updateStage(state: JourneyState, event: LifecycleEvent): void {
   // Late-arriving events may carry an older time; a stage never enters before the previous one.
   const enteredAt = current && current.enteredAt > event.occurredAt ? current.enteredAt : event.occurredAt;
   if (current) current.leftAt = enteredAt;
-  state.stageHistory.push({ stage: next.stage, enteredAt, reason: `${event.type}: ${next.why}` });
+  state.stageHistory.push({ stage: next.stage, enteredAt, reason: stageReason(event.type, next.why) });
   if (state.stageHistory.length > STAGE_HISTORY_LIMIT) state.stageHistory.shift();
   state.stage = next.stage;
+}
+
+/** "order.placed: order o-1 is placed", but "products.compared" alone when the rule says no more. */
+export function stageReason(eventType: string, why: string): string {
+  return why === eventType ? eventType : `${eventType}: ${why}`;
 }
 
 export function openCaseCount(state: JourneyState): number {
