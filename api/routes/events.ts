@@ -17,33 +17,31 @@ const batchBodySchema = z
   .union([eventBatchSchema, z.object({ events: eventBatchSchema }).strict()])
   .transform((body) => (Array.isArray(body) ? body : body.events))
   .meta({
-    examples: [
-      {
-        events: [
-          {
-            type: 'profile.updated',
-            eventId: 'crm-88121',
-            brand: 'nordhem',
-            customerId: 'c-1042',
-            occurredAt: '2026-12-01T09:00:00Z',
-            name: 'Olle',
-            email: 'olle@example.com',
-            locale: 'sv-SE',
-            timezone: 'Europe/Stockholm',
-          },
-          {
-            type: 'order.placed',
-            eventId: 'shop-5531',
-            brand: 'nordhem',
-            customerId: 'c-1042',
-            occurredAt: '2026-12-01T09:05:00Z',
-            orderId: 'o-5531',
-            items: [{ sku: 'lamp-1', name: 'Desk lamp', category: 'lighting', price: 59 }],
-            promisedDeliveryAt: '2026-12-04T17:00:00Z',
-          },
-        ],
-      },
-    ],
+    example: {
+      events: [
+        {
+          type: 'profile.updated',
+          eventId: 'crm-88121',
+          brand: 'nordhem',
+          customerId: 'c-1042',
+          occurredAt: '2026-12-01T09:00:00Z',
+          name: 'Olle',
+          email: 'olle@example.com',
+          locale: 'sv-SE',
+          timezone: 'Europe/Stockholm',
+        },
+        {
+          type: 'order.placed',
+          eventId: 'shop-5531',
+          brand: 'nordhem',
+          customerId: 'c-1042',
+          occurredAt: '2026-12-01T09:05:00Z',
+          orderId: 'o-5531',
+          items: [{ sku: 'lamp-1', name: 'Desk lamp', category: 'lighting', price: 59 }],
+          promisedDeliveryAt: '2026-12-04T17:00:00Z',
+        },
+      ],
+    },
   });
 
 /**

@@ -32,11 +32,9 @@ export const outreachRoutes: FastifyPluginAsyncZod<ApiServices> = async (app, { 
       tags,
       security: bearerSecurity,
       params: customerParamsSchema,
+      // OpenAPI 3.0 takes one `example` per schema.
       body: pauseOutreachSchema.meta({
-        examples: [
-          { reason: 'complaint being handled by Sam', until: '2026-12-09T09:00:00Z' },
-          { orderId: 'o-1042', reason: 'parcel being re-sent' },
-        ],
+        example: { reason: 'complaint being handled by Sam', until: '2026-12-09T09:00:00Z' },
       }),
       response: responses(z.object({ paused: z.number().int().describe('pending contacts held back now') })),
     },
@@ -54,7 +52,7 @@ export const outreachRoutes: FastifyPluginAsyncZod<ApiServices> = async (app, { 
       tags,
       security: bearerSecurity,
       params: customerParamsSchema,
-      body: resumeOutreachSchema.meta({ examples: [{}, { orderId: 'o-1042' }] }),
+      body: resumeOutreachSchema.meta({ example: { orderId: 'o-1042' } }),
       response: responses(z.object({ resumed: z.number().int().describe('pending contacts released') })),
     },
     handler: async (request) => {
@@ -73,7 +71,7 @@ export const outreachRoutes: FastifyPluginAsyncZod<ApiServices> = async (app, { 
       tags,
       security: bearerSecurity,
       params: customerParamsSchema,
-      body: cancelOutreachSchema.meta({ examples: [{ reason: 'customer asked us to stop', orderId: 'o-1042' }] }),
+      body: cancelOutreachSchema.meta({ example: { reason: 'customer asked us to stop', orderId: 'o-1042' } }),
       response: responses(
         z.object({
           cancelled: z.number().int().describe('pending contacts cancelled'),
