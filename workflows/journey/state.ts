@@ -162,11 +162,23 @@ export function applyEvent(
   state.counters.eventsApplied += 1;
   if (!state.lastEventAt || event.occurredAt > state.lastEventAt) state.lastEventAt = event.occurredAt;
 
+  backdateStart(state, event);
   const route = applyToParts(state, event, options);
   if (options.bounded) archiveEnded(state);
   state.predictedNeeds = predictNeeds(state);
   updateStage(state, event);
   return { result: { eventId: event.eventId, applied: true, duplicate: false, stage: state.stage }, route };
+}
+
+/**
+ * A journey begins at the earliest thing it knows, not when a worker first saw it: an event
+ * that happened before the start moves the start back, so the stages that follow can be
+ * entered at their events' own times (a stage never enters before the one before it).
+ */
+function backdateStart(state: JourneyState, event: LifecycleEvent): void {
+  const [start] = state.stageHistory;
+  if (state.stageHistory.length !== 1 || start?.reason !== 'journey started') return;
+  if (Date.parse(event.occurredAt) < Date.parse(start.enteredAt)) start.enteredAt = event.occurredAt;
 }
 
 function rememberEventId(state: JourneyState, eventId: string): void {
