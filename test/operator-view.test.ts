@@ -154,4 +154,29 @@ it('says loudly that a brand without a service profile gets no promises and no o
   expect(cli.stdout).toContain(`!! No service profile for brand ${bare}`);
 });
 
+it('labels a promise kept after a breach and a renegotiation so that the label agrees with the times', async () => {
+  const made = Date.now();
+  await promises.makePromise({
+    brand,
+    customerId: 'dee',
+    promiseId: 'p-moved',
+    text: 'Send the fabric samples',
+    kind: 'callback',
+    owner: { kind: 'person', id: 'sam', team: 'support' },
+    channel: 'phone',
+    due: { at: new Date(made + 2_000).toISOString() },
+  });
+  await eventually(async () => {
+    expect((await promises.getPromise(brand, 'p-moved')).status).toBe('breached');
+  }, 30_000);
+  const newDue = minute(Date.now() + 3 * 3_600_000);
+  await promises.renegotiatePromise(brand, 'p-moved', { due: { at: newDue }, reason: 'customer away until tonight' });
+
+  const fulfilled = await runKept(['fulfil', brand, 'p-moved'], cliEnv(worker.taskQueue, { KEPT_PROFILES_DIR: dir }));
+  expect(fulfilled.code).toBe(0);
+  // It did breach (kept-late), and it was kept by the renegotiated due time: the line says both.
+  expect(fulfilled.stdout).toContain('kept-late: breached at ');
+  expect(fulfilled.stdout).toContain(`then kept after renegotiation (renegotiated due ${local(newDue)}, ended `);
+}, 60_000);
+
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
