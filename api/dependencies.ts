@@ -12,6 +12,8 @@ export interface ApiDependencies {
   taskQueue: string;
   apiKeys: ApiKeys;
   profiles: Map<string, ServiceProfile>;
+  /** Whether a brand has a service profile now (default: in `profiles`); without one an event answer warns. */
+  hasServiceProfile?: (brand: string) => boolean;
   /** HMAC key of the one-click unsubscribe tokens (KEPT_UNSUBSCRIBE_SECRET). */
   unsubscribeSecret: string;
   /** Largest accepted request body in bytes; default 1 MiB. */

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { connectClient } from '../client/connection';
 import { liveEventTimeBounds, loadKeptEnv, projectPath } from '../common/config';
 import { loadServiceProfiles, profileProblems } from '../common/profiles/load-profiles';
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
       taskQueue: env.KEPT_TASK_QUEUE,
       apiKeys,
       profiles: loadServiceProfiles(profilesDir),
+      hasServiceProfile: (brand) => existsSync(path.join(profilesDir, `${brand}.json`)),
       configProblems: () => profileProblems(profilesDir),
       unsubscribeSecret: env.KEPT_UNSUBSCRIBE_SECRET,
       bodyLimit: env.KEPT_API_BODY_LIMIT,

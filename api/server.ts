@@ -14,7 +14,9 @@ import { consentRoutes } from './routes/consent';
 import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { journeyRoutes } from './routes/journey';
+import { outreachRoutes } from './routes/outreach';
 import { promiseRoutes } from './routes/promises';
+import { reportRoutes } from './routes/report';
 import { unsubscribeRoutes } from './routes/unsubscribe';
 
 export const DEFAULT_BODY_LIMIT = 1_048_576;
@@ -61,7 +63,16 @@ export async function buildApiServer(
 
   const services = buildServices(deps);
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  for (const routes of [healthRoutes, eventRoutes, journeyRoutes, promiseRoutes, consentRoutes, unsubscribeRoutes]) {
+  for (const routes of [
+    healthRoutes,
+    eventRoutes,
+    journeyRoutes,
+    outreachRoutes,
+    promiseRoutes,
+    reportRoutes,
+    consentRoutes,
+    unsubscribeRoutes,
+  ]) {
     await typed.register(routes, services);
   }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -14,8 +14,10 @@ import { backtestAction } from './cli/backtest-action';
 import { stampMissingOccurredAt } from './cli/event-command';
 import { formatImportSummary, importCommand } from './cli/import-command';
 import { formatJourney } from './cli/journey-view';
+import { describeOutcome } from './cli/outcome';
+import { formatInZone } from '../workflows/journey/operator-view';
 import { CliError, EXIT, printJson, printTable } from './cli/output';
-import { buildReport } from './cli/report';
+import { buildReport, type KeptReport } from './cli/report';
 import { connectClient } from './connection';
 import { KeptClient } from './kept-client';
 import { listPromises, type PromiseListFilterInput, type PromiseListItem } from './promise-list';
@@ -62,7 +64,7 @@ program
         throw error;
       });
       if (options.json) printJson(state);
-      else console.log(formatJourney(state));
+      else console.log(formatJourney(state, state.brandProfile?.timezone ?? brandZone(brand)));
     });
   });
 
@@ -116,10 +118,7 @@ program
     await withClients(async ({ promises }) => {
       const outcome = await promises.fulfilPromise(brand, promiseId, definedOnly({ note: options.note }));
       if (options.json) printJson(outcome);
-      else
-        console.log(
-          `promise ${promiseId} at ${brand}: ${outcome.outcome} (due ${outcome.dueAt}, ended ${outcome.endedAt})`,
-        );
+      else console.log(`promise ${promiseId} at ${brand}: ${describeOutcome(outcome, brandZone(brand))}`);
     });
   });
 
@@ -146,7 +145,7 @@ program
         if (options.json) printJson(state);
         else
           console.log(
-            `promise ${promiseId} at ${brand}: now due ${state.dueAt} (renegotiated ${state.renegotiations}×)`,
+            `promise ${promiseId} at ${brand}: now due ${formatInZone(state.dueAt, brandZone(brand))} (renegotiated ${state.renegotiations}×)`,
           );
       });
     },
@@ -322,21 +321,9 @@ program
   .option('--json', 'print JSON')
   .action(async (options: { brand?: string; json?: boolean }) => {
     await withClients(async ({ client }) => {
-      const report = await buildReport(client, options.brand);
+      const report = await buildReport(client, options.brand, brandZone);
       if (options.json) return printJson(report);
-      printTable(['stage', 'running journeys'], Object.entries(report.journeysByStage), '');
-      printTable(
-        ['promises', 'count'],
-        [
-          ...Object.entries(report.runningPromisesByStatus).map(([status, n]) => [`running, ${status}`, n]),
-          ...Object.entries(report.endedPromisesByOutcome).map(([outcome, n]) => [`ended ${outcome}`, n]),
-        ],
-        '',
-      );
-      printTable(['team', 'at-risk promises'], Object.entries(report.atRiskByTeam), 'no at-risk promises');
-      console.log(
-        `kept-rate: ${report.keptRate === null ? 'no promise has ended yet' : `${(report.keptRate * 100).toFixed(1)}%`}`,
-      );
+      printReport(report);
     });
   });
 
@@ -424,9 +411,49 @@ async function withClients(
   }
 }
 
+/** The brand's business timezone from its profile; UTC when it has none (or it cannot be read). */
+const brandZone = (() => {
+  let zones: Map<string, string> | undefined;
+  return (brand: string): string => {
+    try {
+      zones ??= new Map(
+        [...loadServiceProfiles(projectPath(loadKeptEnv().KEPT_PROFILES_DIR))].map(([id, profile]) => [
+          id,
+          profile.businessHours.timezone,
+        ]),
+      );
+    } catch {
+      zones = new Map();
+    }
+    return zones.get(brand) ?? 'UTC';
+  };
+})();
+
+function printReport(report: KeptReport): void {
+  printTable(['stage', 'running journeys'], Object.entries(report.journeysByStage), '');
+  printTable(
+    ['promises', 'count'],
+    [
+      ...Object.entries(report.runningPromisesByStatus).map(([status, n]) => [`running, ${status}`, n]),
+      ...Object.entries(report.endedPromisesByOutcome).map(([outcome, n]) => [`ended ${outcome}`, n]),
+    ],
+    '',
+  );
+  printTable(
+    ['team', 'status', 'promise', 'customer', 'owner', 'due (brand time)'],
+    report.needingAttention.map((p) => [p.team, p.status, p.promiseId, p.customerId, p.owner, p.dueLocal ?? '']),
+    'no promise at risk or breached',
+  );
+  const { kept, judged } = report.keptRateBasis;
+  console.log(
+    `kept-rate: ${report.keptRate === null ? 'no promise judged yet' : `${(report.keptRate * 100).toFixed(1)}% (${kept} of ${judged})`}`,
+  );
+  for (const note of report.notes) console.log(`  ${note}`);
+}
+
 function printPromiseTable(list: PromiseListItem[]): void {
   printTable(
-    ['promise', 'brand', 'customer', 'status', 'owner', 'team', 'due', 'flags'],
+    ['promise', 'brand', 'customer', 'status', 'owner', 'team', 'due (brand time)', 'flags'],
     list.map((p) => [
       p.promiseId,
       p.brand,
@@ -434,7 +461,7 @@ function printPromiseTable(list: PromiseListItem[]): void {
       p.status,
       p.owner,
       p.team ?? '',
-      p.dueAt ?? '',
+      p.dueAt ? formatInZone(p.dueAt, brandZone(p.brand)) : '',
       p.flags.join(' '),
     ]),
     'no promises match',

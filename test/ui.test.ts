@@ -73,7 +73,7 @@ describeWithBrowser('Temporal UI: an operator finds a journey by search attribut
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
-  it('lists the journey for KeptCustomerId and shows its plain-language summary', async () => {
+  it('lists the journey for KeptCustomerId and shows its live summary and promises', async () => {
     const kept = new KeptClient({ client: env.client, taskQueue: worker.taskQueue });
     const base = { brand, customerId, occurredAt: '2026-11-02T10:00:00Z' };
     await kept.recordEvent({ ...base, type: 'product.viewed', eventId: `${customerId}-1`, sku: 'armchair-7' });
@@ -84,8 +84,17 @@ describeWithBrowser('Temporal UI: an operator finds a journey by search attribut
       occurredAt: '2026-11-03T10:00:00Z',
       orderId: 'o-ui-1',
       items: [{ sku: 'armchair-7', name: 'Velvet armchair', category: 'furniture', price: 1450 }],
+      // A delivery date is a promise (the brand has a service profile): the details list it.
+      promisedDeliveryAt: new Date(Date.now() + 5 * 86_400_000).toISOString(),
     });
     const workflowId = journeyWorkflowId(brand, customerId);
+    // The delivery promise is made by an activity and reported back: wait until the journey knows it.
+    await eventually(async () => {
+      const metadata = await env.client.workflow
+        .getHandle(workflowId)
+        .query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      expect(metadata.currentDetails).toContain('delivery-o-ui-1');
+    }, 60_000);
 
     const page = await browser.newPage();
     const query = encodeURIComponent(`KeptCustomerId="${customerId}"`);
@@ -93,8 +102,8 @@ describeWithBrowser('Temporal UI: an operator finds a journey by search attribut
     // Visibility lags a start by about a second: reload until the row is there.
     await eventually(async () => {
       await page.goto(listUrl, { waitUntil: 'networkidle' });
-      await page.getByText(workflowId, { exact: true }).first().waitFor({ timeout: 3_000 });
-    }, 45_000);
+      await page.getByText(workflowId, { exact: true }).first().waitFor({ timeout: 5_000 });
+    }, 90_000);
     await screenshot(page, 'ui-journey-list.png');
 
     await page.getByText(workflowId, { exact: true }).first().click();
@@ -104,13 +113,21 @@ describeWithBrowser('Temporal UI: an operator finds a journey by search attribut
     await eventually(async () => {
       const text = await visibleText(page);
       expect(text).toContain(`Customer journey of ${customerId} at ${brand}`);
-      // The current details come from the running journey (a query answered by the worker).
-      expect(text).toContain(`Journey of ${customerId} at ${brand} — stage: purchase; order o-ui-1 placed`);
-    }, 30_000);
+      // The current details come from the running journey (a query answered by the worker):
+      // the live one-line summary first, then the promises with their due times.
+      // (The order was placed weeks "ago", so its delivery promise may already be at risk.)
+      expect(text).toMatch(
+        new RegExp(
+          `Journey of ${customerId} at ${brand} — stage: purchase; order o-ui-1 placed; promises: 1 (open|at-risk)`,
+        ),
+      );
+      expect(text).toMatch(/(open|at-risk)\s+delivery-o-ui-1\s+due \w{3} \d{1,2} \w{3} \d{4} \d{2}:\d{2}/);
+      expect(text).toContain('Outreach');
+    }, 60_000);
     await screenshot(page, 'ui-journey.png');
     expect(existsSync(path.join(artifacts, 'ui-journey.png'))).toBe(true);
     await page.close();
-  }, 120_000);
+  }, 240_000);
 });
 
 /** The rendered text of the page and of every frame in it. */

@@ -2,7 +2,9 @@ import { NativeConnection } from '@temporalio/worker';
 import { temporalTarget } from '../client/connection';
 import { buildOutreachDependencies, describeOutreach, ledgerConfigOf } from '../activities/outreach/dependencies';
 import { openBrandStatistics } from '../activities/anticipation/brand-statistics';
-import { loadKeptEnv, projectPath } from '../common/config';
+import { loadKeptEnv, projectPath, type KeptEnv } from '../common/config';
+import { DEFAULT_PLAYBOOKS_DIR } from '../common/playbooks/load';
+import { brandCoverage, describeBrandCoverage } from './brand-coverage';
 import { assertSafeToDeploy, UnsafeDeploymentError } from '../common/deployment';
 import { loadServiceProfiles } from '../common/profiles/load-profiles';
 import { createKeptWorker } from './worker';
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
       console.log(
         `kept worker: polling task queue "${env.KEPT_TASK_QUEUE}" in namespace "${namespace}" at ${connectionOptions.address}; outreach: ${describeOutreach(env)}`,
       );
+      logBrandCoverage(env);
       await worker.run();
     } finally {
       await outreach.ledger.close();
@@ -40,6 +43,21 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
   }
+}
+
+/** Which brands are served, and loudly which get nothing for want of a service profile. */
+function logBrandCoverage(env: KeptEnv): void {
+  const profilesDir = projectPath(env.KEPT_PROFILES_DIR);
+  const coverage = brandCoverage({
+    profilesDir,
+    playbooksDir: DEFAULT_PLAYBOOKS_DIR,
+    templatesDir: projectPath(env.KEPT_TEMPLATES_DIR),
+    apiKeysList: env.KEPT_API_KEYS,
+    apiKeysFile: projectPath(env.KEPT_API_KEYS_FILE),
+  });
+  const { info, warning } = describeBrandCoverage(coverage, profilesDir);
+  console.log(info);
+  if (warning) console.warn(warning);
 }
 
 main().catch((error: unknown) => {

@@ -27,6 +27,7 @@ export class BrandConfigSource {
         : answer;
     this.current = config;
     noteConfigError(this.state, config.configError);
+    noteBrandProfile(this.state, config);
     return config;
   }
 }
@@ -40,4 +41,10 @@ function withoutError(config: BrandConfig, configError: string | undefined): Bra
 function noteConfigError(state: JourneyState, configError: string | undefined): void {
   if (configError) state.configError = configError;
   else delete state.configError;
+}
+
+/** Whether the brand has a service profile: without one the journey's details say why nothing is sent. */
+function noteBrandProfile(state: JourneyState, config: BrandConfig): void {
+  const profile = config.profile;
+  state.brandProfile = profile ? { present: true, timezone: profile.businessHours.timezone } : { present: false };
 }

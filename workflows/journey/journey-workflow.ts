@@ -67,7 +67,9 @@ import {
 } from './implicit-promises';
 import { proactiveContactSignal, type ProactiveContactRequest } from '../sweep/messages';
 import { applyEvent, initialJourneyState, openCaseCount, type ChildRoute, type JourneyState } from './state';
-import { journeyDetails, journeySummary } from './summary';
+import { trackRunningPromise } from './operator-view';
+import { journeyDetails, journeySummary, liveJourneySummary } from './summary';
+import { forwardSummary, promiseChangesSummary } from './activity-summaries';
 import { JourneyEvents } from './kept-events';
 
 export interface CustomerJourneyInput {
@@ -119,7 +121,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   }
   // A new run re-derives once: a round may have been cut short at continue-as-new.
   let promisesOutOfStep = reconciling && input.carried !== undefined;
-  const publisher = new Publisher(reconciling);
+  // The memo's summary says promises, pauses and a missing profile too: it is written more often.
+  const publisher = new Publisher(reconciling, patched('op-live-summary'));
   // Journeys recorded before the bounded state (event windows, archive) replay without it.
   const applyOptions = { bounded: patched('bounded-journey-state') };
   const brandConfig = new BrandConfigSource(state);
@@ -330,8 +333,8 @@ function registerOutreachHandlers(state: JourneyState, changed: () => void): voi
     },
     { validator: (raw) => void parseOrReject(cancelOutreachSchema, raw) },
   );
-  setHandler(promiseStatusSignal, ({ promiseId, status }) => {
-    trackPromise(state, promiseId, status);
+  setHandler(promiseStatusSignal, ({ promiseId, status, dueAt }) => {
+    trackPromise(state, promiseId, status, dueAt);
     changed();
   });
 }
@@ -348,11 +351,12 @@ function parseOrReject<T>(schema: z.ZodType<T>, raw: unknown): T {
   );
 }
 
-function trackPromise(state: JourneyState, promiseId: string, status: string): void {
+function trackPromise(state: JourneyState, promiseId: string, status: string, dueAt?: string): void {
   const { promises } = state;
   if (state.implicitPromises) recordReportedStatus(state.implicitPromises, promiseId, status);
   const without = (ids: string[]) => ids.filter((id) => id !== promiseId);
   const open = status === 'open' || status === 'at-risk' || status === 'breached';
+  trackRunningPromise(promises, promiseId, open ? { status, ...(dueAt ? { dueAt } : {}) } : undefined);
   promises.open = open ? [...without(promises.open), promiseId] : without(promises.open);
   promises.atRisk =
     status === 'at-risk' || status === 'breached' ? [...without(promises.atRisk), promiseId] : without(promises.atRisk);
@@ -406,9 +410,12 @@ async function bringImplicitPromisesInStep(state: JourneyState): Promise<void> {
   if (changes.length === 0) results = [];
   else {
     const { brand, customerId } = state;
-    results = await reconcileImplicitPromises({ brand, customerId, contact: contactOf(state), changes }).catch(
-      (error: unknown) => changes.map(({ promiseId }) => ({ promiseId, error: describeError(error) })),
-    );
+    const request = { brand, customerId, contact: contactOf(state), changes };
+    results = await (
+      patched('op-activity-summaries')
+        ? reconcileImplicitPromises.executeWithOptions({ summary: promiseChangesSummary(changes) }, [request])
+        : reconcileImplicitPromises(request)
+    ).catch((error: unknown) => changes.map(({ promiseId }) => ({ promiseId, error: describeError(error) })));
   }
   const failing = recordSyncRound(sync, results, Date.now());
   if (failing.length > 0) {
@@ -457,10 +464,13 @@ async function forward(outbox: ChildRoute[], state: JourneyState): Promise<void>
   const chunk = outbox.length > FORWARD_CHUNK && patched('bounded-forward-chunks') ? FORWARD_CHUNK : outbox.length;
   // The events there now; those accepted meanwhile wait for the next round, as they always did.
   for (let left = outbox.length; left > 0;) {
-    const batch = outbox.slice(0, Math.min(chunk, left));
-    await forwardToJourneys(batch.map((route) => forwardRequest(route, state)));
-    outbox.splice(0, batch.length);
-    left -= batch.length;
+    const requests = outbox.slice(0, Math.min(chunk, left)).map((route) => forwardRequest(route, state));
+    // In words on the Timeline ("forward 2 events to order o-1"); earlier histories scheduled it without.
+    await (patched('op-activity-summaries')
+      ? forwardToJourneys.executeWithOptions({ summary: forwardSummary(requests) }, [requests])
+      : forwardToJourneys(requests));
+    outbox.splice(0, requests.length);
+    left -= requests.length;
   }
 }
 
@@ -484,7 +494,10 @@ class Publisher {
   private lastAttributes = '';
   private lastSummary = '';
 
-  constructor(private readonly countsOnePromiseSource: boolean) {}
+  constructor(
+    private readonly countsOnePromiseSource: boolean,
+    private readonly liveSummary: boolean,
+  ) {}
 
   publish(state: JourneyState): void {
     const attributes = this.countsOnePromiseSource ? journeyAttributes(state) : journeyAttributesV0(state);
@@ -502,7 +515,7 @@ class Publisher {
         { key: KeptNextDueAt, value: attributes.nextDueAt ? new Date(attributes.nextDueAt) : null },
       ]);
     }
-    const summary = journeySummary(state);
+    const summary = this.liveSummary ? liveJourneySummary(state) : journeySummary(state);
     if (summary !== this.lastSummary) {
       this.lastSummary = summary;
       upsertMemo({ summary });

@@ -36,8 +36,12 @@ export const cancelOutreachUpdate = defineUpdate<
   [{ orderId?: string; reason: string }]
 >('cancelOutreach');
 
-/** A promise workflow reports its state, so the journey counts open and at-risk promises. */
-export const promiseStatusSignal = defineSignal<[{ promiseId: string; status: string }]>('promiseStatus');
+/**
+ * A promise workflow reports its state, so the journey counts open and at-risk promises and
+ * shows them, with their due time, to operators (`dueAt`: absent from promises made before it was sent).
+ */
+export const promiseStatusSignal =
+  defineSignal<[{ promiseId: string; status: string; dueAt?: string }]>('promiseStatus');
 /**
  * A promise workflow asks the journey to tell the customer something (notice, apology, ...):
  * it goes through the contact policy like every other contact. Validated in the handler;

@@ -80,7 +80,7 @@ export interface JourneyState {
   lastEventAt?: string;
   outreach: OutreachState;
   /** Promise workflows of this customer that are still open, and those at risk or breached. */
-  promises: { open: string[]; atRisk: string[] };
+  promises: { open: string[]; atRisk: string[]; running?: Record<string, RunningPromise> };
   /** Implicit promises (delivery dates, response targets) as the promise workflows confirmed them. */
   implicitPromises?: ImplicitPromiseSync;
   /** Deliveries to learn from and late-delivery outlooks (see anticipation-state.ts). */
@@ -89,6 +89,17 @@ export interface JourneyState {
   completedTasks?: { taskId: string; at: string; by?: string; note?: string }[];
   /** The brand's config file is unusable: decisions use the last good one (see brand-config.ts). */
   configError?: string;
+  /**
+   * Whether the brand has a service profile, as the journey last read its configuration (and
+   * the zone operators read its times in). Without one Kept makes no promise and sends nothing.
+   */
+  brandProfile?: { present: boolean; timezone?: string };
+}
+
+/** A promise still running, as its workflow last reported it (for the operator's view). */
+export interface RunningPromise {
+  status: string;
+  dueAt?: string;
 }
 
 export interface RecordEventResult {
@@ -156,11 +167,23 @@ export function applyEvent(
   state.counters.eventsApplied += 1;
   if (!state.lastEventAt || event.occurredAt > state.lastEventAt) state.lastEventAt = event.occurredAt;
 
+  backdateStart(state, event);
   const route = applyToParts(state, event, options);
   if (options.bounded) archiveEnded(state);
   state.predictedNeeds = predictNeeds(state);
   updateStage(state, event);
   return { result: { eventId: event.eventId, applied: true, duplicate: false, stage: state.stage }, route };
+}
+
+/**
+ * A journey begins at the earliest thing it knows, not when a worker first saw it: an event
+ * that happened before the start moves the start back, so the stages that follow can be
+ * entered at their events' own times (a stage never enters before the one before it).
+ */
+function backdateStart(state: JourneyState, event: LifecycleEvent): void {
+  const [start] = state.stageHistory;
+  if (state.stageHistory.length !== 1 || start?.reason !== 'journey started') return;
+  if (Date.parse(event.occurredAt) < Date.parse(start.enteredAt)) start.enteredAt = event.occurredAt;
 }
 
 function rememberEventId(state: JourneyState, eventId: string): void {
@@ -304,9 +327,14 @@ function updateStage(state: JourneyState, event: LifecycleEvent): void {
   // Late-arriving events may carry an older time; a stage never enters before the previous one.
   const enteredAt = current && current.enteredAt > event.occurredAt ? current.enteredAt : event.occurredAt;
   if (current) current.leftAt = enteredAt;
-  state.stageHistory.push({ stage: next.stage, enteredAt, reason: `${event.type}: ${next.why}` });
+  state.stageHistory.push({ stage: next.stage, enteredAt, reason: stageReason(event.type, next.why) });
   if (state.stageHistory.length > STAGE_HISTORY_LIMIT) state.stageHistory.shift();
   state.stage = next.stage;
+}
+
+/** "order.placed: order o-1 is placed", but "products.compared" alone when the rule says no more. */
+export function stageReason(eventType: string, why: string): string {
+  return why === eventType ? eventType : `${eventType}: ${why}`;
 }
 
 export function openCaseCount(state: JourneyState): number {

@@ -277,19 +277,22 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
  * at risk. A customer without a journey yet simply has nobody to tell.
  */
 function reportStatusToJourney(state: PromiseState): { flush(): Promise<void> } {
+  // The due time too (a renegotiation moves it): the journey's details say when each open promise is due.
+  const withDue = patched('op-promise-status-due');
+  const current = () => (withDue ? `${state.status} ${state.dueAt}` : state.status);
   let reported: string | undefined;
   const journey = getExternalWorkflowHandle(journeyWorkflowId(state.brand, state.customerId));
   const report = async () => {
-    while (reported !== state.status) {
-      const status = state.status;
-      await journey.signal(promiseStatusSignal, { promiseId: state.promiseId, status }).catch(() => undefined);
-      reported = status;
+    while (reported !== current()) {
+      const [sent, status, due] = [current(), state.status, withDue ? { dueAt: state.dueAt } : {}];
+      await journey.signal(promiseStatusSignal, { promiseId: state.promiseId, status, ...due }).catch(() => undefined);
+      reported = sent;
     }
   };
   let running = report();
   void (async () => {
     for (;;) {
-      await condition(() => reported !== undefined && reported !== state.status);
+      await condition(() => reported !== undefined && reported !== current());
       running = running.then(report);
       await running;
     }
