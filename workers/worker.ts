@@ -9,6 +9,7 @@ import { createPromiseContactActivities } from '../activities/promise-contacts';
 import { createPlaybookActionActivities } from '../activities/playbook-actions';
 import { connectClient } from '../client/connection';
 import { loadKeptEnv, projectPath } from '../common/config';
+import type { WorkerTuning } from './tuning';
 
 export interface KeptWorkerOptions {
   connection: NativeConnection;
@@ -36,6 +37,8 @@ export interface KeptWorkerOptions {
    * the time-skipping test server never hands a stopped worker's sticky tasks back.
    */
   maxCachedWorkflows?: number;
+  /** Cache size, slots, pollers or a resource-based tuner (workers/tuning.ts reads them from env). */
+  tuning?: WorkerTuning;
 }
 
 /** Creates the worker that runs every Kept workflow and activity on one task queue. */
@@ -46,6 +49,7 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    ...options.tuning,
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
