@@ -26,7 +26,7 @@ it('the sizing variables reach the worker: cache size, workflow task, activity a
     KEPT_MAX_CONCURRENT_LOCAL_ACTIVITIES: '13',
     KEPT_WORKFLOW_TASK_POLLERS: '3',
   });
-  const handle = await startKeptWorker(env, { tuning });
+  const handle = await startKeptWorker(env, { workerOptions: tuning });
   try {
     const { maxCachedWorkflows, tuner, maxConcurrentWorkflowTaskPolls } = handle.worker.options;
     expect(maxCachedWorkflows).toBe(123);
@@ -43,7 +43,7 @@ it('the sizing variables reach the worker: cache size, workflow task, activity a
 
 it('KEPT_WORKER_TUNER=resource-based hands the slots to the resource-based tuner with its targets', async () => {
   const tuning = workerTuningFromEnv({ KEPT_WORKER_TUNER: 'resource-based', KEPT_TUNER_TARGET_MEMORY: '0.6' });
-  const handle = await startKeptWorker(env, { tuning });
+  const handle = await startKeptWorker(env, { workerOptions: tuning });
   try {
     expect(handle.worker.options.tuner).toMatchObject({
       workflowTaskSlotSupplier: { type: 'resource-based' },

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
         namespace,
         taskQueue: env.KEPT_TASK_QUEUE,
         activityDependencies: { outreach },
-        tuning,
+        workerOptions: tuning,
       });
       console.log(
         `kept worker: polling task queue "${env.KEPT_TASK_QUEUE}" in namespace "${namespace}" at ${connectionOptions.address}; outreach: ${describeOutreach(env)}; ${describeTuning(worker)}`,

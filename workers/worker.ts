@@ -9,7 +9,6 @@ import { createPromiseContactActivities } from '../activities/promise-contacts';
 import { createPlaybookActionActivities } from '../activities/playbook-actions';
 import { connectClient } from '../client/connection';
 import { loadKeptEnv, projectPath } from '../common/config';
-import type { WorkerTuning } from './tuning';
 
 export interface KeptWorkerOptions {
   connection: NativeConnection;
@@ -37,9 +36,17 @@ export interface KeptWorkerOptions {
    * the time-skipping test server never hands a stopped worker's sticky tasks back.
    */
   maxCachedWorkflows?: number;
-  /** Cache size, slots, pollers or a resource-based tuner (workers/tuning.ts reads them from env). */
-  tuning?: WorkerTuning;
+  /**
+   * Any other SDK worker option: sizing (cache, slots, pollers, tuner; workers/tuning.ts reads
+   * them from the environment), or e.g. `debugMode` for a bench that measures workflow heap.
+   */
+  workerOptions?: KeptWorkerSdkOptions;
 }
+
+/** The SDK options an embedder may set; what Kept runs (queue, workflows, activities) stays Kept's. */
+export type KeptWorkerSdkOptions = Partial<
+  Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>
+>;
 
 /** Creates the worker that runs every Kept workflow and activity on one task queue. */
 export async function createKeptWorker(options: KeptWorkerOptions): Promise<Worker> {
@@ -49,7 +56,7 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...options.tuning,
+    ...options.workerOptions,
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
