@@ -15,4 +15,3 @@ export interface BareEventResult {
 }
 
 export const bareEventUpdate = defineUpdate<BareEventResult, [BareEvent]>('bareEvent');
-

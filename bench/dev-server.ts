@@ -49,7 +49,8 @@ async function connectWhenReady(address: string): Promise<Connection> {
     try {
       return await Connection.connect({ address, connectTimeout: 1_000 });
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`bench dev server at ${address} did not answer in 60 s`, { cause: error });
+      if (Date.now() > deadline)
+        throw new Error(`bench dev server at ${address} did not answer in 60 s`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
   }

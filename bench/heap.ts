@@ -22,7 +22,9 @@ export async function measureHeapPerCachedWorkflow(
 ): Promise<HeapResult> {
   const sendFor = async (ids: string[]) => {
     const promisedAt = new Date(Date.now() + 3 * 86_400_000);
-    await inParallel(ids, 16, (customerId) => system.send({ kind: 'order.placed', customerId, promisedAt }).then(() => undefined));
+    await inParallel(ids, 16, (customerId) =>
+      system.send({ kind: 'order.placed', customerId, promisedAt }).then(() => undefined),
+    );
     await worker.settled();
     await inParallel(ids, 16, (customerId) =>
       system.send({ kind: 'shipment.dispatched', customerId } satisfies BenchEvent).then(() => undefined),

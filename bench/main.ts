@@ -169,7 +169,14 @@ function baseWorkerEnv(
 
 /** Bundles Kept's workflows and the baseline's once, for every worker of the run. */
 async function writeBundles(directory: string): Promise<Record<'kept' | 'bare', string>> {
-  const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
+  const quiet = {
+    log: () => undefined,
+    trace: () => undefined,
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: (m: string) => console.error(m),
+  };
   const [kept, bare] = await Promise.all([
     bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet }),
     bundleWorkflowCode({ workflowsPath: require.resolve('./bare-workflows'), logger: quiet }),

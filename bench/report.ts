@@ -52,7 +52,7 @@ export function reportRows(results: BenchResults): ReportRow[] {
     cost(`${type}: workflows started`, 'per event', k.workflows, b.workflows);
     cost(`${type}: workflow tasks`, 'per event', k.workflowTasks, b.workflowTasks);
     cost(`${type}: activities`, 'per event', k.activities, b.activities);
-    cost(`${type}: local activities`, 'per event', k.localActivities, b.localActivities);
+    cost(`${type}: markers (local activities, patches)`, 'per event', k.localActivities, b.localActivities);
     cost(`${type}: history events`, 'per event', k.historyEvents, b.historyEvents);
   }
   cost('event → email accepted p50', 'ms', percentile(kept.emailAcceptedMs, 50), percentile(bare.emailAcceptedMs, 50));
@@ -79,7 +79,13 @@ export function reportRows(results: BenchResults): ReportRow[] {
   });
   if (results.import) {
     const imported = results.import;
-    rows.push({ measure: `bulk import of ${imported.events} events`, unit: 'events/s', kept: imported.eventsPerSecond, bare: null, ratio: null });
+    rows.push({
+      measure: `bulk import of ${imported.events} events`,
+      unit: 'events/s',
+      kept: imported.eventsPerSecond,
+      bare: null,
+      ratio: null,
+    });
     rows.push({
       measure: 'bulk import ÷ settled existing-journey ingest',
       unit: 'ratio',
@@ -87,7 +93,13 @@ export function reportRows(results: BenchResults): ReportRow[] {
       bare: null,
       ratio: null,
     });
-    rows.push({ measure: 'bulk import: importer peak RSS', unit: 'MiB', kept: imported.peakRssBytes / MIB, bare: null, ratio: null });
+    rows.push({
+      measure: 'bulk import: importer peak RSS',
+      unit: 'MiB',
+      kept: imported.peakRssBytes / MIB,
+      bare: null,
+      ratio: null,
+    });
     rows.push({
       measure: 'bulk import: importer RSS at the end ÷ at 10 %',
       unit: 'ratio',
@@ -102,7 +114,13 @@ export function reportRows(results: BenchResults): ReportRow[] {
 export function formatTable(rows: ReportRow[]): string {
   const table = new Table({ head: ['measure', 'unit', 'Kept', 'bare', 'Kept ÷ bare'] });
   for (const row of rows) {
-    table.push([row.measure, row.unit, format(row.kept), format(row.bare), row.ratio === null ? '' : `${format(row.ratio)}×`]);
+    table.push([
+      row.measure,
+      row.unit,
+      format(row.kept),
+      format(row.bare),
+      row.ratio === null ? '' : `${format(row.ratio)}×`,
+    ]);
   }
   return table.toString();
 }

@@ -60,11 +60,20 @@ export async function runSystem(context: RunContext): Promise<SystemResult> {
   const ids = Array.from({ length: context.customers }, (_, index) => customerId('c', index));
   const sample = ids.slice(0, context.historySample);
 
+  // One customer first, so loading the workflow code and first connections are not measured.
+  await ingest(context, [placed('warm-up')]);
+  await ingest(context, [dispatched('warm-up')]);
   log(`${system.name}: ${ids.length} new customers (order.placed)`);
-  const newCustomers = await ingest(context, ids.map((id) => placed(id)));
+  const newCustomers = await ingest(
+    context,
+    ids.map((id) => placed(id)),
+  );
   const afterPlaced = await countCustomers(context, sample);
   log(`${system.name}: ${ids.length} events to existing journeys (shipment.dispatched)`);
-  const existingCustomers = await ingest(context, ids.map((id) => dispatched(id)));
+  const existingCustomers = await ingest(
+    context,
+    ids.map((id) => dispatched(id)),
+  );
   const afterDispatched = await countCustomers(context, sample);
   const perEvent = {
     'order.placed': divideCounts(afterPlaced, sample.length),
@@ -76,8 +85,14 @@ export async function runSystem(context: RunContext): Promise<SystemResult> {
   for (const level of context.sleepingLevels.filter((level) => level > ids.length)) {
     log(`${system.name}: growing to ${level} sleeping customers`);
     const more = Array.from({ length: level - reached }, (_, index) => customerId('c', reached + index));
-    await ingest(context, more.map((id) => placed(id)));
-    await ingest(context, more.map((id) => dispatched(id)));
+    await ingest(
+      context,
+      more.map((id) => placed(id)),
+    );
+    await ingest(
+      context,
+      more.map((id) => dispatched(id)),
+    );
     reached = level;
     sleeping.push(await measureSleeping(context, level));
   }
@@ -160,7 +175,8 @@ async function measureTimers(context: RunContext): Promise<number[]> {
   await sleepMs(Math.max(0, dueAt.getTime() + 5_000 - Date.now()));
   await context.worker.settled();
   const lateness: number[] = [];
-  for (const id of ids) lateness.push(...(await timerLatenessMs(context.client, await context.system.workflowIdsOf(id))));
+  for (const id of ids)
+    lateness.push(...(await timerLatenessMs(context.client, await context.system.workflowIdsOf(id))));
   return lateness;
 }
 

@@ -66,7 +66,12 @@ function eventIdOf(event: BenchEvent): string {
 }
 
 function toKeptEvent(event: BenchEvent, brand: string): LifecycleEventInput {
-  const envelope = { eventId: eventIdOf(event), brand, customerId: event.customerId, occurredAt: new Date().toISOString() };
+  const envelope = {
+    eventId: eventIdOf(event),
+    brand,
+    customerId: event.customerId,
+    occurredAt: new Date().toISOString(),
+  };
   const orderId = `o-${event.customerId}`;
   switch (event.kind) {
     case 'order.placed':

@@ -22,11 +22,10 @@ export interface WorkerProcessOptions {
 const SETTLE_QUIET_MS = 1_500;
 
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', path.join(__dirname, options.script)],
-    { env: { ...process.env, ...options.env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  );
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, options.script)], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const probe = probeClient(child, exited);
   await waitUntilPolling(probe);
