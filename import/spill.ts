@@ -15,7 +15,7 @@ import { readImportRows } from './read-rows';
  * The bucket of a journey depends only on its id and the file's size, so a resumed import
  * cuts the same batches.
  */
-const BUCKET_TARGET_BYTES = 8 * 1024 * 1024;
+const BUCKET_TARGET_BYTES = 4 * 1024 * 1024;
 
 export interface Bucket {
   index: number;
