@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { KeptClient } from '../client/kept-client';
 import { importEventTimeBounds, loadKeptEnv } from '../common/config';
-import { importStateSchema } from '../import/import-state';
+import { customersWithProgress } from '../import/import-state';
 import { planImport } from '../import/plan';
 import { eventually } from './helpers/api';
 import { cliEnv, runKept, spawnKept } from './helpers/cli';
@@ -106,10 +106,7 @@ it('imports 10,000 events, interrupted twice and resumed: each valid event appli
   const stateFile = path.join(dir, 'state.json');
   const runEnv = cliEnv(worker.taskQueue);
   const args = ['import', file, '--concurrency', '16', '--state-file', stateFile, '--json'];
-  const customersDone = () => {
-    if (!existsSync(stateFile)) return 0;
-    return Object.keys(importStateSchema.parse(JSON.parse(readFileSync(stateFile, 'utf8'))).batchesDone).length;
-  };
+  const customersDone = () => customersWithProgress(stateFile);
 
   // 1. A hard kill part-way: no chance to save anything beyond the last batch.
   const first = spawnKept(args, runEnv);

@@ -1,4 +1,4 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { temporalTarget } from '../client/connection';
 import { buildOutreachDependencies, describeOutreach, ledgerConfigOf } from '../activities/outreach/dependencies';
 import { openBrandStatistics } from '../activities/anticipation/brand-statistics';
@@ -7,6 +7,7 @@ import { DEFAULT_PLAYBOOKS_DIR } from '../common/playbooks/load';
 import { brandCoverage, describeBrandCoverage } from './brand-coverage';
 import { assertSafeToDeploy, UnsafeDeploymentError } from '../common/deployment';
 import { loadServiceProfiles } from '../common/profiles/load-profiles';
+import { workerTuningFromEnv, WorkerTuningError } from './tuning';
 import { createKeptWorker } from './worker';
 
 /**
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   const env = loadKeptEnv();
   // Configuration first, all of it before any connection: a bad profile, then secrets.
   loadServiceProfiles(projectPath(env.KEPT_PROFILES_DIR));
+  const tuning = workerTuningFromEnv();
   assertSafeToDeploy(process.env, { role: 'worker', env });
   const { connectionOptions, namespace } = temporalTarget();
   const connection = await NativeConnection.connect(connectionOptions);
@@ -30,9 +32,10 @@ async function main(): Promise<void> {
         namespace,
         taskQueue: env.KEPT_TASK_QUEUE,
         activityDependencies: { outreach, statistics },
+        workerOptions: tuning,
       });
       console.log(
-        `kept worker: polling task queue "${env.KEPT_TASK_QUEUE}" in namespace "${namespace}" at ${connectionOptions.address}; outreach: ${describeOutreach(env)}`,
+        `kept worker: polling task queue "${env.KEPT_TASK_QUEUE}" in namespace "${namespace}" at ${connectionOptions.address}; outreach: ${describeOutreach(env)}; ${describeTuning(worker)}`,
       );
       logBrandCoverage(env);
       await worker.run();
@@ -60,8 +63,14 @@ function logBrandCoverage(env: KeptEnv): void {
   if (warning) console.warn(warning);
 }
 
+/** What the worker actually runs with, so an operator sees the effect of the KEPT_* sizing variables. */
+function describeTuning(worker: Worker): string {
+  const { maxCachedWorkflows, tuner } = worker.options;
+  return `cache ${maxCachedWorkflows} workflows, tuner ${JSON.stringify(tuner)}`;
+}
+
 main().catch((error: unknown) => {
-  if (error instanceof UnsafeDeploymentError) console.error(error.message);
+  if (error instanceof UnsafeDeploymentError || error instanceof WorkerTuningError) console.error(error.message);
   else console.error('kept worker failed:', error);
   process.exit(1);
 });

@@ -38,7 +38,17 @@ export interface KeptWorkerOptions {
    * the time-skipping test server never hands a stopped worker's sticky tasks back.
    */
   maxCachedWorkflows?: number;
+  /**
+   * Any other SDK worker option: sizing (cache, slots, pollers, tuner; workers/tuning.ts reads
+   * them from the environment), or e.g. `debugMode` for a bench that measures workflow heap.
+   */
+  workerOptions?: KeptWorkerSdkOptions;
 }
+
+/** The SDK options an embedder may set; what Kept runs (queue, workflows, activities) stays Kept's. */
+export type KeptWorkerSdkOptions = Partial<
+  Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>
+>;
 
 /** Creates the worker that runs every Kept workflow and activity on one task queue. */
 export async function createKeptWorker(options: KeptWorkerOptions): Promise<Worker> {
@@ -48,6 +58,7 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    ...options.workerOptions,
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }

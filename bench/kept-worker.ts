@@ -1,0 +1,35 @@
+import { NativeConnection } from '@temporalio/worker';
+import { buildOutreachDependencies } from '../activities/outreach/dependencies';
+import { loadKeptEnv } from '../common/config';
+import { workerTuningFromEnv } from '../workers/tuning';
+import { createKeptWorker } from '../workers/worker';
+import { benchWorkerEnvSchema, installQuietRuntime, serveProbe } from './worker-probe';
+
+/**
+ * Kept's worker as `npm run worker` builds it (outreach from the environment, sizing from
+ * KEPT_* variables), plus the bench probe, on the bench's server and task queue.
+ */
+async function main(): Promise<void> {
+  const env = benchWorkerEnvSchema.parse(process.env);
+  installQuietRuntime();
+  const keptEnv = loadKeptEnv({ ...process.env, KEPT_SMTP_PORT: String(env.BENCH_SMTP_PORT) });
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const outreach = await buildOutreachDependencies(keptEnv);
+  const worker = await createKeptWorker({
+    connection,
+    namespace: 'default',
+    taskQueue: env.BENCH_TASK_QUEUE,
+    workflowBundle: { codePath: env.BENCH_WORKFLOW_BUNDLE },
+    activityDependencies: { outreach },
+    workerOptions: { ...workerTuningFromEnv(), debugMode: env.BENCH_WORKFLOWS_IN_MAIN_THREAD },
+  });
+  serveProbe(worker);
+  await worker.run();
+  await outreach.ledger.close();
+  await connection.close();
+}
+
+main().catch((error: unknown) => {
+  console.error('bench Kept worker failed:', error);
+  process.exit(1);
+});

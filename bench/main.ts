@@ -1,0 +1,193 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { startBenchServer, type BenchServer } from './dev-server';
+import { measureHeapPerCachedWorkflow } from './heap';
+import { runImportBench } from './import-bench';
+import { startMailWatch } from './mail-watch';
+import { formatTable, reportRows, type BenchResults } from './report';
+import { runSystem, type SystemResult } from './run-system';
+import { bareSystem, keptSystem, type BenchSystem } from './systems';
+import { startWorkerProcess } from './worker-process';
+
+/**
+ * `npm run bench`: Kept against a bare Temporal baseline, in one run on one dev server of
+ * its own. See README "Performance" for what each row means.
+ */
+const optionsSchema = z.object({
+  customers: z.coerce.number().int().min(1),
+  large: z.boolean(),
+  concurrency: z.coerce.number().int().min(1),
+  heapCustomers: z.coerce.number().int().min(1),
+  emailSamples: z.coerce.number().int().min(1),
+  timerSamples: z.coerce.number().int().min(1),
+  historySample: z.coerce.number().int().min(1),
+  importEvents: z.coerce.number().int().min(0),
+  json: z.boolean(),
+});
+type BenchOptions = z.infer<typeof optionsSchema>;
+
+function parseOptions(argv: string[]): BenchOptions {
+  const program = new Command('bench')
+    .option('--customers <n>', 'sleeping customers (order placed + dispatched) per system', '1000')
+    .option('--large', 'also grow to 10,000 and 50,000 sleeping customers (hours for Kept today)', false)
+    .option('--concurrency <n>', 'events in flight during ingest', '32')
+    .option('--heap-customers <n>', 'customers cached by the heap-measuring worker', '200')
+    .option('--email-samples <n>', 'customers for event → email, one at a time', '20')
+    .option('--timer-samples <n>', 'orders whose promised time fires during the run', '20')
+    .option('--history-sample <n>', 'customers whose histories are counted per event type', '5')
+    .option('--import-events <n>', 'bulk-import this many generated events (e.g. 1000000); 0: skip', '0')
+    .option('--json', 'print the rows as JSON', false)
+    .parse(argv);
+  const parsed = optionsSchema.safeParse(program.opts());
+  if (!parsed.success) program.error(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
+  return parsed.data!;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv);
+  const log = (line: string) => console.error(`[bench] ${line}`);
+  const directory = mkdtempSync(path.join(tmpdir(), 'kept-bench-'));
+  const server = await startBenchServer();
+  const mail = await startMailWatch(path.join(directory, 'mail'));
+  const client = new Client({ connection: server.connection, namespace: 'default' });
+  try {
+    log(`dev server ${server.address} (pid ${server.pid}); bundling workflows`);
+    const bundles = await writeBundles(directory);
+    // A brand with a service profile (config/profiles), so Kept's outreach runs as for a real shop.
+    const brand = 'nordhem';
+    const systems = {
+      kept: (queue: string) => keptSystem(client, queue, brand),
+      bare: (queue: string) => bareSystem(client, queue, brand),
+    };
+    const results: Partial<BenchResults> = {};
+    for (const name of ['bare', 'kept'] as const) {
+      const system = systems[name](`bench-${name}`);
+      const workerEnv = baseWorkerEnv(server, directory, mail.port, bundles[name], system.taskQueue);
+      results[name] = await measureSystem(system, name, workerEnv, client, server, mail, options, log);
+      log(`${name}: heap per cached workflow (${options.heapCustomers} customers, workflows in the main thread)`);
+      const heapSystem = systems[name](`bench-${name}-heap`);
+      const heapWorker = await startWorkerProcess({
+        script: `${name}-worker.ts`,
+        env: {
+          ...baseWorkerEnv(server, directory, mail.port, bundles[name], heapSystem.taskQueue),
+          BENCH_WORKFLOWS_IN_MAIN_THREAD: 'true',
+          KEPT_MAX_CACHED_WORKFLOWS: String(options.heapCustomers * 5 + 20),
+        },
+      });
+      try {
+        results[name === 'kept' ? 'keptHeap' : 'bareHeap'] = await measureHeapPerCachedWorkflow(
+          heapSystem,
+          heapWorker,
+          options.heapCustomers,
+        );
+      } finally {
+        await heapWorker.stop();
+      }
+    }
+    if (options.importEvents > 0) {
+      log(`bulk import of ${options.importEvents} generated events into Kept`);
+      const worker = await startWorkerProcess({
+        script: 'kept-worker.ts',
+        env: baseWorkerEnv(server, directory, mail.port, bundles.kept, 'bench-kept'),
+      });
+      try {
+        results.import = await runImportBench({
+          address: server.address,
+          taskQueue: 'bench-kept',
+          directory,
+          events: options.importEvents,
+          brand,
+        });
+      } finally {
+        await worker.stop();
+      }
+    }
+    const rows = reportRows(results as BenchResults);
+    console.log(options.json ? JSON.stringify({ options, rows }, null, 2) : formatTable(rows));
+  } finally {
+    await mail.close();
+    await server.stop();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+async function measureSystem(
+  system: BenchSystem,
+  name: 'kept' | 'bare',
+  env: NodeJS.ProcessEnv,
+  client: Client,
+  server: BenchServer,
+  mail: Awaited<ReturnType<typeof startMailWatch>>,
+  options: BenchOptions,
+  log: (line: string) => void,
+): Promise<SystemResult> {
+  const worker = await startWorkerProcess({ script: `${name}-worker.ts`, env });
+  try {
+    return await runSystem({
+      client,
+      system,
+      worker,
+      serverPid: server.pid,
+      mail,
+      concurrency: options.concurrency,
+      customers: options.customers,
+      sleepingLevels: options.large ? [10_000, 50_000] : [],
+      historySample: Math.min(options.historySample, options.customers),
+      emailSamples: options.emailSamples,
+      timerSamples: options.timerSamples,
+      log,
+    });
+  } finally {
+    await worker.stop();
+  }
+}
+
+/** The environment every bench worker gets; Kept's worker reads its usual KEPT_* settings too. */
+function baseWorkerEnv(
+  server: BenchServer,
+  directory: string,
+  smtpPort: number,
+  bundle: string,
+  taskQueue: string,
+): NodeJS.ProcessEnv {
+  return {
+    TEMPORAL_ADDRESS: server.address,
+    BENCH_TASK_QUEUE: taskQueue,
+    BENCH_WORKFLOW_BUNDLE: bundle,
+    BENCH_SMTP_PORT: String(smtpPort),
+    KEPT_DATA_DIR: path.join(directory, 'data'),
+    KEPT_PUBLIC_URL: 'http://localhost:8080',
+    KEPT_UNSUBSCRIBE_SECRET: 'bench-unsubscribe-secret-0123456789',
+    KEPT_WEBHOOK_SECRET: 'bench-webhook-secret-0123456789',
+  };
+}
+
+/** Bundles Kept's workflows and the baseline's once, for every worker of the run. */
+async function writeBundles(directory: string): Promise<Record<'kept' | 'bare', string>> {
+  const quiet = {
+    log: () => undefined,
+    trace: () => undefined,
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: (m: string) => console.error(m),
+  };
+  const [kept, bare] = await Promise.all([
+    bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('./bare-workflows'), logger: quiet }),
+  ]);
+  const paths = { kept: path.join(directory, 'kept-bundle.js'), bare: path.join(directory, 'bare-bundle.js') };
+  writeFileSync(paths.kept, kept.code);
+  writeFileSync(paths.bare, bare.code);
+  return paths;
+}
+
+main().catch((error: unknown) => {
+  console.error('bench failed:', error);
+  process.exit(1);
+});

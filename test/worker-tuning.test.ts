@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { workerTuningFromEnv } from '../workers/tuning';
+import { connectDevServer, startKeptWorker, stopWorker } from './helpers/temporal';
+
+/**
+ * Operators size the worker from the environment: the KEPT_* sizing variables reach the real
+ * worker's options, and a bad value stops the worker process naming the variable.
+ */
+let env: TestWorkflowEnvironment;
+
+beforeAll(async () => {
+  env = await connectDevServer();
+});
+
+afterAll(async () => {
+  await env.teardown();
+});
+
+it('the sizing variables reach the worker: cache size, workflow task, activity and local activity slots', async () => {
+  const tuning = workerTuningFromEnv({
+    KEPT_MAX_CACHED_WORKFLOWS: '123',
+    KEPT_MAX_CONCURRENT_WORKFLOW_TASKS: '7',
+    KEPT_MAX_CONCURRENT_ACTIVITIES: '11',
+    KEPT_MAX_CONCURRENT_LOCAL_ACTIVITIES: '13',
+    KEPT_WORKFLOW_TASK_POLLERS: '3',
+  });
+  const handle = await startKeptWorker(env, { workerOptions: tuning });
+  try {
+    const { maxCachedWorkflows, tuner, maxConcurrentWorkflowTaskPolls } = handle.worker.options;
+    expect(maxCachedWorkflows).toBe(123);
+    expect(maxConcurrentWorkflowTaskPolls).toBe(3);
+    expect(tuner).toMatchObject({
+      workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: 7 },
+      activityTaskSlotSupplier: { type: 'fixed-size', numSlots: 11 },
+      localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 13 },
+    });
+  } finally {
+    await stopWorker(handle);
+  }
+});
+
+it('KEPT_WORKER_TUNER=resource-based hands the slots to the resource-based tuner with its targets', async () => {
+  const tuning = workerTuningFromEnv({ KEPT_WORKER_TUNER: 'resource-based', KEPT_TUNER_TARGET_MEMORY: '0.6' });
+  const handle = await startKeptWorker(env, { workerOptions: tuning });
+  try {
+    expect(handle.worker.options.tuner).toMatchObject({
+      workflowTaskSlotSupplier: { type: 'resource-based' },
+      activityTaskSlotSupplier: { type: 'resource-based' },
+      resourceBasedTunerConfig: { targetMemoryUsage: 0.6, targetCpuUsage: 0.9 },
+    });
+  } finally {
+    await stopWorker(handle);
+  }
+});
+
+it('rejects bad values naming each variable, and fixed slots combined with the resource-based tuner', () => {
+  expect(() => workerTuningFromEnv({ KEPT_MAX_CACHED_WORKFLOWS: 'lots', KEPT_MAX_CONCURRENT_ACTIVITIES: '0' })).toThrow(
+    /KEPT_MAX_CACHED_WORKFLOWS: .*\n.*KEPT_MAX_CONCURRENT_ACTIVITIES: /,
+  );
+  expect(() => workerTuningFromEnv({ KEPT_MAX_CONCURRENT_WORKFLOW_TASKS: '1' })).toThrow(
+    /KEPT_MAX_CONCURRENT_WORKFLOW_TASKS: /,
+  );
+  expect(() =>
+    workerTuningFromEnv({ KEPT_WORKER_TUNER: 'resource-based', KEPT_MAX_CONCURRENT_ACTIVITIES: '10' }),
+  ).toThrow(/KEPT_MAX_CONCURRENT_ACTIVITIES: cannot be combined with KEPT_WORKER_TUNER=resource-based/);
+  expect(() => workerTuningFromEnv({ KEPT_TUNER_TARGET_CPU: '1.5' })).toThrow(/KEPT_TUNER_TARGET_CPU: /);
+});
+
+it('the worker process stops at a bad sizing variable, naming it, before it connects', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../workers/main.ts')], {
+    env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1', KEPT_MAX_CACHED_WORKFLOWS: '-5' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  expect(code).toBe(1);
+  expect(stderr).toMatch(/^ {2}KEPT_MAX_CACHED_WORKFLOWS: /m);
+});

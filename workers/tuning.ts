@@ -1,0 +1,99 @@
+import type { WorkerOptions } from '@temporalio/worker';
+import { z } from 'zod';
+
+/**
+ * Worker sizing for operators, from the environment (`npm run worker`, `npm start`).
+ * Unset variables keep the SDK's defaults. A worker can either cap its slots with fixed numbers
+ * (`KEPT_MAX_CONCURRENT_*`) or let the SDK's resource-based tuner hand them out to hold memory
+ * and CPU near a target (`KEPT_WORKER_TUNER=resource-based`); the SDK refuses both at once, so
+ * this schema does too, naming the variables.
+ */
+const positiveInt = z.coerce.number().int().min(1);
+const ratio = z.coerce.number().gt(0).max(1);
+
+export const workerTuningEnvSchema = z
+  .object({
+    /** Workflows kept in memory between tasks (sticky cache). 0 turns caching off. */
+    KEPT_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+    KEPT_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
+    KEPT_MAX_CONCURRENT_ACTIVITIES: positiveInt.optional(),
+    KEPT_MAX_CONCURRENT_LOCAL_ACTIVITIES: positiveInt.optional(),
+    KEPT_WORKFLOW_TASK_POLLERS: positiveInt.optional(),
+    KEPT_ACTIVITY_TASK_POLLERS: positiveInt.optional(),
+    KEPT_WORKER_TUNER: z.enum(['fixed', 'resource-based']).default('fixed'),
+    /** Fractions of the machine the resource-based tuner aims for. */
+    KEPT_TUNER_TARGET_MEMORY: ratio.default(0.8),
+    KEPT_TUNER_TARGET_CPU: ratio.default(0.9),
+  })
+  .superRefine((env, context) => {
+    if (env.KEPT_WORKER_TUNER !== 'resource-based') return;
+    for (const name of fixedSlotVariables) {
+      if (env[name] !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'cannot be combined with KEPT_WORKER_TUNER=resource-based (the tuner sizes the slots)',
+        });
+      }
+    }
+  });
+export type WorkerTuningEnv = z.infer<typeof workerTuningEnvSchema>;
+
+const fixedSlotVariables = [
+  'KEPT_MAX_CONCURRENT_WORKFLOW_TASKS',
+  'KEPT_MAX_CONCURRENT_ACTIVITIES',
+  'KEPT_MAX_CONCURRENT_LOCAL_ACTIVITIES',
+] as const;
+
+/** The worker options that sizing controls; everything else stays Kept's to decide. */
+export type WorkerTuning = Pick<
+  WorkerOptions,
+  | 'maxCachedWorkflows'
+  | 'maxConcurrentWorkflowTaskExecutions'
+  | 'maxConcurrentActivityTaskExecutions'
+  | 'maxConcurrentLocalActivityExecutions'
+  | 'maxConcurrentWorkflowTaskPolls'
+  | 'maxConcurrentActivityTaskPolls'
+  | 'tuner'
+>;
+
+export class WorkerTuningError extends Error {
+  override name = 'WorkerTuningError';
+}
+
+/** Parses the sizing variables; a bad value stops the worker naming the variable. */
+export function workerTuningFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
+  const parsed = workerTuningEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new WorkerTuningError(`invalid worker tuning:\n${lines.join('\n')}`);
+  }
+  return toWorkerTuning(parsed.data);
+}
+
+function toWorkerTuning(env: WorkerTuningEnv): WorkerTuning {
+  const tuning: WorkerTuning = {
+    ...defined('maxCachedWorkflows', env.KEPT_MAX_CACHED_WORKFLOWS),
+    ...defined('maxConcurrentWorkflowTaskPolls', env.KEPT_WORKFLOW_TASK_POLLERS),
+    ...defined('maxConcurrentActivityTaskPolls', env.KEPT_ACTIVITY_TASK_POLLERS),
+  };
+  if (env.KEPT_WORKER_TUNER === 'resource-based') {
+    return {
+      ...tuning,
+      tuner: {
+        tunerOptions: { targetMemoryUsage: env.KEPT_TUNER_TARGET_MEMORY, targetCpuUsage: env.KEPT_TUNER_TARGET_CPU },
+      },
+    };
+  }
+  return {
+    ...tuning,
+    ...defined('maxConcurrentWorkflowTaskExecutions', env.KEPT_MAX_CONCURRENT_WORKFLOW_TASKS),
+    ...defined('maxConcurrentActivityTaskExecutions', env.KEPT_MAX_CONCURRENT_ACTIVITIES),
+    ...defined('maxConcurrentLocalActivityExecutions', env.KEPT_MAX_CONCURRENT_LOCAL_ACTIVITIES),
+  };
+}
+
+/** `{ [key]: value }` when the variable was set, `{}` otherwise (the SDK's default stands). */
+function defined<K extends keyof WorkerTuning>(key: K, value: WorkerTuning[K] | undefined): Partial<WorkerTuning> {
+  return value === undefined ? {} : ({ [key]: value } as Partial<WorkerTuning>);
+}
