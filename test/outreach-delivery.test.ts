@@ -233,13 +233,16 @@ describe('deliverOutreach by email', () => {
       data: {
         promiseText: 'call back about the drawer',
         dueAt: '2027-06-18T16:00:00Z',
+        // The promise workflow sends the due time as the team reads it (staffTime, brand zone).
+        dueLocal: 'Fri 18 Jun 2027, 17:00 BST',
+        promiseId: 'p-1',
         customer: { name: 'Ada Lovelace' },
         customerId: 'ada',
       },
     });
     const { parsed } = await parsedMail(result.messageId!);
     expect(parsed.to && !Array.isArray(parsed.to) && parsed.to.value[0]?.address).toBe('priya@nordhem.example');
-    expect(parsed.subject).toBe('Reminder: "call back about the drawer" for Ada Lovelace is due 18 June 2027');
+    expect(parsed.subject).toBe('Reminder: "call back about the drawer" for Ada Lovelace is due Fri 18 Jun 2027, 17:00 BST');
     expect(rawHeader(parsed, 'list-unsubscribe')).toBeUndefined();
   });
 });
@@ -289,8 +292,10 @@ describe('deliverOutreach for human touchpoints', () => {
     expect(parsed.to && !Array.isArray(parsed.to) && parsed.to.value[0]?.address).toBe(
       'client-advisors@maison-laurent.example',
     );
-    expect(parsed.text).toContain('checkin.quarterly for Léa Martin (lea)');
+    expect(parsed.text).toMatch(/^Hello Client advisors,/);
+    expect(parsed.text).toContain('Léa Martin (customer id lea)');
     expect(parsed.text).toContain('Phone: +33612345678');
+    expect(parsed.text).not.toContain('checkin.quarterly');
   });
 });
 
