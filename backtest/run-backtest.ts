@@ -1,14 +1,15 @@
 import { cpSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type WorkerOptions } from '@temporalio/worker';
 import { KeptClient } from '../client/kept-client';
 import { loadPlaybooks } from '../common/playbooks/load';
 import { loadServiceProfiles } from '../common/profiles/load-profiles';
 import type { BacktestCapture } from './capture';
 import { collectObserved } from './collect';
 import { readBacktestHistory } from './history';
-import { BacktestAbortedError, replayEvents, type BacktestProgress } from './replay';
-import { configPaths, startBacktestStack, type BacktestStack } from './stack';
+import { BacktestAbortedError, replayEvents, type BacktestProgress, type FailedEvent } from './replay';
+import { mergeObserved, progressMerger, splitByShard } from './shards';
+import { configPaths, startBacktestStack, type BacktestStack, type StackOptions } from './stack';
 import { shiftEvent, toHistoryTime, weekShiftMs } from './time-shift';
 
 export { BacktestAbortedError, type BacktestProgress } from './replay';
@@ -24,14 +25,19 @@ export interface BacktestOptions {
   /** ISO instants: events outside are not replayed; the run goes on to `to` (default: last event + 60 days). */
   from?: string;
   to?: string;
-  /** Customers whose events of one instant are sent at once (default 8). */
+  /** Customers whose events of one instant are sent at once, per shard (default 8). */
   concurrency?: number;
+  /**
+   * Time-skipping servers (each with its own worker, ledger and capture) the customers are
+   * spread over, by a stable hash, run in parallel (default 1). See backtest/shards.ts.
+   */
+  shards?: number;
   onProgress?: (progress: BacktestProgress) => void;
   /** Aborting stops sending, shuts the worker and servers down and removes the temporary folder. */
   signal?: AbortSignal;
   /** Copy the captured mail here (`<id>.eml` + `<id>.json`), for an operator to open. */
   mailDir?: string;
-  /** Once everything runs: where (ports of the run's own servers, its temporary folder). */
+  /** Once everything runs: where (ports of the run's own servers, its temporary folder); once per shard. */
   onStarted?: (where: BacktestWhere) => void;
   /** A pre-built workflow bundle; otherwise the worker bundles `workflows/` (a few seconds). */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -64,43 +70,47 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestCap
   );
   throwIfAborted(options.signal);
 
-  const stack = await startBacktestStack({ config, workflowBundle: options.workflowBundle });
-  const onAbort = () => void stack.stop();
+  const parts = splitByShard(history.events, Math.max(1, options.shards ?? 1)).filter((part) => part.length > 0);
+  const workflowBundle = options.workflowBundle ?? (parts.length > 1 ? await bundleOnce() : undefined);
+  throwIfAborted(options.signal);
+  const stacks = await startStacks(parts.length, { config, workflowBundle });
+  const stopAll = () => Promise.all(stacks.map((stack) => stack.stop()));
+  const onAbort = () => void stopAll();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     throwIfAborted(options.signal);
-    options.onStarted?.({
-      temporalAddress: stack.env.address,
-      smtpPort: stack.smtp.port,
-      receiverPort: stack.receiver.port,
-      workDir: stack.workDir,
-    });
+    for (const stack of stacks)
+      options.onStarted?.({
+        temporalAddress: stack.env.address,
+        smtpPort: stack.smtp.port,
+        receiverPort: stack.receiver.port,
+        workDir: stack.workDir,
+      });
     const firstMs = Date.parse(history.events[0]!.occurredAt);
     const lastMs = Date.parse(history.events.at(-1)!.occurredAt);
-    const shiftMs = weekShiftMs(firstMs, await stack.env.currentTimeMs());
+    // One shift for every shard (after the latest server clock), so all report on one timeline.
+    const serverNows = await Promise.all(stacks.map((stack) => stack.env.currentTimeMs()));
+    const shiftMs = weekShiftMs(firstMs, Math.max(...serverNows));
     const endMs = Math.max(lastMs, options.to ? Date.parse(options.to) : lastMs + RUN_ON_MS) + shiftMs;
-    const failedEvents = await replayEvents({
-      env: stack.env,
-      kept: new KeptClient({ client: stack.env.client, taskQueue: stack.taskQueue }),
-      events: history.events.map((event) => shiftEvent(event, shiftMs)),
-      shiftMs,
-      endMs,
-      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-      signal: options.signal,
-      onProgress: options.onProgress,
-    });
-    await settle(stack);
-    const observed = await collectObserved({
-      client: stack.client,
-      ledgerFile: stack.ledger.file,
-      mailDir: stack.mailDir,
-      delivered: stack.delivered,
-      startedWorkflows: stack.startedWorkflows,
-      customers: customersOf(history.events),
-      playbookIds,
-      shiftMs,
-    });
-    if (options.mailDir) copyMail(stack.mailDir, options.mailDir);
+    const progressOf = progressMerger(
+      parts.map((part) => part.length),
+      options.onProgress,
+    );
+    const shardResults = await Promise.all(
+      stacks.map((stack, index) =>
+        runShard(stack, parts[index]!, {
+          shiftMs,
+          endMs,
+          playbookIds,
+          concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+          signal: options.signal,
+          onProgress: progressOf(index),
+        }),
+      ),
+    );
+    const failedEvents = shardResults.flatMap((result) => result.failedEvents);
+    const observed = mergeObserved(shardResults.map((result) => result.observed));
+    if (options.mailDir) for (const stack of stacks) copyMail(stack.mailDir, options.mailDir);
     return {
       run: {
         historyFile: options.historyFile,
@@ -125,8 +135,66 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestCap
     throw error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    await stack.stop();
+    await stopAll();
   }
+}
+
+/** One workflow bundle for every shard's worker, instead of each bundling `workflows/` (seconds of CPU each). */
+async function bundleOnce(): Promise<{ code: string }> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
+  return { code };
+}
+
+/** The shards' stacks, started together; if one fails to start, the others are stopped. */
+async function startStacks(count: number, options: StackOptions): Promise<BacktestStack[]> {
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startBacktestStack(options)));
+  const stacks = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failure = started.find((result) => result.status === 'rejected');
+  if (!failure) return stacks;
+  await Promise.all(stacks.map((stack) => stack.stop()));
+  throw failure.reason;
+}
+
+interface ShardRun {
+  shiftMs: number;
+  endMs: number;
+  playbookIds: Set<string>;
+  concurrency: number;
+  signal?: AbortSignal;
+  onProgress: (progress: BacktestProgress) => void;
+}
+
+/** One shard: its customers' events replayed on its own server, then what it observed. */
+async function runShard(
+  stack: BacktestStack,
+  events: BacktestCapture['events'],
+  run: ShardRun,
+): Promise<{ failedEvents: FailedEvent[]; observed: Awaited<ReturnType<typeof collectObserved>> }> {
+  const failedEvents = await replayEvents({
+    env: stack.env,
+    kept: new KeptClient({ client: stack.env.client, taskQueue: stack.taskQueue }),
+    events: events.map((event) => shiftEvent(event, run.shiftMs)),
+    shiftMs: run.shiftMs,
+    endMs: run.endMs,
+    concurrency: run.concurrency,
+    signal: run.signal,
+    onProgress: run.onProgress,
+  });
+  await settle(stack);
+  const observed = await collectObserved({
+    client: stack.client,
+    ledgerFile: stack.ledger.file,
+    mailDir: stack.mailDir,
+    delivered: stack.delivered,
+    startedWorkflows: stack.startedWorkflows,
+    customers: customersOf(events),
+    playbookIds: run.playbookIds,
+    shiftMs: run.shiftMs,
+  });
+  return { failedEvents, observed };
 }
 
 /** The last decision rounds and deliveries finish: a few seconds of server time, in steps. */

@@ -309,7 +309,8 @@ program
   .option('--from <instant>', 'replay events from this instant on')
   .option('--to <instant>', 'replay events up to this instant, and let journeys run on to it')
   .option('--out <dir>', 'where report.json, report.html and the captured mail go', 'backtest-report')
-  .option('--concurrency <n>', 'customers whose events of one instant are sent at once', '8')
+  .option('--concurrency <n>', 'customers whose events of one instant are sent at once, per shard', '8')
+  .option('--shards <n>', 'time-skipping servers the customers are spread over, run in parallel', '3')
   .option('--json', 'print the report as JSON')
   .option('--compare <dir>', 'run the history a second time with this config folder and compare')
   .action(backtestAction);

@@ -60,8 +60,9 @@ async function main(): Promise<void> {
   const options = new Command('bench-backtest')
     .option('--customers <n>', 'customers in the generated history (4 events each)', positive, 250)
     .option('--concurrency <n>', 'customers sent at once per instant', positive, 8)
+    .option('--shards <n>', 'time-skipping servers the customers are spread over', positive, 1)
     .parse()
-    .opts<{ customers: number; concurrency: number }>();
+    .opts<{ customers: number; concurrency: number; shards: number }>();
   Runtime.install({
     logger: new DefaultLogger('WARN'),
     telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
     const capture = await runBacktest({
       historyFile: file,
       concurrency: options.concurrency,
+      shards: options.shards,
+      // Once per shard: the replay starts when the last shard is up.
       onStarted: () => (startedAt = Date.now()),
       onProgress: (progress: BacktestProgress) => {
         if (progress.phase === 'events') eventsPhaseEndedAt = Date.now();
@@ -94,7 +97,7 @@ async function main(): Promise<void> {
     const rate = capture.events.length / (replayMs / 1000);
     console.log(
       [
-        `history: ${options.customers} customers, ${capture.events.length} events over a year`,
+        `history: ${options.customers} customers, ${capture.events.length} events over a year, ${options.shards} shard(s)`,
         `start-up (servers, worker, bundle): ${((startedAt - began) / 1000).toFixed(1)} s`,
         `event replay: ${(replayMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} events/s`,
         `run-on and collection: ${((total - (eventsPhaseEndedAt - began)) / 1000).toFixed(1)} s`,

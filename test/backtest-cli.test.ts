@@ -83,17 +83,19 @@ it('stops on Ctrl-C with exit code 130, leaving no server, worker or child proce
     child.once('exit', () => reject(new Error(`exited before replaying: ${stderr}`)));
   });
   const ports = [...stderr.matchAll(/127\.0\.0\.1:(\d+)/g)].map((match) => Number(match[1]));
-  const workDir = stderr.match(/work folder (\S+)/)![1]!;
+  // One line per shard (three by default): its server, smtp and receivers, and work folder.
+  const workDirs = [...stderr.matchAll(/work folder (\S+)/g)].map((match) => match[1]!);
   const children = childrenOf(child.pid!);
   expect(children.length).toBeGreaterThan(0); // the time-skipping server, at least
   child.kill('SIGINT');
   const run = await done;
   expect(run.stderr).toMatch(/interrupted/);
   expect(run.code).toBe(130);
-  expect(ports).toHaveLength(3);
+  expect(workDirs).toHaveLength(3);
+  expect(ports).toHaveLength(3 * workDirs.length);
   for (const port of ports) expect(await canConnect(port)).toBe(false);
   for (const pid of children) expect(isRunning(pid)).toBe(false);
-  expect(existsSync(workDir)).toBe(false);
+  for (const workDir of workDirs) expect(existsSync(workDir)).toBe(false);
 }, 120_000);
 
 /** Processes whose parent is `pid` (Linux /proc). */

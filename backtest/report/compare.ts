@@ -158,6 +158,13 @@ function templateRows(a: BacktestReport, b: BacktestReport): ReportComparison['b
   });
 }
 
+/**
+ * Two runs of one history send the same message a little apart in virtual time (a task's
+ * latency on the time-skipping server lets the clock run on by milliseconds to seconds), so a
+ * message counts as moved only when its time differs by at least this much.
+ */
+export const SAME_TIME_WITHIN_MS = 60_000;
+
 function messageDiff(a: readonly ReportMessage[], b: readonly ReportMessage[]): ReportComparison['messages'] {
   const inA = new Map(a.map((message) => [message.idempotencyKey, message]));
   const inB = new Map(b.map((message) => [message.idempotencyKey, message]));
@@ -165,7 +172,7 @@ function messageDiff(a: readonly ReportMessage[], b: readonly ReportMessage[]): 
   const onlyInB = b.filter((message) => !inA.has(message.idempotencyKey));
   const moved = a.flatMap((message) => {
     const other = inB.get(message.idempotencyKey);
-    return other && Date.parse(other.sentAt) !== Date.parse(message.sentAt)
+    return other && Math.abs(Date.parse(other.sentAt) - Date.parse(message.sentAt)) >= SAME_TIME_WITHIN_MS
       ? [{ ...message, sentAtB: other.sentAt }]
       : [];
   });

@@ -20,6 +20,8 @@ export const backtestCommandSchema = z
     to: timestampSchema.optional(),
     out: z.string().min(1).default('backtest-report'),
     concurrency: z.coerce.number().int().min(1).max(256).default(8),
+    // Three by default: replay is latency-bound, not CPU-bound, so three servers pay off even on two cores.
+    shards: z.coerce.number().int().min(1).max(16).default(3),
     json: z.boolean().default(false),
     compare: z.string().min(1).optional(),
   })
@@ -94,6 +96,7 @@ async function runOnce(
       ...(options.from ? { from: options.from } : {}),
       ...(options.to ? { to: options.to } : {}),
       concurrency: options.concurrency,
+      shards: options.shards,
       signal,
       mailDir: path.join(options.out, mailFolder),
       onStarted: progress.started,
