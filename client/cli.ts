@@ -531,5 +531,9 @@ program.parseAsync().catch((error: unknown) => {
   // Commander already printed its own message (usage errors, --help).
   if (!(error instanceof CommanderError))
     console.error(`kept: ${error instanceof Error ? error.message : String(error)}`);
+  // Interrupted: what the command started has already stopped (a backtest's servers, an import's
+  // batches in flight). Exit now, so a client's retry timer left over from a closed connection
+  // cannot turn a clean Ctrl-C into a crash with exit code 1.
+  if (code === EXIT.interrupted) process.exit(code);
   process.exitCode = code;
 });

@@ -242,7 +242,9 @@ describe('deliverOutreach by email', () => {
     });
     const { parsed } = await parsedMail(result.messageId!);
     expect(parsed.to && !Array.isArray(parsed.to) && parsed.to.value[0]?.address).toBe('priya@nordhem.example');
-    expect(parsed.subject).toBe('Reminder: "call back about the drawer" for Ada Lovelace is due Fri 18 Jun 2027, 17:00 BST');
+    expect(parsed.subject).toBe(
+      'Reminder: "call back about the drawer" for Ada Lovelace is due Fri 18 Jun 2027, 17:00 BST',
+    );
     expect(rawHeader(parsed, 'list-unsubscribe')).toBeUndefined();
   });
 });
