@@ -84,6 +84,16 @@ it('warns of late parcels before the promise, better than the baselines, as the 
   expect(quality.recall).toBeCloseTo(recall, 10);
   expect(quality.precision).toBeCloseTo(precision, 10);
   expect(quality.leadTimeDays!.median).toBeGreaterThanOrEqual(1);
+  // Better than each baseline the report scored on the same history: at least its recall, and
+  // a longer median lead (a baseline that noticed nothing has no lead: any lead beats it).
+  expect(quality.baselines.map((baseline) => baseline.id).sort()).toEqual([
+    'dispatched-late',
+    'undelivered-day-before',
+  ]);
+  for (const baseline of quality.baselines) {
+    expect(recall).toBeGreaterThanOrEqual(baseline.recall ?? 0);
+    expect(median(leads)).toBeGreaterThan(baseline.leadTimeDays?.median ?? -Infinity);
+  }
 }, 600_000);
 
 function median(values: readonly number[]): number {
