@@ -94,7 +94,7 @@ it('warns of late parcels before the promise, better than the baselines, as the 
     expect(recall).toBeGreaterThanOrEqual(baseline.recall ?? 0);
     expect(median(leads)).toBeGreaterThan(baseline.leadTimeDays?.median ?? -Infinity);
   }
-}, 600_000);
+}, 900_000);
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
