@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeGeneratedHistory } from '../examples/generate-history';
@@ -15,6 +15,12 @@ import { listCapturedMail } from '../mail/mailbox';
  * The history: ~50 customers over 120 days; promises 5–9 days after purchase; transit a
  * heavy-tailed mixture (92 % of parcels log-normal around 2 days, 8 % held up around 12 days),
  * so about 8 % of orders are late. The brand statistics learn from the first deliveries.
+ *
+ * Measured (2026-12-02, 595 s on the loaded 2-core machine): 12 late of 157 scored orders,
+ * 12 noticed before the promise, 4 false alarms (recall 1.00, precision 0.75), median lead
+ * 2.0 days; the day-before baseline: recall 1.00, precision 1.00, lead 1.0 day exactly; the
+ * dispatch baseline noticed nothing (no dispatch here is later than promise − median transit).
+ * On F1 Kept does NOT beat the day-before rule on this history; its gain is the earlier warning.
  *
  * Targets, counted on notices sent BEFORE the promised date: recall ≥ 0.9, precision ≥ 0.7,
  * median lead ≥ 1 day. "Better than a baseline" means: Kept reaches at least the baseline's
@@ -47,7 +53,6 @@ it('warns of late parcels before the promise, better than the baselines, as the 
   const mailDir = path.join(dir, 'mail');
   const capture = await runBacktest({ historyFile: files.history, workflowBundle, mailDir });
   const report = buildReport(capture);
-  writeFileSync(path.join(tmpdir(), 'kept-anticipation-bt-report.json'), JSON.stringify(report, null, 2));
   const quality = report.predictions.lateDelivery;
 
   // Independently, from the mail: which orders got a late-delivery notice, and when (history time).
@@ -72,8 +77,6 @@ it('warns of late parcels before the promise, better than the baselines, as the 
   const leads = truePositives.map((order) => (Date.parse(order.promisedAt) - beforePromise(order)!) / DAY_MS);
   const recall = truePositives.length / late.length;
   const precision = truePositives.length / (truePositives.length + falsePositives.length);
-  const summary = { late: late.length, tp: truePositives.length, fp: falsePositives.length, recall, precision };
-  writeFileSync(path.join(tmpdir(), 'kept-anticipation-bt-mail.json'), JSON.stringify({ summary, leads }, null, 2));
 
   expect(late.length / scored.length).toBeGreaterThan(0.04);
   expect(late.length / scored.length).toBeLessThan(0.12);
