@@ -594,3 +594,88 @@ describe('history generator', () => {
     expect(truth.cases.some((entry) => entry.reopenedAt.length > 0)).toBe(true);
   });
 });
+
+describe('backtest report: late-delivery baselines on a tiny history computed by hand', () => {
+  // Day 0 = 2025-03-03T10:00Z. Per order: placed, promised, dispatched, delivered (days), verdict.
+  // o1 0, 5, 1, 3 on time · o2 1, 6, 2, 6.5 late · o3 10, 14, 12, 13.5 on time · o4 20, 25, 21, 26 late
+  // o5 30, 33, 31.5, 34 late · (maison-laurent) m6 30, 33, 32, 32.5 on time · o7 40, 45, 41, never: not scored.
+  const day0 = '2025-03-03T10:00:00.000Z';
+  const at = (days: number) => addDays(day0, days);
+  type Plan = [
+    brand: string,
+    orderId: string,
+    placed: number,
+    promised: number,
+    dispatched: number,
+    delivered?: number,
+  ];
+  const plans: Plan[] = [
+    ['nordhem', 'o1', 0, 5, 1, 3],
+    ['nordhem', 'o2', 1, 6, 2, 6.5],
+    ['nordhem', 'o3', 10, 14, 12, 13.5],
+    ['nordhem', 'o4', 20, 25, 21, 26],
+    ['nordhem', 'o5', 30, 33, 31.5, 34],
+    ['maison-laurent', 'm6', 30, 33, 32, 32.5],
+    ['nordhem', 'o7', 40, 45, 41],
+  ];
+  const tinyEvents = plans.flatMap(([brand, orderId, placed, promised, dispatched, deliveredDay]) => {
+    const base = { brand, customerId: `c-${orderId}` };
+    const raw: unknown[] = [
+      {
+        ...base,
+        eventId: `${orderId}-placed`,
+        occurredAt: at(placed),
+        type: 'order.placed',
+        orderId,
+        items: [{ sku: 'shelf-oak-80', name: 'Oak shelf', category: 'storage', quantity: 1, price: 129 }],
+        currency: 'EUR',
+        promisedDeliveryAt: at(promised),
+      },
+      { ...base, eventId: `${orderId}-dispatched`, occurredAt: at(dispatched), type: 'shipment.dispatched', orderId },
+    ];
+    if (deliveredDay !== undefined)
+      raw.push({
+        ...base,
+        eventId: `${orderId}-delivered`,
+        occurredAt: at(deliveredDay),
+        type: 'shipment.delivered',
+        orderId,
+      });
+    return raw.map((event) => lifecycleEventSchema.parse(event));
+  });
+  const tiny = buildReport({ ...captureOf([]), events: tinyEvents });
+  const baseline = (id: string) => tiny.predictions.lateDelivery.baselines.find((candidate) => candidate.id === id)!;
+
+  it('"not delivered one day before the promise": notices o2, o4, o5 (late) and o3, m6 (on time)', () => {
+    const dayBefore = baseline('undelivered-day-before');
+    expect(dayBefore.truePositives.count).toBe(3);
+    expect(dayBefore.falsePositives.count).toBe(2);
+    expect(dayBefore.recall).toBe(1);
+    expect(dayBefore.precision).toBeCloseTo(3 / 5, 10);
+    expect(dayBefore.leadTimeDays).toEqual({ median: 1, p10: 1, p90: 1 });
+  });
+
+  it('"dispatched later than promise − median transit": only from the same brand\'s earlier deliveries', () => {
+    // o2: nothing delivered before its dispatch → no notice (missed). o3: median of 2 and 4.5 d =
+    // 3.25 d, dispatched 2 d after 14 − 3.25 → false alarm. o4: median of 2, 4.5, 1.5 = 2 d,
+    // 21 < 25 − 2 → missed. o5: median of 2, 4.5, 1.5, 5 = 3.25 d, 31.5 > 29.75 → noticed, lead 1.5 d.
+    // m6: maison-laurent has no earlier delivery → no notice (with nordhem's it would be a false alarm).
+    const dispatched = baseline('dispatched-late');
+    expect(dispatched.truePositives.examples.map((example) => example.orderId)).toEqual(['o5']);
+    expect(dispatched.falsePositives.examples.map((example) => example.orderId)).toEqual(['o3']);
+    expect(dispatched.missed.count).toBe(2);
+    expect(dispatched.recall).toBeCloseTo(1 / 3, 10);
+    expect(dispatched.precision).toBe(0.5);
+    expect(dispatched.leadTimeDays!.median).toBeCloseTo(1.5, 10);
+  });
+
+  it('shows the baselines next to Kept in the terminal summary and the HTML', () => {
+    const terminal = renderTerminal(tiny);
+    expect(terminal).toContain('baseline: undelivered-day-before');
+    expect(terminal).toContain('recall 1.00, precision 0.60');
+    expect(terminal).toContain('recall 0.33, precision 0.50');
+    const html = renderHtml(tiny);
+    expect(html).toContain('<h4>Against the baselines</h4>');
+    expect(html).toContain('baseline: dispatched-late');
+  });
+});

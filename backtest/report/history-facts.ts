@@ -11,6 +11,8 @@ export interface OrderFacts {
   orderId: string;
   /** The date promised at purchase (see PROMISE_RULE). */
   promisedAt?: string;
+  /** The first shipment.dispatched (for the dispatch-based baseline). */
+  dispatchedAt?: string;
   deliveredAt?: string;
   cancelled: boolean;
 }
@@ -65,6 +67,7 @@ function record(facts: HistoryFacts, event: LifecycleEvent): void {
     case 'shipment.dispatched': {
       const order = orderOf(facts, event.brand, event.customerId, event.orderId);
       order.promisedAt ??= event.estimatedDeliveryAt;
+      order.dispatchedAt ??= event.occurredAt;
       return;
     }
     case 'shipment.delivered': {

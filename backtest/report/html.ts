@@ -1,5 +1,5 @@
 import { duration, percent, rules, share, spread } from './format';
-import type { BacktestReport, Counted, Example } from './schema';
+import type { BacktestReport, Counted, Example, LateDeliveryQuality } from './schema';
 import { barChart, escapeHtml as e } from './svg';
 
 /**
@@ -148,6 +148,23 @@ function outreachSection(report: BacktestReport): string {
   );
 }
 
+/** Kept's late-delivery notices next to the simple rules, scored the same way on the same orders. */
+function baselinesTable(late: LateDeliveryQuality): string {
+  const row = (name: string, quality: Pick<LateDeliveryQuality, 'recall' | 'precision' | 'leadTimeDays'>) => [
+    name,
+    e(share(quality.recall)),
+    e(share(quality.precision)),
+    e(spread(quality.leadTimeDays)),
+  ];
+  const rows = [row('Kept', late), ...late.baselines.map((baseline) => row(`baseline: ${e(baseline.id)}`, baseline))];
+  const notes = late.baselines.map((baseline) => `<li>${e(baseline.id)}: ${e(baseline.rule)}</li>`).join('');
+  return (
+    `<h4>Against the baselines</h4>` +
+    table(['notices by', 'recall', 'precision', 'lead time'], rows, [1, 2]) +
+    `<ul class="note">${notes}</ul>`
+  );
+}
+
 function predictionsSection(report: BacktestReport): string {
   const { lateDelivery: late, replenishment: refill, fixCheck, setupCheckin } = report.predictions;
   const lateRows = [
@@ -189,6 +206,7 @@ function predictionsSection(report: BacktestReport): string {
     `<p>Lead time before the promised date: ${e(spread(late.leadTimeDays))}.</p>` +
     table(['orders', 'count', 'examples'], lateRows, [1]) +
     `<p class="note">${e(late.rule)}</p>` +
+    baselinesTable(late) +
     `<h3>Replenishment reminders: ${refill.reminders} sent</h3>` +
     `<p>Against the actual re-order: ${e(spread(refill.offsetDays))}; ${refill.beforeReorder} before it.</p>` +
     table(['reminders', 'count', 'examples'], refillRows, [1]) +

@@ -1,5 +1,6 @@
 import type { CapturedMessage } from '../capture';
 import { orderKey, orderVerdict, PROMISE_RULE, type HistoryFacts, type OrderFacts } from './history-facts';
+import { scoreBaselines } from './late-delivery-baselines';
 import type { Example, LateDeliveryQuality } from './schema';
 import { counted, daysBetween, histogram, quantiles, ratio } from './stats';
 
@@ -59,6 +60,7 @@ export function scoreLateDelivery(messages: readonly CapturedMessage[], facts: H
     precision: ratio(truePositives.length, truePositives.length + falsePositives.length),
     leadTimeDays: quantiles(leadTimes),
     leadTimeHistogram: histogram(leadTimes, LEAD_TIME_EDGES_DAYS, 'd'),
+    baselines: scoreBaselines(facts),
   };
 }
 

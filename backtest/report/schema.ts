@@ -87,6 +87,20 @@ export const contactsSchema = z.object({
   definition: z.string(),
 });
 
+/** A simple rule scored as if it had sent a notice, next to Kept's late-delivery notices. */
+export const lateDeliveryBaselineSchema = z.object({
+  id: z.enum(['undelivered-day-before', 'dispatched-late']),
+  rule: z.string(),
+  noticed: z.number().int(),
+  truePositives: countedSchema,
+  falsePositives: countedSchema,
+  missed: countedSchema,
+  recall: z.number().nullable(),
+  precision: z.number().nullable(),
+  leadTimeDays: quantilesSchema,
+});
+export type LateDeliveryBaseline = z.infer<typeof lateDeliveryBaselineSchema>;
+
 export const lateDeliverySchema = z.object({
   rule: z.string(),
   orders: z.number().int(),
@@ -106,6 +120,8 @@ export const lateDeliverySchema = z.object({
   /** Promised date − first notice, days, over true positives. */
   leadTimeDays: quantilesSchema,
   leadTimeHistogram: z.array(histogramBinSchema),
+  /** The baselines the issue names, scored on the same orders by the same rule. */
+  baselines: z.array(lateDeliveryBaselineSchema),
 });
 
 export const replenishmentSchema = z.object({

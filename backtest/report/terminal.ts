@@ -59,6 +59,12 @@ function predictionsTable(report: BacktestReport): string {
           `${late.unknown.count} orders unknown)\nlead time ${spread(late.leadTimeDays)}`,
         ids([...late.missed.examples, ...late.falsePositives.examples]),
       ],
+      ...late.baselines.map((baseline) => [
+        `  baseline: ${baseline.id}`,
+        `recall ${share(baseline.recall)}, precision ${share(baseline.precision)} (${baseline.truePositives.count} ` +
+          `late orders noticed, ${baseline.falsePositives.count} false alarms)\nlead time ${spread(baseline.leadTimeDays)}`,
+        ids([...baseline.missed.examples, ...baseline.falsePositives.examples]),
+      ]),
       [
         'replenishment reminders',
         `${refill.reminders} sent; vs the actual re-order ${spread(refill.offsetDays)}; ` +

@@ -25,7 +25,17 @@ export interface GenerateOptions {
   /** ISO instant the history starts at; fixed by default so the output never depends on today. */
   start?: string;
   days?: number;
+  /** Order placed → promised date, whole days drawn uniformly in [min, max] (default: always PROMISED_DAYS). */
+  promisedDays?: { min: number; max: number };
+  /** Transit time (default: TRANSIT_DAYS); a `tail` makes it a mixture with a share of held-up parcels. */
+  transitDays?: TransitDays;
+  /** Share of late orders whose delay the carrier reports (default DELAY_REPORTED_SHARE). */
+  delayReportedShare?: number;
+  /** Share of on-time orders with a false delay report (default FALSE_ALARM_SHARE). */
+  falseAlarmShare?: number;
 }
+
+export type TransitDays = TruthParameters['transitDays'];
 
 export interface GeneratedHistory {
   events: LifecycleEventInput[];
@@ -38,7 +48,7 @@ export const DEFAULT_START = '2025-09-01T00:00:00.000Z';
 export const DEFAULT_DAYS = 180;
 const PROMISED_DAYS = 5;
 const DISPATCH_DELAY_DAYS = { min: 0.3, max: 1.5 } as const;
-const TRANSIT_DAYS = { distribution: 'log-normal', median: 2.2, sigma: 0.45 } as const;
+const TRANSIT_DAYS: TransitDays = { distribution: 'log-normal', median: 2.2, sigma: 0.45 };
 const DELAY_REPORTED_SHARE = 0.6;
 const FALSE_ALARM_SHARE = 0.02;
 const REORDERING_SHARE = 0.33;
@@ -110,19 +120,22 @@ export function generateHistory(options: GenerateOptions): GeneratedHistory {
   const random = seededRandom(options.seed);
   const startMs = Date.parse(options.start ?? DEFAULT_START);
   const endMs = startMs + (options.days ?? DEFAULT_DAYS) * DAY_MS;
+  const promised = options.promisedDays ?? { min: PROMISED_DAYS, max: PROMISED_DAYS };
+  const transit = options.transitDays ?? TRANSIT_DAYS;
   const parameters: TruthParameters = {
     seed: options.seed,
     customers: options.customers,
     historyStart: iso(startMs),
     historyEnd: iso(endMs),
-    promisedDays: PROMISED_DAYS,
+    promisedDays: promised.min,
+    ...(promised.max !== promised.min ? { promisedDaysMax: promised.max } : {}),
     dispatchDelayDays: { ...DISPATCH_DELAY_DAYS },
-    transitDays: { ...TRANSIT_DAYS },
-    expectedLateShare: expectedLateShare(),
-    delayReportedShare: DELAY_REPORTED_SHARE,
-    falseAlarmShare: FALSE_ALARM_SHARE,
+    transitDays: { ...transit },
+    expectedLateShare: expectedLateShare(promised, transit),
+    delayReportedShare: options.delayReportedShare ?? DELAY_REPORTED_SHARE,
+    falseAlarmShare: options.falseAlarmShare ?? FALSE_ALARM_SHARE,
   };
-  const world = new World(random, startMs, endMs);
+  const world = new World(random, startMs, endMs, parameters);
   for (let index = 1; index <= options.customers; index++) world.addCustomer(index);
   const events = world.events
     .filter((event) => Date.parse(event.occurredAt) < endMs)
@@ -131,19 +144,33 @@ export function generateHistory(options: GenerateOptions): GeneratedHistory {
 }
 
 /**
- * P(dispatch delay + transit > promised days), integrating the log-normal tail over the
- * uniform dispatch delay (midpoint rule, 2,000 steps): the share the realised one is tested against.
+ * P(dispatch delay + transit > promised days), integrating the transit survival over the
+ * uniform dispatch delay (midpoint rule, 2,000 steps) and the promised days (each whole day
+ * equally likely): the share the realised one is tested against.
  */
-export function expectedLateShare(): number {
+export function expectedLateShare(
+  promised: { min: number; max: number } = { min: PROMISED_DAYS, max: PROMISED_DAYS },
+  transit: TransitDays = TRANSIT_DAYS,
+): number {
   const steps = 2000;
   const { min, max } = DISPATCH_DELAY_DAYS;
   let sum = 0;
-  for (let step = 0; step < steps; step++) {
-    const delay = min + ((step + 0.5) / steps) * (max - min);
-    const remaining = PROMISED_DAYS - delay;
-    sum += 1 - normalCdf(Math.log(remaining / TRANSIT_DAYS.median) / TRANSIT_DAYS.sigma);
+  for (let days = promised.min; days <= promised.max; days++) {
+    for (let step = 0; step < steps; step++) {
+      const delay = min + ((step + 0.5) / steps) * (max - min);
+      sum += transitSurvival(transit, days - delay);
+    }
   }
-  return sum / steps;
+  return sum / (steps * (promised.max - promised.min + 1));
+}
+
+/** P(transit > days) under the (mixture of) log-normal(s). */
+function transitSurvival(transit: TransitDays, days: number): number {
+  const logNormalSurvival = (median: number, sigma: number) => 1 - normalCdf(Math.log(days / median) / sigma);
+  const body = logNormalSurvival(transit.median, transit.sigma);
+  if (!transit.tail) return body;
+  const { share, median, sigma } = transit.tail;
+  return (1 - share) * body + share * logNormalSurvival(median, sigma);
 }
 
 class World {
@@ -158,6 +185,7 @@ class World {
     private readonly random: Random,
     private readonly startMs: number,
     private readonly endMs: number,
+    private readonly parameters: TruthParameters,
   ) {}
 
   addCustomer(index: number): void {
@@ -213,12 +241,15 @@ class World {
     const orderNumber = (this.orderCounts.get(customerId) ?? 0) + 1;
     this.orderCounts.set(customerId, orderNumber);
     const orderId = `${customerId}-o${orderNumber}`;
-    const promisedMs = placedMs + PROMISED_DAYS * DAY_MS;
+    const { promisedDays, promisedDaysMax, delayReportedShare, falseAlarmShare } = this.parameters;
+    // Draws only what the options vary, so the default history stays the same for a seed.
+    const days = promisedDaysMax === undefined ? promisedDays : random.integer(promisedDays, promisedDaysMax);
+    const promisedMs = placedMs + days * DAY_MS;
     const dispatchedMs = placedMs + random.uniform(DISPATCH_DELAY_DAYS.min, DISPATCH_DELAY_DAYS.max) * DAY_MS;
-    const deliveredMs = dispatchedMs + random.logNormal(TRANSIT_DAYS.median, TRANSIT_DAYS.sigma) * DAY_MS;
+    const deliveredMs = dispatchedMs + this.transitDays() * DAY_MS;
     // Compared as written (to the second), so the truth agrees with what the history shows.
     const late = iso(deliveredMs) > iso(promisedMs);
-    const delayReported = late ? random.chance(DELAY_REPORTED_SHARE) : random.chance(FALSE_ALARM_SHARE);
+    const delayReported = late ? random.chance(delayReportedShare) : random.chance(falseAlarmShare);
     const order: TruthOrder = {
       brand: brand.brand,
       customerId,
@@ -251,6 +282,12 @@ class World {
     if (delayReported) this.emitDelay(brand, order, dispatchedMs, promisedMs, deliveredMs);
     this.emit(brand, customerId, deliveredMs, { type: 'shipment.delivered', orderId });
     return order;
+  }
+
+  private transitDays(): number {
+    const { median, sigma, tail } = this.parameters.transitDays;
+    if (tail && this.random.chance(tail.share)) return this.random.logNormal(tail.median, tail.sigma);
+    return this.random.logNormal(median, sigma);
   }
 
   /** The carrier's delay report: before the promise (and the arrival), with a new ETA after the promise. */

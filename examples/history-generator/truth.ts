@@ -11,12 +11,21 @@ export const truthParametersSchema = z.object({
   customers: z.number().int().positive(),
   historyStart: instant,
   historyEnd: instant,
-  /** Promised delivery = order placed + this many days. */
+  /** Promised delivery = order placed + this many days (whole days drawn uniformly up to promisedDaysMax when set). */
   promisedDays: z.number().positive(),
+  promisedDaysMax: z.number().positive().optional(),
   /** Order placed → dispatched: uniform between these bounds, in days. */
   dispatchDelayDays: z.object({ min: z.number(), max: z.number() }),
-  /** Dispatched → delivered: log-normal, in days (median = e^mu, sigma of ln(days)). */
-  transitDays: z.object({ distribution: z.literal('log-normal'), median: z.number(), sigma: z.number() }),
+  /**
+   * Dispatched → delivered: log-normal, in days (median = e^mu, sigma of ln(days)); with a `tail`,
+   * a mixture: that share of parcels is held up and travels by the tail's own log-normal.
+   */
+  transitDays: z.object({
+    distribution: z.enum(['log-normal', 'log-normal-mixture']),
+    median: z.number(),
+    sigma: z.number(),
+    tail: z.object({ share: z.number().min(0).max(1), median: z.number(), sigma: z.number() }).optional(),
+  }),
   /** The probability an order is late under the distributions above (integrated, not sampled). */
   expectedLateShare: z.number().min(0).max(1),
   /** Share of late orders whose carrier reports the delay (shipment.delayed) before the promised date. */
