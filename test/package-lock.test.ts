@@ -43,6 +43,8 @@ it('declares the dependencies package.json declares (npm install would rewrite i
   expect(lock.lockfileVersion).toBe(3);
   expect(lock.packages['']!.dependencies).toEqual(manifest.dependencies);
   expect(lock.packages['']!.devDependencies).toEqual(manifest.devDependencies);
+  // The root's engines too: a fresh clone's `npm install` rewrote this one line (seen in CI).
+  expect(lock.packages['']!.engines).toEqual(manifest.engines);
 });
 
 it('locks the versions package.json overrides', () => {
