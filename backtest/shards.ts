@@ -31,18 +31,29 @@ export function splitByShard<T extends { brand: string; customerId: string }>(it
 
 type Observed = Pick<BacktestCapture, 'decisions' | 'messages' | 'promises'>;
 
-/** Shards hold disjoint customers: their observations just add up, in the order one run lists them. */
+/**
+ * Shards hold disjoint customers: their observations just add up, in the order one run lists them.
+ * Except what is per team, not per customer: each shard runs its own team digest, so the same
+ * digest (same key: team and period) can come from several shards. A real deployment sends it
+ * once, so it counts once, at its earliest.
+ */
 export function mergeObserved(parts: Observed[]): Observed {
   if (parts.length === 1) return parts[0]!;
+  const messages = parts
+    .flatMap((part) => part.messages)
+    .sort((a, b) => a.sentAt.localeCompare(b.sentAt) || a.idempotencyKey.localeCompare(b.idempotencyKey));
   return {
     decisions: parts
       .flatMap((part) => part.decisions)
       .sort((a, b) => a.decidedAt.localeCompare(b.decidedAt) || a.idempotencyKey.localeCompare(b.idempotencyKey)),
-    messages: parts
-      .flatMap((part) => part.messages)
-      .sort((a, b) => a.sentAt.localeCompare(b.sentAt) || a.idempotencyKey.localeCompare(b.idempotencyKey)),
+    messages: firstOfEachKey(messages),
     promises: parts.flatMap((part) => part.promises),
   };
+}
+
+function firstOfEachKey<T extends { idempotencyKey: string }>(items: T[]): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => !seen.has(item.idempotencyKey) && seen.add(item.idempotencyKey));
 }
 
 /**
