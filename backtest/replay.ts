@@ -112,7 +112,8 @@ async function sendGroup(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, sendNext));
+  // Every sender settles before a failure goes up, so no call is left in flight when the stack stops.
+  await settleAll(Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, sendNext));
 }
 
 function* sameInstantGroups(events: LifecycleEvent[]): Generator<LifecycleEvent[]> {
@@ -125,6 +126,14 @@ function* sameInstantGroups(events: LifecycleEvent[]): Generator<LifecycleEvent[
     group.push(event);
   }
   if (group.length > 0) yield group;
+}
+
+/** Like Promise.all, but waits for every promise to settle before rejecting with the first failure. */
+export async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<T>).value);
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -7,7 +7,7 @@ import { loadServiceProfiles } from '../common/profiles/load-profiles';
 import type { BacktestCapture } from './capture';
 import { collectObserved } from './collect';
 import { readBacktestHistory } from './history';
-import { BacktestAbortedError, replayEvents, type BacktestProgress, type FailedEvent } from './replay';
+import { BacktestAbortedError, replayEvents, settleAll, type BacktestProgress, type FailedEvent } from './replay';
 import { mergeObserved, progressMerger, splitByShard } from './shards';
 import { configPaths, startBacktestStack, type BacktestStack, type StackOptions } from './stack';
 import { shiftEvent, toHistoryTime, weekShiftMs } from './time-shift';
@@ -74,9 +74,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestCap
   const workflowBundle = options.workflowBundle ?? (parts.length > 1 ? await bundleOnce() : undefined);
   throwIfAborted(options.signal);
   const stacks = await startStacks(parts.length, { config, workflowBundle });
+  // Ctrl-C does not tear the stacks down under the replay: a client call in flight would be
+  // retried by gRPC on a closed channel and crash the process. The replay stops at its next
+  // step instead, every call settles, and then everything stops.
   const stopAll = () => Promise.all(stacks.map((stack) => stack.stop()));
-  const onAbort = () => void stopAll();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     throwIfAborted(options.signal);
     for (const stack of stacks)
@@ -96,7 +97,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestCap
       parts.map((part) => part.length),
       options.onProgress,
     );
-    const shardResults = await Promise.all(
+    const shardResults = await settleAll(
       stacks.map((stack, index) =>
         runShard(stack, parts[index]!, {
           shiftMs,
@@ -134,7 +135,6 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestCap
     if (options.signal?.aborted) throw new BacktestAbortedError();
     throw error;
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
     await stopAll();
   }
 }

@@ -9,7 +9,7 @@ import { customersInBucket, spillImport } from '../import/spill';
 /**
  * Bulk import in flat memory: the plan of a 200,000-event file (validated, grouped per
  * customer, in order, cut into batches) is walked while the live heap is sampled after full
- * GCs. Four times the events must not take much more heap than a quarter of them; a plan held
+ * GCs. Four times the events must take at most a few MiB more heap than a quarter of them; a plan held
  * whole in memory grows with the file (about 37 MiB for these 200,000 events).
  * The import itself, resumed after interruptions, is test/import.test.ts.
  */
@@ -59,5 +59,7 @@ it('plans a 200,000-event import in flat memory: every event, each customer in o
   expect([small.events, large.events]).toEqual([50_000, 200_000]);
   expect(large.customers).toBe(10_000);
   expect(large.heapGrowthBytes).toBeLessThan(16 * MIB);
-  expect(large.heapGrowthBytes).toBeLessThan(2.5 * Math.max(small.heapGrowthBytes, MIB));
+  // Held whole, the plan adds ~28 MiB between 50,000 and 200,000 events; streamed, it adds a
+  // few MiB of bookkeeping and sampling noise (seen: 2.3 → 6.1 MiB on a loaded machine).
+  expect(large.heapGrowthBytes - small.heapGrowthBytes).toBeLessThan(10 * MIB);
 }, 300_000);
