@@ -72,7 +72,7 @@ async function settledCosts(workflowIds: string[]): Promise<Map<string, HistoryC
   throw new Error(`workflows of ${workflowIds.join(', ')} did not settle`);
 }
 
-function total(costs: Map<string, HistoryCost>): Omit<HistoryCost, 'kinds'> & { workflows: number } {
+function total(costs: Map<string, HistoryCost>): Omit<HistoryCost, 'kinds' | 'sequence'> & { workflows: number } {
   const values = [...costs.values()];
   const sum = (pick: (cost: HistoryCost) => number) => values.reduce((acc, cost) => acc + pick(cost), 0);
   return {

@@ -1,4 +1,5 @@
 import { ActivityFailure, ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
+import { isLeanRun } from '../lean-patches';
 import type { BrandConfig } from '../../activities/journey-config';
 import type { createOutreachActivities } from '../../activities/outreach/deliver';
 import { decideContact, type PolicyDecision } from '../../common/outreach/policy';
@@ -79,7 +80,7 @@ export async function runDueOutreach(
   if (dueContacts(journey.outreach, now()).length === 0) return;
   const config = await brandConfig.load();
   // Operators' cancels and pauses are answered while this round awaits: re-checked before each contact.
-  const recheck = patched('outreach-recheck-after-await');
+  const recheck = isLeanRun() || patched('outreach-recheck-after-await');
   for (const due of dueContacts(journey.outreach, now())) {
     const contact = recheck ? stillDue(journey.outreach, due.key, now()) : due;
     if (!contact) continue;
@@ -120,7 +121,7 @@ async function decideAndAct(
   const action = contact.planned?.action.kind ?? 'send';
   if (action === 'create-task') return createTask(journey, workflowId, contact, base);
   if (action !== 'send') {
-    if (hooks && contact.planned && patched('outreach-playbook-actions'))
+    if (hooks && contact.planned && (isLeanRun() || patched('outreach-playbook-actions')))
       return carryOut(journey, contact, contact.planned.action, base, hooks);
     return { ...base, outcome: 'skipped', why: `playbook action ${action} is not carried out by journeys yet` };
   }
@@ -348,7 +349,7 @@ async function recordInLedger(
     why: decision.why,
     decidedAt: decision.at,
   };
-  if (patched('outreach-ledger-bounded')) return writeOrKeep(journey.outreach, entry);
+  if (isLeanRun() || patched('outreach-ledger-bounded')) return writeOrKeep(journey.outreach, entry);
   try {
     await recordOutreachDecision(entry);
   } catch {
