@@ -1,4 +1,10 @@
-import { ActivityFailure, ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import { isLeanRun } from '../lean-patches';
 import type { BrandConfig } from '../../activities/journey-config';
 import type { createOutreachActivities } from '../../activities/outreach/deliver';
@@ -37,10 +43,17 @@ const { recordOutreachDecision } = proxyActivities<OutreachActivities>({
   retry: { maximumInterval: '1 minute' },
 });
 // Bounded: a ledger outage must not halt the journey. What cannot be written waits in its state.
-const { recordOutreachDecision: tryRecordOutreachDecision } = proxyActivities<OutreachActivities>({
+const ledgerWriteOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
-});
+} as const;
+const { recordOutreachDecision: tryRecordOutreachDecision } = proxyActivities<OutreachActivities>(ledgerWriteOptions);
+// A local activity in runs since `cost-lean-round`: the ledger copy (idempotent by key) costs one
+// marker inside the task that decided, not three events and a workflow task of its own.
+const { recordOutreachDecision: tryRecordOutreachDecisionLocally } =
+  proxyLocalActivities<OutreachActivities>(ledgerWriteOptions);
+const writeToLedger = (entry: DecisionEntry): Promise<void> =>
+  isLeanRun() ? tryRecordOutreachDecisionLocally(entry) : tryRecordOutreachDecision(entry);
 
 const { makePlaybookPromise } = proxyActivities<ReturnType<typeof createPlaybookActionActivities>>({
   startToCloseTimeout: '1 minute',
@@ -361,7 +374,7 @@ async function recordInLedger(
 async function writeOrKeep(outreach: OutreachState, entry: DecisionEntry): Promise<void> {
   if (outreach.unrecorded?.length) return keepUnrecorded(outreach, entry);
   try {
-    await tryRecordOutreachDecision(entry);
+    await writeToLedger(entry);
   } catch {
     keepUnrecorded(outreach, entry);
   }
@@ -371,7 +384,7 @@ async function writeOrKeep(outreach: OutreachState, entry: DecisionEntry): Promi
 async function catchUpLedger(outreach: OutreachState): Promise<void> {
   while (outreach.unrecorded?.length) {
     try {
-      await tryRecordOutreachDecision(outreach.unrecorded[0]!);
+      await writeToLedger(outreach.unrecorded[0]!);
     } catch {
       return;
     }
