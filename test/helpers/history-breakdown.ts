@@ -25,7 +25,14 @@ export async function historyCost(client: Client, workflowId: string): Promise<H
 }
 
 export function costOf(events: HistoryEvent[]): HistoryCost {
-  const cost: HistoryCost = { historyEvents: events.length, workflowTasks: 0, activities: 0, markers: 0, kinds: {}, sequence: [] };
+  const cost: HistoryCost = {
+    historyEvents: events.length,
+    workflowTasks: 0,
+    activities: 0,
+    markers: 0,
+    kinds: {},
+    sequence: [],
+  };
   const activityTypeByScheduledId = new Map<string, string>();
   for (const event of events) {
     if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) cost.workflowTasks += 1;
