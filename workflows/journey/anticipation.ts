@@ -1,4 +1,5 @@
 import { log, patched, proxyLocalActivities } from '@temporalio/workflow';
+import { isLeanRun } from '../lean-patches';
 import type { createAnticipationActivities } from '../../activities/anticipation/statistics-activities';
 import { MIN_LEARNED_SAMPLES } from '../../common/anticipation/conditional-risk';
 import {
@@ -26,7 +27,7 @@ const { exchangeBrandStatistics } = proxyLocalActivities<ReturnType<typeof creat
 export async function exchangeStatistics(state: JourneyState): Promise<void> {
   if (!hasAnticipationWork(state)) return;
   const anticipation = anticipationOf(state);
-  if (!patched('anticipate-statistics-v1')) {
+  if (!(isLeanRun() || patched('anticipate-statistics-v1'))) {
     anticipation.toLearn = [];
     anticipation.stale = [];
     anticipation.staleSkus = [];

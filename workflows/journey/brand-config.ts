@@ -16,16 +16,29 @@ const { loadBrandConfig } = proxyLocalActivities<ReturnType<typeof createJourney
  */
 export class BrandConfigSource {
   private current?: BrandConfig;
+  /** Read in this round already: planning and outreach share one answer (one marker, not two). */
+  private readThisRound = false;
 
-  constructor(private readonly state: JourneyState) {}
+  /** `oncePerRound`: runs recorded before `cost-lean-round` asked at every use, and replay so. */
+  constructor(
+    private readonly state: JourneyState,
+    private readonly oncePerRound = false,
+  ) {}
+
+  /** A new round of the journey's loop: the next load() asks again (the config may have changed). */
+  nextRound(): void {
+    this.readThisRound = false;
+  }
 
   async load(): Promise<BrandConfig> {
+    if (this.oncePerRound && this.readThisRound && this.current) return this.current;
     const answer = await loadBrandConfig(this.state.brand, this.current?.hash);
     const config: BrandConfig =
       answer.unchanged && this.current
         ? withoutError({ ...this.current, version: answer.version }, answer.configError)
         : answer;
     this.current = config;
+    this.readThisRound = true;
     noteConfigError(this.state, config.configError);
     noteBrandProfile(this.state, config);
     return config;

@@ -11,6 +11,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { isLeanRun, startLeanRun } from '../lean-patches';
 import type { z } from 'zod';
 import type { ImplicitPromiseActivities, createImplicitPromiseActivities } from '../../activities/implicit-promises';
 import type { ForwardRequest, createJourneyForwardingActivities } from '../../activities/journey-forwarding';
@@ -101,19 +102,22 @@ const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
  * and leave the forwarding to order and case journeys to the main loop, one at a time.
  */
 export async function customerJourney(input: CustomerJourneyInput): Promise<void> {
+  // One marker for this run's patches, not one per patch met (lean-patches.ts says why).
+  const lean = startLeanRun();
   const carried: CarriedState = input.carried ?? {
     state: initialJourneyState(input.brand, input.customerId, new Date().toISOString()),
     outbox: [],
   };
   const { state, outbox } = carried;
   // Imports are remembered by event id; a watermark in the future (one future-dated row) silenced live outreach.
-  if (state.outreach.quietBefore && patched('outreach-import-by-id')) endFutureQuiet(state, new Date().toISOString());
+  if (state.outreach.quietBefore && (isLeanRun() || patched('outreach-import-by-id')))
+    endFutureQuiet(state, new Date().toISOString());
   const planQueue = (carried.planQueue ??= []);
   const sweepQueue = (carried.sweepQueue ??= []);
   const promiseQueue = (carried.promiseQueue ??= []);
   // Decided once per run, before anything is published: runs recorded before reconciliation
   // keep their command queue and their way of counting promises, so their histories replay.
-  const reconciling = patched('promises-reconcile-v1');
+  const reconciling = isLeanRun() || patched('promises-reconcile-v1');
   if (reconciling) {
     state.implicitPromises ??= initialImplicitPromiseSync();
     // A queue carried from a run before reconciliation: the state says the same, and more.
@@ -122,10 +126,10 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   // A new run re-derives once: a round may have been cut short at continue-as-new.
   let promisesOutOfStep = reconciling && input.carried !== undefined;
   // The memo's summary says promises, pauses and a missing profile too: it is written more often.
-  const publisher = new Publisher(reconciling, patched('op-live-summary'));
+  const publisher = new Publisher(reconciling, isLeanRun() || patched('op-live-summary'));
   // Journeys recorded before the bounded state (event windows, archive) replay without it.
-  const applyOptions = { bounded: patched('bounded-journey-state') };
-  const brandConfig = new BrandConfigSource(state);
+  const applyOptions = { bounded: isLeanRun() || patched('bounded-journey-state') };
+  const brandConfig = new BrandConfigSource(state, lean);
   let outreachChanged = false;
   const changed = () => {
     outreachChanged = true;
@@ -147,7 +151,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     (raw, options) => {
       const events = parseEventBatch(raw).sort(byOccurredAt);
       if (options?.outreach === 'none') {
-        if (patched('outreach-import-by-id'))
+        if (isLeanRun() || patched('outreach-import-by-id'))
           rememberImported(
             state.outreach,
             events.map((event) => event.eventId),
@@ -171,7 +175,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
 
   function accept(event: LifecycleEvent, plan = true) {
     // Consent and profile answers: the newest by occurredAt wins (earlier histories applied them in arrival order).
-    if (isProfileAnswer(event) && !state.profile.changedAt && patched('outreach-profile-by-time'))
+    if (isProfileAnswer(event) && !state.profile.changedAt && (isLeanRun() || patched('outreach-profile-by-time')))
       state.profile.changedAt = {};
     const { result, route } = applyEvent(state, event, applyOptions);
     if (route) outbox.push(route);
@@ -203,20 +207,21 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     if (wakeInMs === undefined) await condition(ready);
     else await condition(ready, wakeInMs, { summary: `next outreach decision at ${wakeAt}` });
     outreachChanged = false;
+    brandConfig.nextRound();
     if (outbox.length > 0) await forward(outbox, state);
     // Learn from deliveries (imported ones too) and read transit outlooks, before the playbooks plan.
     await exchangeStatistics(state);
     // Playbooks arrived after journeys had run without them: guarded, so earlier histories replay.
     if (planQueue.length > 0 || sweepQueue.length > 0) {
       const [events, sweeps] = [planQueue.splice(0), sweepQueue.splice(0)];
-      if (patched('playbooks-v1')) await planFromPlaybooks(state, events, sweeps, now(), brandConfig);
+      if (isLeanRun() || patched('playbooks-v1')) await planFromPlaybooks(state, events, sweeps, now(), brandConfig);
     }
     if (reconciling && (promisesOutOfStep || retryIsDue(state, now()))) {
       promisesOutOfStep = false;
       await bringImplicitPromisesInStep(state);
     } else if (promiseQueue.length > 0) {
       const commands = promiseQueue.splice(0);
-      if (patched('implicit-promises-v1')) {
+      if (isLeanRun() || patched('implicit-promises-v1')) {
         // A promise that cannot be made or kept is logged, never a reason to stop the journey.
         await keepImplicitPromises(implicitPromiseRequest(state, commands)).catch((error: unknown) =>
           log.warn('implicit promises failed', { commands: commands.map((command) => command.promiseId), error }),
@@ -412,7 +417,7 @@ async function bringImplicitPromisesInStep(state: JourneyState): Promise<void> {
     const { brand, customerId } = state;
     const request = { brand, customerId, contact: contactOf(state), changes };
     results = await (
-      patched('op-activity-summaries')
+      isLeanRun() || patched('op-activity-summaries')
         ? reconcileImplicitPromises.executeWithOptions({ summary: promiseChangesSummary(changes) }, [request])
         : reconcileImplicitPromises(request)
     ).catch((error: unknown) => changes.map(({ promiseId }) => ({ promiseId, error: describeError(error) })));
@@ -461,12 +466,13 @@ export const FORWARD_CHUNK = 100;
  */
 async function forward(outbox: ChildRoute[], state: JourneyState): Promise<void> {
   // Guarded only when it changes anything: a batch that fits in one chunk is one activity either way.
-  const chunk = outbox.length > FORWARD_CHUNK && patched('bounded-forward-chunks') ? FORWARD_CHUNK : outbox.length;
+  const chunk =
+    outbox.length > FORWARD_CHUNK && (isLeanRun() || patched('bounded-forward-chunks')) ? FORWARD_CHUNK : outbox.length;
   // The events there now; those accepted meanwhile wait for the next round, as they always did.
   for (let left = outbox.length; left > 0;) {
     const requests = outbox.slice(0, Math.min(chunk, left)).map((route) => forwardRequest(route, state));
     // In words on the Timeline ("forward 2 events to order o-1"); earlier histories scheduled it without.
-    await (patched('op-activity-summaries')
+    await (isLeanRun() || patched('op-activity-summaries')
       ? forwardToJourneys.executeWithOptions({ summary: forwardSummary(requests) }, [requests])
       : forwardToJourneys(requests));
     outbox.splice(0, requests.length);

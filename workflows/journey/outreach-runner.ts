@@ -1,4 +1,11 @@
-import { ActivityFailure, ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
+import { isLeanRun } from '../lean-patches';
 import type { BrandConfig } from '../../activities/journey-config';
 import type { createOutreachActivities } from '../../activities/outreach/deliver';
 import { decideContact, type PolicyDecision } from '../../common/outreach/policy';
@@ -36,10 +43,17 @@ const { recordOutreachDecision } = proxyActivities<OutreachActivities>({
   retry: { maximumInterval: '1 minute' },
 });
 // Bounded: a ledger outage must not halt the journey. What cannot be written waits in its state.
-const { recordOutreachDecision: tryRecordOutreachDecision } = proxyActivities<OutreachActivities>({
+const ledgerWriteOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
-});
+} as const;
+const { recordOutreachDecision: tryRecordOutreachDecision } = proxyActivities<OutreachActivities>(ledgerWriteOptions);
+// A local activity in runs since `cost-lean-round`: the ledger copy (idempotent by key) costs one
+// marker inside the task that decided, not three events and a workflow task of its own.
+const { recordOutreachDecision: tryRecordOutreachDecisionLocally } =
+  proxyLocalActivities<OutreachActivities>(ledgerWriteOptions);
+const writeToLedger = (entry: DecisionEntry): Promise<void> =>
+  isLeanRun() ? tryRecordOutreachDecisionLocally(entry) : tryRecordOutreachDecision(entry);
 
 const { makePlaybookPromise } = proxyActivities<ReturnType<typeof createPlaybookActionActivities>>({
   startToCloseTimeout: '1 minute',
@@ -79,7 +93,7 @@ export async function runDueOutreach(
   if (dueContacts(journey.outreach, now()).length === 0) return;
   const config = await brandConfig.load();
   // Operators' cancels and pauses are answered while this round awaits: re-checked before each contact.
-  const recheck = patched('outreach-recheck-after-await');
+  const recheck = isLeanRun() || patched('outreach-recheck-after-await');
   for (const due of dueContacts(journey.outreach, now())) {
     const contact = recheck ? stillDue(journey.outreach, due.key, now()) : due;
     if (!contact) continue;
@@ -120,7 +134,7 @@ async function decideAndAct(
   const action = contact.planned?.action.kind ?? 'send';
   if (action === 'create-task') return createTask(journey, workflowId, contact, base);
   if (action !== 'send') {
-    if (hooks && contact.planned && patched('outreach-playbook-actions'))
+    if (hooks && contact.planned && (isLeanRun() || patched('outreach-playbook-actions')))
       return carryOut(journey, contact, contact.planned.action, base, hooks);
     return { ...base, outcome: 'skipped', why: `playbook action ${action} is not carried out by journeys yet` };
   }
@@ -348,7 +362,7 @@ async function recordInLedger(
     why: decision.why,
     decidedAt: decision.at,
   };
-  if (patched('outreach-ledger-bounded')) return writeOrKeep(journey.outreach, entry);
+  if (isLeanRun() || patched('outreach-ledger-bounded')) return writeOrKeep(journey.outreach, entry);
   try {
     await recordOutreachDecision(entry);
   } catch {
@@ -360,7 +374,7 @@ async function recordInLedger(
 async function writeOrKeep(outreach: OutreachState, entry: DecisionEntry): Promise<void> {
   if (outreach.unrecorded?.length) return keepUnrecorded(outreach, entry);
   try {
-    await tryRecordOutreachDecision(entry);
+    await writeToLedger(entry);
   } catch {
     keepUnrecorded(outreach, entry);
   }
@@ -370,7 +384,7 @@ async function writeOrKeep(outreach: OutreachState, entry: DecisionEntry): Promi
 async function catchUpLedger(outreach: OutreachState): Promise<void> {
   while (outreach.unrecorded?.length) {
     try {
-      await tryRecordOutreachDecision(outreach.unrecorded[0]!);
+      await writeToLedger(outreach.unrecorded[0]!);
     } catch {
       return;
     }

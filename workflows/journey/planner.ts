@@ -1,4 +1,5 @@
 import { patched } from '@temporalio/workflow';
+import { isLeanRun } from '../lean-patches';
 import type { BrandConfig } from '../../activities/journey-config';
 import type { LifecycleEvent } from '../../common/events';
 import { AD_HOC, isStillWanted, planContacts, planSweepContacts } from '../../common/playbooks/engine';
@@ -78,7 +79,7 @@ export function stillWantedNow(state: JourneyState, now: string): StillWanted {
     if (verdict.wanted) {
       // Fresh values win, but what only the triggering event knew (usage.dropped's product: customer
       // events are not kept in the state) stays: a message is sent with all its data.
-      if (patched('outreach-keep-planned-data'))
+      if (isLeanRun() || patched('outreach-keep-planned-data'))
         verdict.contact.data = { ...contact.planned.data, ...verdict.contact.data };
       contact.planned = verdict.contact;
       contact.data = verdict.contact.data;

@@ -1,4 +1,5 @@
 import { getExternalWorkflowHandle, log, patched, setHandler } from '@temporalio/workflow';
+import { isLeanRun } from '../lean-patches';
 import { promiseWorkflowId } from '../../common/ids';
 import {
   promiseContactKey,
@@ -68,7 +69,7 @@ export class PromiseContactReporter {
     if (this.outcomes.length === 0) return;
     const outcomes = this.outcomes.splice(0);
     // Only journeys that took promise contacts get here; the guard keeps the new command explicit.
-    if (!patched('promisemsg-contact-outcome')) return;
+    if (!(isLeanRun() || patched('promisemsg-contact-outcome'))) return;
     await Promise.all(
       outcomes.map(({ promiseId, outcome }) =>
         getExternalWorkflowHandle(promiseWorkflowId(this.brand, promiseId))

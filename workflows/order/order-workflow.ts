@@ -1,4 +1,13 @@
-import { condition, patched, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  patched,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { isLeanRun, startLeanRun } from '../lean-patches';
 import {
   KeptBrand,
   KeptCustomerId,
@@ -42,34 +51,41 @@ const DEFAULT_SETTLE_MS = 30 * 24 * 60 * 60 * 1000;
  * flagged late in the UI even before the carrier says so.
  */
 export async function orderJourney(input: OrderJourneyInput): Promise<OrderState> {
+  // One marker for this run's patches, not one per patch met (lean-patches.ts says why).
+  const lean = startLeanRun();
   // Runs started before the event window existed keep every event, so they replay as recorded.
-  const fold = patched('bounded-order-window') ? { window: ORDER_EVENT_WINDOW } : {};
+  const fold = isLeanRun() || patched('bounded-order-window') ? { window: ORDER_EVENT_WINDOW } : {};
   let state = foldOrder(input.orderId, input.events, input.folded, fold);
   let overdue = false;
   let version = 0;
+  // Since cost-lean-round an upsert only when the attributes changed (each is a history event).
+  const publisher = new OrderPublisher(input, lean);
   setHandler(orderStateQuery, () => state);
   setHandler(orderEventSignal, (event) => {
     state = addOrderEvent(state, event, fold);
     version += 1;
-    publish(input, state, overdue);
+    publisher.publish(state, overdue);
   });
-  publish(input, state, overdue);
+  publisher.publish(state, overdue);
+  // Since cost-lean-round one timer per wake-up instant, kept while events arrive that do not move it.
+  const wakeTimer = lean ? new WakeTimer() : undefined;
 
   const settleMs = input.settleAfterDeliveryMs ?? DEFAULT_SETTLE_MS;
   while (!isOrderClosed(state)) {
     const seen = version;
     const wake = nextWakeUp(state, overdue, settleMs);
     if (!wake) {
+      wakeTimer?.cancel();
       await condition(() => version !== seen);
       continue;
     }
     // A date already past (imported history) needs no timer: a 1 ms timer that fires while a
     // signal arrives made the time-skipping test server reject the task's timer cancellation.
-    const alreadyDue = wake.due && patched('bounded-order-due-now');
-    if (!alreadyDue && (await condition(() => version !== seen, wake.ms, { summary: wake.summary }))) continue;
+    const alreadyDue = wake.due && (isLeanRun() || patched('bounded-order-due-now'));
+    if (!alreadyDue && !(await wokeUp(wake, () => version !== seen, wakeTimer))) continue;
     if (wake.kind === 'settled') break;
     overdue = true;
-    publish(input, state, overdue);
+    publisher.publish(state, overdue);
   }
 
   return state;
@@ -100,21 +116,89 @@ function nextWakeUp(state: OrderState, overdue: boolean, settleMs: number): Wake
   return undefined;
 }
 
-function publish(input: OrderJourneyInput, state: OrderState, overdue: boolean): void {
+/** True when the wake-up came due; false when `changed` first (an event arrived). */
+async function wokeUp(wake: WakeUp, changed: () => boolean, wakeTimer: WakeTimer | undefined): Promise<boolean> {
+  if (!wakeTimer) return !(await condition(changed, wake.ms, { summary: wake.summary }));
+  return wakeTimer.wait(wake, changed);
+}
+
+/**
+ * The order's one pending timer, by the instant it is due: an event that leaves the due
+ * instant where it was (a dispatch before the promised date) keeps it, where a condition with
+ * a timeout cancelled it and started the same one again (two history events per event).
+ */
+class WakeTimer {
+  private pending?: { at: string; fired: boolean; scope: CancellationScope };
+
+  async wait(wake: WakeUp, changed: () => boolean): Promise<boolean> {
+    const at = `${wake.kind}@${Date.now() + wake.ms}`;
+    if (this.pending?.at !== at) this.start(at, wake);
+    const pending = this.pending!;
+    await condition(() => pending.fired || changed());
+    if (!pending.fired) return false;
+    this.pending = undefined;
+    return true;
+  }
+
+  /** Nothing to wake up for any more (e.g. the promised date was taken back). */
+  cancel(): void {
+    this.pending?.scope.cancel();
+    this.pending = undefined;
+  }
+
+  private start(at: string, wake: WakeUp): void {
+    this.cancel();
+    const scope = new CancellationScope();
+    const pending = { at, fired: false, scope };
+    scope
+      .run(() => sleep(wake.ms, { summary: wake.summary }))
+      .then(
+        () => (pending.fired = true),
+        () => undefined, // cancelled: the due instant moved
+      );
+    this.pending = pending;
+  }
+}
+
+/** Search attributes and details; since cost-lean-round the attributes only when they changed. */
+class OrderPublisher {
+  private lastAttributes = '';
+
+  constructor(
+    private readonly input: OrderJourneyInput,
+    private readonly onlyChanges: boolean,
+  ) {}
+
+  publish(state: OrderState, overdue: boolean): void {
+    const attributes = orderAttributes(state, overdue);
+    const serialized = JSON.stringify(attributes);
+    if (!this.onlyChanges || serialized !== this.lastAttributes) upsertOrderAttributes(this.input, attributes);
+    this.lastAttributes = serialized;
+    // Not history: served through a query, so always current.
+    const { input } = this;
+    setCurrentDetails(`Order ${input.orderId} of ${input.customerId}: ${state.status}${describeLateness(state)}`);
+  }
+}
+
+function orderAttributes(state: OrderState, overdue: boolean) {
   const flags = [
     ...(state.lateByMs > 0 || (overdue && !state.deliveredAt) ? ['late'] : []),
     ...(state.paymentFailed ? ['payment-failed'] : []),
   ];
   const due = state.deliveredAt ? undefined : (state.estimatedDeliveryAt ?? state.promisedDeliveryAt);
+  return { stage: state.stage, status: state.status, flags, due };
+}
+
+function upsertOrderAttributes(input: OrderJourneyInput, attributes: ReturnType<typeof orderAttributes>): void {
+  const { stage, status, flags, due } = attributes;
   upsertSearchAttributes([
     { key: KeptBrand, value: input.brand },
     { key: KeptCustomerId, value: input.customerId },
     { key: KeptKind, value: 'order' },
     { key: KeptOrderId, value: input.orderId },
-    { key: KeptStage, value: state.stage },
-    { key: KeptStatus, value: state.status },
+    { key: KeptStage, value: stage },
+    { key: KeptStatus, value: status },
     { key: KeptFlags, value: flags },
     { key: KeptNextDueAt, value: due ? new Date(due) : null },
   ]);
-  setCurrentDetails(`Order ${input.orderId} of ${input.customerId}: ${state.status}${describeLateness(state)}`);
 }

@@ -13,6 +13,7 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
+import { isLeanRun, startLeanRun } from '../lean-patches';
 import type { ImplicitPromiseActivities } from '../../activities/implicit-promises';
 import { journeyWorkflowId } from '../../common/ids';
 import { caseResponsePromiseId, deliveryPromiseId } from '../journey/implicit-promises';
@@ -151,6 +152,8 @@ class PromiseEvents {
  * its instant in the brand's business time — until the promise is fulfilled or cancelled.
  */
 export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<PromiseOutcome> {
+  // One marker for this run's patches, not one per patch met (lean-patches.ts says why).
+  startLeanRun();
   const input = promiseWorkflowInputSchema.parse(rawInput);
   const state = initialState(input);
   const events = new PromiseEvents(state, input);
@@ -244,7 +247,7 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
   const reporter = reportStatusToJourney(state);
   while (!state.result) {
     // Promises made before the at-risk fix keep planning as they did, so their histories replay.
-    const atRiskByRecipient = patched('promises-at-risk-recipient-v1');
+    const atRiskByRecipient = isLeanRun() || patched('promises-at-risk-recipient-v1');
     const steps = planSteps(state, input.profile, input.lateFulfilmentWindow, { atRiskByRecipient });
     const step = nextStep(steps, state.sent);
     if (!step) break;
@@ -278,7 +281,7 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
  */
 function reportStatusToJourney(state: PromiseState): { flush(): Promise<void> } {
   // The due time too (a renegotiation moves it): the journey's details say when each open promise is due.
-  const withDue = patched('op-promise-status-due');
+  const withDue = isLeanRun() || patched('op-promise-status-due');
   const current = () => (withDue ? `${state.status} ${state.dueAt}` : state.status);
   let reported: string | undefined;
   const journey = getExternalWorkflowHandle(journeyWorkflowId(state.brand, state.customerId));
@@ -345,7 +348,7 @@ async function perform(
   switch (step.action) {
     case 'remind':
       // The at-risk alert due at the same instant says all a reminder would: one message, not two.
-      if (coincidesWithAtRisk(step, steps) && patched('staff-merge-reminder-at-risk')) return;
+      if (coincidesWithAtRisk(step, steps) && (isLeanRun() || patched('staff-merge-reminder-at-risk'))) return;
       if (await digested(step, state, input, owner, 'reminder')) return;
       return send(
         state,
@@ -369,7 +372,8 @@ async function perform(
       events.emit('promise.breached', step.step, { breach: state.breach });
       await takeOffDigest(state);
       // The owner's alarm says what became of the apology, so the apology goes first.
-      if (patched('promisemsg-breach-after-apology')) return breachAfterApology(step, state, input, owner);
+      if (isLeanRun() || patched('promisemsg-breach-after-apology'))
+        return breachAfterApology(step, state, input, owner);
       return send(state, step.step, staffMessage(state, input, owner, 'promise.breached', breachReason(state, input)));
     case 'apology':
       return tellCustomer(state, input, step.step, 'promise.apology', APOLOGY_REASON, true);
@@ -406,7 +410,7 @@ async function digested(
   status: 'reminder' | 'at-risk',
 ): Promise<boolean> {
   const period = input.profile.staff.digest;
-  if (!keptBySystem(state) || period === 'immediate' || !patched('staff-digest-v1')) return false;
+  if (!keptBySystem(state) || period === 'immediate' || !(isLeanRun() || patched('staff-digest-v1'))) return false;
   if (period === 'off') return true;
   const digest = { brand: state.brand, recipient, period, businessHours: input.profile.businessHours };
   try {
@@ -543,7 +547,7 @@ function validateFulfilment(raw: unknown): void {
  * knows: ask the journey first, so nobody apologises for a parcel that arrived on time.
  */
 async function keptAccordingToJourney(state: PromiseState, input: PromiseWorkflowArgs): Promise<boolean> {
-  if (!isImplicitPromise(state) || !patched('promises-breach-check-v1')) return false;
+  if (!isImplicitPromise(state) || !(isLeanRun() || patched('promises-breach-check-v1'))) return false;
   const keptAt = await implicitPromiseKeptAt({
     brand: state.brand,
     customerId: state.customerId,
@@ -666,7 +670,7 @@ async function tellCustomer(
   proactive = false,
 ): Promise<void> {
   const message = customerMessage(state, input, template, reason);
-  if (!patched('promisemsg-via-journey')) return send(state, step, message);
+  if (!(isLeanRun() || patched('promisemsg-via-journey'))) return send(state, step, message);
   const request: JourneyContactRequest = {
     brand: state.brand,
     customerId: state.customerId,
