@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { startBenchServer, type BenchServer } from './dev-server';
 import { inParallel } from './stats';
 import { startWorkerProcess } from './worker-process';
+import { keptPreloadModules } from '../workers/workflow-bundle';
 
 /**
  * `npm run bench:heap`: where the heap of one cached workflow goes. Each probe in
@@ -16,6 +17,8 @@ import { startWorkerProcess } from './worker-process';
  * SDK; zod; luxon; Kept's common/ modules; all of Kept's workflows) and then waits forever.
  * In SDK 1.24 every workflow evaluates its bundle's modules in a module cache of its own, so
  * the live heap a probe adds per cached workflow is what those modules cost per workflow.
+ * A probe named `<probe>+preload` is the same file bundled the way Kept's worker bundles
+ * (workers/workflow-bundle.ts: zod and luxon preloaded, shared by all workflows).
  */
 const PROBE_DIRECTORY = path.join(__dirname, 'module-heap');
 
@@ -33,11 +36,14 @@ interface ProbeResult {
   kibPerCachedWorkflow: number;
 }
 
+const PRELOAD_SUFFIX = '+preload';
+
 function availableProbes(): string[] {
-  return readdirSync(PROBE_DIRECTORY)
+  const files = readdirSync(PROBE_DIRECTORY)
     .filter((file) => file.endsWith('.ts'))
     .map((file) => file.replace(/\.ts$/, ''))
     .sort();
+  return [...files, ...files.filter((file) => file.startsWith('kept')).map((file) => file + PRELOAD_SUFFIX)];
 }
 
 function parseOptions(argv: string[]): ModuleHeapOptions {
@@ -78,13 +84,15 @@ async function measureProbe(
   workflows: number,
   run: { server: BenchServer; client: Client; directory: string },
 ): Promise<ProbeResult> {
+  const file = probe.endsWith(PRELOAD_SUFFIX) ? probe.slice(0, -PRELOAD_SUFFIX.length) : probe;
   const bundlePath = path.join(run.directory, `${probe}.js`);
   const { code } = await bundleWorkflowCode({
-    workflowsPath: path.join(PROBE_DIRECTORY, `${probe}.ts`),
+    workflowsPath: path.join(PROBE_DIRECTORY, `${file}.ts`),
+    preloadModules: file === probe ? [] : keptPreloadModules,
     logger: quietLogger,
   });
   writeFileSync(bundlePath, code);
-  const taskQueue = `module-heap-${probe}`;
+  const taskQueue = `module-heap-${probe.replace(PRELOAD_SUFFIX, '-preload')}`;
   const worker = await startWorkerProcess({
     script: 'module-heap-worker.ts',
     env: {
@@ -96,7 +104,7 @@ async function measureProbe(
   });
   try {
     const start = (index: number) =>
-      run.client.workflow.start('heapProbe', { taskQueue, workflowId: `${probe}-${index}`, args: [] });
+      run.client.workflow.start('heapProbe', { taskQueue, workflowId: `${taskQueue}-${index}`, args: [] });
     // One workflow first, so the bundle's script and the SDK's own modules are in the baseline.
     await start(0);
     await worker.settled();

@@ -11,6 +11,7 @@ import { createAnticipationActivities } from '../activities/anticipation/statist
 import { createStaffDigestActivities } from '../activities/staff-digest';
 import { connectClient } from '../client/connection';
 import { loadKeptEnv, projectPath } from '../common/config';
+import { keptPreloadModules } from './workflow-bundle';
 
 export interface KeptWorkerOptions {
   connection: NativeConnection;
@@ -62,7 +63,10 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+      : {
+          workflowsPath: require.resolve('../workflows'),
+          bundlerOptions: { ...options.workerOptions?.bundlerOptions, preloadModules: keptPreloadModules },
+        }),
     activities: {
       ...createActivities(options.activityDependencies),
       ...createJourneyForwardingActivities(client),
