@@ -121,7 +121,9 @@ async function measureProbe(
       probe,
       bundleKiB: Math.round(Buffer.byteLength(code) / 1024),
       cachedWorkflows,
-      kibPerCachedWorkflow: Math.round((after.heapUsedBytes - before.heapUsedBytes) / Math.max(cachedWorkflows, 1) / 1024),
+      kibPerCachedWorkflow: Math.round(
+        (after.heapUsedBytes - before.heapUsedBytes) / Math.max(cachedWorkflows, 1) / 1024,
+      ),
     };
   } finally {
     await worker.stop();
