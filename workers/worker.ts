@@ -22,7 +22,11 @@ export interface KeptWorkerOptions {
   client?: Client;
   namespace: string;
   taskQueue: string;
-  /** A pre-built bundle (tests build it once); otherwise the worker bundles `workflows/`. */
+  /**
+   * A pre-built bundle (tests build it once), built with `keptWorkflowBundleOptions()`
+   * (workers/workflow-bundle.ts) so the libraries stay shared; otherwise the worker bundles
+   * `workflows/` itself, with the same options.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   activityDependencies?: ActivityDependencies;
   /** Where brands' service profiles are read at each decision (default KEPT_PROFILES_DIR). */
