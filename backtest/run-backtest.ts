@@ -11,6 +11,7 @@ import { BacktestAbortedError, replayEvents, settleAll, type BacktestProgress, t
 import { mergeObserved, progressMerger, splitByShard } from './shards';
 import { configPaths, startBacktestStack, type BacktestStack, type StackOptions } from './stack';
 import { shiftEvent, toHistoryTime, weekShiftMs } from './time-shift';
+import { keptWorkflowBundleOptions } from '../workers/workflow-bundle';
 
 export { BacktestAbortedError, type BacktestProgress } from './replay';
 export { EmptyHistoryError } from './history';
@@ -141,10 +142,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestCap
 
 /** One workflow bundle for every shard's worker, instead of each bundling `workflows/` (seconds of CPU each). */
 async function bundleOnce(): Promise<{ code: string }> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
+  const { code } = await bundleWorkflowCode(keptWorkflowBundleOptions({ logger: new DefaultLogger('WARN') }));
   return { code };
 }
 

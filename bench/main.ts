@@ -13,6 +13,7 @@ import { formatTable, reportRows, type BenchResults } from './report';
 import { runSystem, type SystemResult } from './run-system';
 import { bareSystem, keptSystem, type BenchSystem } from './systems';
 import { startWorkerProcess } from './worker-process';
+import { keptWorkflowBundleOptions } from '../workers/workflow-bundle';
 
 /**
  * `npm run bench`: Kept against a bare Temporal baseline, in one run on one dev server of
@@ -178,7 +179,7 @@ async function writeBundles(directory: string): Promise<Record<'kept' | 'bare', 
     error: (m: string) => console.error(m),
   };
   const [kept, bare] = await Promise.all([
-    bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet }),
+    bundleWorkflowCode(keptWorkflowBundleOptions({ logger: quiet })),
     bundleWorkflowCode({ workflowsPath: require.resolve('./bare-workflows'), logger: quiet }),
   ]);
   const paths = { kept: path.join(directory, 'kept-bundle.js'), bare: path.join(directory, 'bare-bundle.js') };

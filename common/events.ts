@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailAddress } from './email-format';
 
 /**
  * The lifecycle event vocabulary: one set of schemas shared by the client (which validates
@@ -176,7 +177,7 @@ export const lifecycleEventSchema = z.discriminatedUnion('type', [
   }),
   event('profile.updated', {
     name: shortText.optional(),
-    email: z.email().max(254).optional(),
+    email: emailAddress().max(254).optional(),
     phone: z
       .string()
       .regex(/^\+[1-9][0-9]{6,14}$/, 'use E.164, e.g. +4915112345678')

@@ -5,6 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
 import { keptSearchAttributes } from '../common/search-attributes';
 import { temporalCliPath } from '../common/tools';
+import { keptWorkflowBundleOptions } from '../workers/workflow-bundle';
 
 /**
  * Starts the Temporal CLI's dev server (visibility, search attributes, schedules) once for
@@ -25,7 +26,7 @@ export default async function globalSetup(): Promise<void> {
         extraArgs: ['--log-level', 'error'],
       },
     }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger }),
+    bundleWorkflowCode(keptWorkflowBundleOptions({ logger: quietLogger })),
   ]);
 
   const bundlePath = path.join(artifacts, 'workflow-bundle.js');

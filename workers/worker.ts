@@ -11,6 +11,7 @@ import { createAnticipationActivities } from '../activities/anticipation/statist
 import { createStaffDigestActivities } from '../activities/staff-digest';
 import { connectClient } from '../client/connection';
 import { loadKeptEnv, projectPath } from '../common/config';
+import { keptPreloadModules } from './workflow-bundle';
 
 export interface KeptWorkerOptions {
   connection: NativeConnection;
@@ -21,7 +22,11 @@ export interface KeptWorkerOptions {
   client?: Client;
   namespace: string;
   taskQueue: string;
-  /** A pre-built bundle (tests build it once); otherwise the worker bundles `workflows/`. */
+  /**
+   * A pre-built bundle (tests build it once), built with `keptWorkflowBundleOptions()`
+   * (workers/workflow-bundle.ts) so the libraries stay shared; otherwise the worker bundles
+   * `workflows/` itself, with the same options.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   activityDependencies?: ActivityDependencies;
   /** Where brands' service profiles are read at each decision (default KEPT_PROFILES_DIR). */
@@ -62,7 +67,10 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+      : {
+          workflowsPath: require.resolve('../workflows'),
+          bundlerOptions: { ...options.workerOptions?.bundlerOptions, preloadModules: keptPreloadModules },
+        }),
     activities: {
       ...createActivities(options.activityDependencies),
       ...createJourneyForwardingActivities(client),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailAddress } from '../email-format';
 import { brandIdSchema, channelSchema, idSchema, messageCategorySchema } from '../events';
 
 /**
@@ -12,7 +13,7 @@ export const customerRecipientSchema = z.object({
   kind: z.literal('customer'),
   customerId: idSchema,
   name: z.string().max(200).optional(),
-  email: z.email().optional(),
+  email: emailAddress().optional(),
   phone: z.string().optional(),
   locale: z.string().optional(),
   timezone: z.string().optional(),

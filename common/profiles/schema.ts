@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailAddress } from '../email-format';
 import {
   brandIdSchema,
   channelSchema,
@@ -122,8 +123,8 @@ export const serviceProfileSchema = z.object({
   channels: z.array(channelSchema).min(1),
   sender: z.object({
     fromName: z.string().min(1).max(100),
-    fromEmail: z.email(),
-    replyTo: z.email().optional(),
+    fromEmail: emailAddress(),
+    replyTo: emailAddress().optional(),
   }),
   businessHours: businessHoursSchema,
   /** First response and resolution targets per severity, in business time. */
@@ -176,7 +177,7 @@ export const serviceProfileSchema = z.object({
   }),
   /** Colleagues' addresses for staff messages (promise reminders, escalations, tasks by email). */
   directory: z
-    .record(idSchema, z.object({ name: z.string().min(1).max(100).optional(), email: z.email() }))
+    .record(idSchema, z.object({ name: z.string().min(1).max(100).optional(), email: emailAddress() }))
     .default({}),
   /** Provider webhooks for channels that are not email (SMS, push, chat), and human tasks. */
   webhooks: z

@@ -1,0 +1,15 @@
+import type { BundleOptions } from '@temporalio/worker';
+
+/**
+ * How Kept's workflow code is bundled, the same for the worker (which bundles `workflows/`
+ * itself) and for every caller that bundles once ahead (tests, bench, backtest): the
+ * libraries in workflows/shared-libraries.ts are preloaded, i.e. shared by all workflows of
+ * a worker instead of instantiated in each cached workflow (see that file for why it is safe).
+ */
+export const keptPreloadModules: string[] = [require.resolve('../workflows/shared-libraries')];
+
+export function keptWorkflowBundleOptions(
+  options: Omit<BundleOptions, 'workflowsPath' | 'preloadModules'> = {},
+): BundleOptions {
+  return { ...options, workflowsPath: require.resolve('../workflows'), preloadModules: keptPreloadModules };
+}
