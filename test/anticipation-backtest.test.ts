@@ -43,7 +43,7 @@ it('warns of late parcels before the promise, better than the baselines, as the 
     transitDays: {
       distribution: 'log-normal-mixture',
       median: 2,
-      sigma: 0.2,
+      sigma: 0.3,
       tail: { share: 0.08, median: 12, sigma: 0.3 },
     },
     delayReportedShare: 0,
