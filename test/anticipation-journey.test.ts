@@ -180,6 +180,68 @@ describe('late-delivery notices from the brand’s learned transit times', () =>
     expect(fastMail.map((message) => message.subject)).not.toContainEqual(expect.stringMatching(/running late/));
     expect(fastKeys.filter((decisionKey) => decisionKey.startsWith('delivery.late/'))).toEqual([]);
   });
+
+  /** An order imported as history (no outreach) while its parcel is still out: no live event will follow it. */
+  async function importInTransit(customerId: string, dispatchedAt: number, promised: number, zone: string) {
+    const base = { brand: BRAND, customerId, orderId: `o-${customerId}` };
+    const items = [{ sku: 'desk', name: 'Desk', category: 'furniture', price: 420 }];
+    const events: LifecycleEventInput[] = [
+      {
+        brand: BRAND,
+        customerId,
+        type: 'profile.updated',
+        eventId: `${customerId}-1`,
+        occurredAt: iso(dispatchedAt - DAY),
+        name: 'Grace Hopper',
+        email: `${customerId}@example.com`,
+        timezone: zone,
+      },
+      {
+        ...base,
+        type: 'order.placed',
+        eventId: `${customerId}-2`,
+        occurredAt: iso(dispatchedAt - DAY),
+        items,
+        promisedDeliveryAt: iso(promised),
+      },
+      {
+        ...base,
+        type: 'shipment.dispatched',
+        eventId: `${customerId}-3`,
+        occurredAt: iso(dispatchedAt),
+        region: 'north',
+      },
+    ];
+    await kept.recordEvents(events, { outreach: 'none' });
+  }
+
+  it('warns about a parcel imported while in transit (no later event), never about an imported promise already past', async () => {
+    const start = await env.currentTimeMs();
+    await importHistory(start, 'first'); // learned by the test above already: the same event ids, a no-op
+    const zone = await zoneWhereItIsNow(env, 12);
+    const now = await env.currentTimeMs();
+    // Out for 1.5 days, promised in 5: it becomes overdue (past the usual 3 days) with days to spare.
+    const promised = now + 5 * DAY;
+    await importInTransit('c-imported', now - 1.5 * DAY, promised, zone);
+    // Imported just after its promise passed (its notice instant is within the playbook's one-day
+    // grace), not delivered in the export: a warning now would come after the date it warns about.
+    await importInTransit('c-imported-past', now - 3 * DAY, now - HOUR, zone);
+    await settle();
+    await env.sleep(4 * DAY);
+    await settle();
+
+    const sent = atRiskDecisions(await state('c-imported')).filter((decision) => decision.outcome === 'sent');
+    expect(sent).toHaveLength(1);
+    const sentAt = Date.parse(sent[0]!.at);
+    expect(sentAt).toBeGreaterThan(now);
+    expect(sentAt).toBeLessThan(promised);
+    const key = `${journeyWorkflowId(BRAND, 'c-imported')}/contact/${sent[0]!.key}`;
+    expect(listCapturedMail(mailDir).filter((message) => message.messageId === messageIdFor(key))).toHaveLength(1);
+
+    expect(atRiskDecisions(await state('c-imported-past'))).toEqual([]);
+    const pastMail = listCapturedMail(mailDir).filter((message) => message.to.includes('c-imported-past@example.com'));
+    expect(pastMail.map((message) => message.subject)).not.toContainEqual(expect.stringMatching(/running late/));
+  });
 });
 
 const iso = (ms: number): string => new Date(ms).toISOString();

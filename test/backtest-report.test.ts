@@ -12,6 +12,7 @@ import {
   renderTerminal,
   writeReportFiles,
 } from '../backtest/report';
+import { keptVersus } from '../backtest/report/dominance';
 import { lifecycleEventSchema, type LifecycleEvent } from '../common/events';
 import { writeGeneratedHistory } from '../examples/generate-history';
 import { generateHistory } from '../examples/history-generator/generate';
@@ -677,5 +678,54 @@ describe('backtest report: late-delivery baselines on a tiny history computed by
     const html = renderHtml(tiny);
     expect(html).toContain('<h4>Against the baselines</h4>');
     expect(html).toContain('baseline: dispatched-late');
+  });
+
+  it('says, per baseline, that Kept (no notice at all here) dominates neither, and on what', () => {
+    // Kept sent nothing: recall 0 against the day-before rule's 1, no precision, no lead.
+    expect(baseline('undelivered-day-before').versusKept).toEqual({
+      dominates: false,
+      recall: 'worse',
+      precision: 'worse',
+      medianLead: 'worse',
+      summary:
+        'Kept does not dominate undelivered-day-before: recall 0.00 < 1.00, precision none < 0.60, median lead none < 1.00 d',
+    });
+    expect(baseline('dispatched-late').versusKept.dominates).toBe(false);
+    const terminal = renderTerminal(tiny);
+    expect(terminal).toContain('Kept does not dominate undelivered-day-before: recall 0.00 < 1.00');
+    expect(renderHtml(tiny)).toContain('Kept does not dominate dispatched-late: recall 0.00 &lt; 0.33');
+  });
+});
+
+describe('backtest report: Kept against a baseline, by Pareto dominance', () => {
+  const scores = (recall: number | null, precision: number | null, median: number | null) => ({
+    recall,
+    precision,
+    leadTimeDays: median === null ? null : { median, p10: median, p90: median },
+  });
+  const dayBefore = { id: 'undelivered-day-before' as const, ...scores(1, 0.9, 1) };
+
+  it('dominates with the same recall and precision and a longer median lead', () => {
+    const verdict = keptVersus(scores(1, 0.9, 1.5), dayBefore);
+    expect(verdict).toMatchObject({ dominates: true, recall: 'same', precision: 'same', medianLead: 'better' });
+    expect(verdict.summary).toBe(
+      'Kept dominates undelivered-day-before: recall 1.00 = 1.00, precision 0.90 = 0.90, median lead 1.50 d > 1.00 d',
+    );
+  });
+
+  it('does not dominate with a lower precision, nor with the same lead, whatever else is better', () => {
+    expect(keptVersus(scores(1, 0.85, 3), dayBefore)).toMatchObject({ dominates: false, precision: 'worse' });
+    expect(keptVersus(scores(1, 1, 1), dayBefore)).toMatchObject({ dominates: false, medianLead: 'same' });
+    expect(keptVersus(scores(0.9, 1, 3), dayBefore)).toMatchObject({ dominates: false, recall: 'worse' });
+  });
+
+  it('beats a rule that noticed nothing with any correct notice', () => {
+    const silent = { id: 'dispatched-late' as const, ...scores(0, null, null) };
+    expect(keptVersus(scores(0.5, 0.7, 0.2), silent)).toMatchObject({
+      dominates: true,
+      recall: 'better',
+      precision: 'better',
+      medianLead: 'better',
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { DOMINANCE_RULE } from './dominance';
 import { duration, percent, rules, share, spread } from './format';
 import type { BacktestReport, Counted, Example, LateDeliveryQuality } from './schema';
 import { barChart, escapeHtml as e } from './svg';
@@ -158,9 +159,12 @@ function baselinesTable(late: LateDeliveryQuality): string {
   ];
   const rows = [row('Kept', late), ...late.baselines.map((baseline) => row(`baseline: ${e(baseline.id)}`, baseline))];
   const notes = late.baselines.map((baseline) => `<li>${e(baseline.id)}: ${e(baseline.rule)}</li>`).join('');
+  const verdicts = late.baselines.map((baseline) => `<li>${e(baseline.versusKept.summary)}</li>`).join('');
   return (
     `<h4>Against the baselines</h4>` +
     table(['notices by', 'recall', 'precision', 'lead time'], rows, [1, 2]) +
+    `<ul class="verdicts">${verdicts}</ul>` +
+    `<p class="note">${e(DOMINANCE_RULE)}</p>` +
     `<ul class="note">${notes}</ul>`
   );
 }

@@ -12,7 +12,7 @@ import { counted, DAY_MS, quantile, quantiles, ratio } from './stats';
  *   the rule could have known then; no notice while nothing was delivered yet).
  * Pure: from the history's facts alone.
  */
-export function scoreBaselines(facts: HistoryFacts): LateDeliveryBaseline[] {
+export function scoreBaselines(facts: HistoryFacts): BaselineScore[] {
   const orders = [...facts.orders.values()];
   return [
     scoreRule(
@@ -29,6 +29,9 @@ export function scoreBaselines(facts: HistoryFacts): LateDeliveryBaseline[] {
     ),
   ];
 }
+
+/** A baseline's scores, before Kept's notices are compared with them (late-delivery.ts). */
+export type BaselineScore = Omit<LateDeliveryBaseline, 'versusKept'>;
 
 type NoticeRule = (order: OrderFacts) => number | undefined;
 
@@ -64,7 +67,7 @@ function scoreRule(
   rule: string,
   orders: readonly OrderFacts[],
   noticeAt: NoticeRule,
-): LateDeliveryBaseline {
+): BaselineScore {
   const truePositives: Example[] = [];
   const falsePositives: Example[] = [];
   const missed: Example[] = [];

@@ -1,5 +1,6 @@
 import type { CapturedMessage } from '../capture';
 import { orderKey, orderVerdict, PROMISE_RULE, type HistoryFacts, type OrderFacts } from './history-facts';
+import { keptVersus } from './dominance';
 import { scoreBaselines } from './late-delivery-baselines';
 import type { Example, LateDeliveryQuality } from './schema';
 import { counted, daysBetween, histogram, quantiles, ratio } from './stats';
@@ -45,6 +46,10 @@ export function scoreLateDelivery(messages: readonly CapturedMessage[], facts: H
     }
   }
 
+  const recall = ratio(truePositives.length, late.length);
+  const precision = ratio(truePositives.length, truePositives.length + falsePositives.length);
+  const leadTimeDays = quantiles(leadTimes);
+  const kept = { recall, precision, leadTimeDays };
   return {
     rule: `${PROMISE_RULE} A notice is a message or human task with template ${LATE_NOTICE_TEMPLATE}; the first per order counts.`,
     orders: facts.orders.size,
@@ -56,11 +61,11 @@ export function scoreLateDelivery(messages: readonly CapturedMessage[], facts: H
     falsePositives: counted(falsePositives),
     missed: counted(missed),
     noticedUnknown: counted(noticedUnknown),
-    recall: ratio(truePositives.length, late.length),
-    precision: ratio(truePositives.length, truePositives.length + falsePositives.length),
-    leadTimeDays: quantiles(leadTimes),
+    recall,
+    precision,
+    leadTimeDays,
     leadTimeHistogram: histogram(leadTimes, LEAD_TIME_EDGES_DAYS, 'd'),
-    baselines: scoreBaselines(facts),
+    baselines: scoreBaselines(facts).map((baseline) => ({ ...baseline, versusKept: keptVersus(kept, baseline) })),
   };
 }
 

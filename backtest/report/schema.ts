@@ -87,6 +87,21 @@ export const contactsSchema = z.object({
   definition: z.string(),
 });
 
+/** Kept's value of one measure against a baseline's (higher is better for all three). */
+export const measureVerdictSchema = z.enum(['better', 'same', 'worse']);
+export type MeasureVerdict = z.infer<typeof measureVerdictSchema>;
+
+/** Whether Kept's notices Pareto-dominate a baseline's, and on what (dominance.ts). */
+export const dominanceSchema = z.object({
+  dominates: z.boolean(),
+  recall: measureVerdictSchema,
+  precision: measureVerdictSchema,
+  medianLead: measureVerdictSchema,
+  /** One line: the verdict and the three measures side by side. */
+  summary: z.string(),
+});
+export type Dominance = z.infer<typeof dominanceSchema>;
+
 /** A simple rule scored as if it had sent a notice, next to Kept's late-delivery notices. */
 export const lateDeliveryBaselineSchema = z.object({
   id: z.enum(['undelivered-day-before', 'dispatched-late']),
@@ -98,6 +113,8 @@ export const lateDeliveryBaselineSchema = z.object({
   recall: z.number().nullable(),
   precision: z.number().nullable(),
   leadTimeDays: quantilesSchema,
+  /** Kept's notices against this rule's, on the same orders. */
+  versusKept: dominanceSchema,
 });
 export type LateDeliveryBaseline = z.infer<typeof lateDeliveryBaselineSchema>;
 

@@ -62,7 +62,8 @@ function predictionsTable(report: BacktestReport): string {
       ...late.baselines.map((baseline) => [
         `  baseline: ${baseline.id}`,
         `recall ${share(baseline.recall)}, precision ${share(baseline.precision)} (${baseline.truePositives.count} ` +
-          `late orders noticed, ${baseline.falsePositives.count} false alarms)\nlead time ${spread(baseline.leadTimeDays)}`,
+          `late orders noticed, ${baseline.falsePositives.count} false alarms)\nlead time ${spread(baseline.leadTimeDays)}` +
+          `\n${baseline.versusKept.summary}`,
         ids([...baseline.missed.examples, ...baseline.falsePositives.examples]),
       ]),
       [

@@ -23,21 +23,25 @@ const { exchangeBrandStatistics } = proxyLocalActivities<ReturnType<typeof creat
  * sketch for its scope. A local activity: its answer is in history, so a replay plans the
  * same notice. Journeys recorded before anticipation learned nothing (patch
  * `anticipate-statistics-v1`); their queue is dropped.
+ *
+ * Answers whether it (re)read the outlook of any order awaiting delivery: the caller plans
+ * the notice from it even when no live event asks for planning (imported history).
  */
-export async function exchangeStatistics(state: JourneyState): Promise<void> {
-  if (!hasAnticipationWork(state)) return;
+export async function exchangeStatistics(state: JourneyState): Promise<boolean> {
+  if (!hasAnticipationWork(state)) return false;
   const anticipation = anticipationOf(state);
   if (!(isLeanRun() || patched('anticipate-statistics-v1'))) {
     anticipation.toLearn = [];
     anticipation.stale = [];
     anticipation.staleSkus = [];
-    return;
+    return false;
   }
   const observations = anticipation.toLearn.splice(0);
   const reads = staleReads(state);
   anticipation.stale = [];
   anticipation.staleSkus = [];
-  if (observations.length === 0 && reads.length === 0) return;
+  if (observations.length === 0 && reads.length === 0) return false;
+  let outlooksRead = false;
   try {
     const answer = await exchangeBrandStatistics({
       brand: state.brand,
@@ -59,6 +63,7 @@ export async function exchangeStatistics(state: JourneyState): Promise<void> {
         dispatchedAt: order.dispatchedAt,
         promisedAt: order.promisedDeliveryAt,
       };
+      outlooksRead = true;
     }
   } catch (error) {
     // Learning is best effort: the deliveries wait for the next exchange, the outlooks stay as they were.
@@ -72,4 +77,5 @@ export async function exchangeStatistics(state: JourneyState): Promise<void> {
       .map((id) => id.slice(SKU_READ_PREFIX.length));
     log.warn('brand statistics unavailable', { error: error instanceof Error ? error.message : String(error) });
   }
+  return outlooksRead;
 }

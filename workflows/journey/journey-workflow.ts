@@ -54,7 +54,7 @@ import { exchangeStatistics } from './anticipation';
 import { noteForAnticipation } from './anticipation-state';
 import { runDueOutreach } from './outreach-runner';
 import { PromiseContactReporter, registerPromiseContactHandler } from './promise-contacts';
-import { planFromPlaybooks, stillWantedNow } from './planner';
+import { planFromPlaybooks, planLateNotices, stillWantedNow } from './planner';
 import {
   implicitPromiseChanges,
   implicitPromiseCommands,
@@ -210,11 +210,15 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     brandConfig.nextRound();
     if (outbox.length > 0) await forward(outbox, state);
     // Learn from deliveries (imported ones too) and read transit outlooks, before the playbooks plan.
-    await exchangeStatistics(state);
+    const outlooksRead = await exchangeStatistics(state);
     // Playbooks arrived after journeys had run without them: guarded, so earlier histories replay.
     if (planQueue.length > 0 || sweepQueue.length > 0) {
       const [events, sweeps] = [planQueue.splice(0), sweepQueue.splice(0)];
       if (isLeanRun() || patched('playbooks-v1')) await planFromPlaybooks(state, events, sweeps, now(), brandConfig);
+    } else if (outlooksRead && patched('antic-plan-imported-outlooks')) {
+      // Orders imported while in transit: no live event plans them, yet their promise is ahead.
+      // A patch newer than cost-lean-round: asked in every run, never taken as given.
+      await planLateNotices(state, now(), brandConfig);
     }
     if (reconciling && (promisesOutOfStep || retryIsDue(state, now()))) {
       promisesOutOfStep = false;

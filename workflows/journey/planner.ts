@@ -4,7 +4,7 @@ import type { BrandConfig } from '../../activities/journey-config';
 import type { LifecycleEvent } from '../../common/events';
 import { AD_HOC, isStillWanted, planContacts, planSweepContacts } from '../../common/playbooks/engine';
 import type { PlannedContact } from '../../common/playbooks/schema';
-import type { QuietHours } from '../../common/anticipation/late-notice';
+import { LATE_RISK_ANCHOR, type QuietHours } from '../../common/anticipation/late-notice';
 import { scheduleLateNotices } from './anticipation-state';
 import type { ProactiveContactRequest } from '../sweep/messages';
 import { addPending, type PendingContact } from './outreach-state';
@@ -36,6 +36,28 @@ export async function planFromPlaybooks(
     ...sweeps.flatMap((sweep) => planSweepContacts(state, sweep, playbooks, now, context)),
   ];
   for (const contact of planned) addPending(state.outreach, pendingFrom(contact));
+}
+
+/**
+ * Late-delivery notices only, for outlooks read without a live event to plan from: orders
+ * imported while still in transit (history imported with outreach 'none' plans nothing, yet
+ * their promise is still ahead). Only the playbooks on the crossing anchor, and only for
+ * orders whose promise is still to come: imported history never warns about a date passed.
+ */
+export async function planLateNotices(state: JourneyState, now: string, brandConfig: BrandConfigSource): Promise<void> {
+  const config = await brandConfig.load();
+  const playbooks = config.playbooks?.playbooks ?? [];
+  scheduleLateNotices(state, playbooks, quietHoursOf(state, config.profile));
+  const onCrossing = playbooks.filter(
+    (playbook) => 'at' in playbook.trigger && playbook.trigger.at === LATE_RISK_ANCHOR,
+  );
+  const promiseAhead = (contact: PlannedContact) => {
+    const promised = contact.anchor.orderId ? state.orders[contact.anchor.orderId]?.promisedDeliveryAt : undefined;
+    return promised !== undefined && Date.parse(promised) > Date.parse(now);
+  };
+  for (const contact of planContacts(state, onCrossing, now, { profile: config.profile }).filter(promiseAhead)) {
+    addPending(state.outreach, pendingFrom(contact));
+  }
 }
 
 /** The customer's quiet hours (their zone, else the brand's), which a late notice must not wait out. */
