@@ -319,8 +319,28 @@ async function rarerBranches(client: Client, taskQueue: string): Promise<Recordi
       promisedDeliveryAt: promisedAt,
     }),
   );
+  // An order imported while still in transit, its promise days ahead, and no later event:
+  // the outlook read after the import plans its late notice (antic-plan-imported-outlooks).
+  const inTransit = 'c-imported-transit';
+  await kept.recordEvents(
+    [
+      event('nordhem', inTransit, 'profile.updated', now - 3 * DAY, {
+        name: 'Grace',
+        email: 'grace@example.com',
+        timezone,
+      }),
+      event('nordhem', inTransit, 'order.placed', now - 3 * DAY, {
+        orderId: 'o-in-transit',
+        items: mug,
+        promisedDeliveryAt: new Date(now + 5 * DAY).toISOString(),
+      }),
+      event('nordhem', inTransit, 'shipment.dispatched', now - 1.5 * DAY, { orderId: 'o-in-transit' }),
+    ],
+    { outreach: 'none' },
+  );
   await sleep(3_000);
   return [
+    ['imported-in-transit-journey', journeyWorkflowId('nordhem', inTransit)],
     ['imported-journey', journeyWorkflowId('nordhem', importer)],
     ['rescued-journey', journeyWorkflowId('maison-laurent', rescued)],
     ['waiting-journey', journeyWorkflowId('nordhem', waiting)],
