@@ -1,14 +1,12 @@
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { KeptClient } from '../client/kept-client';
 import type { LifecycleEventInput } from '../common/events';
 import { journeyWorkflowId, orderWorkflowId, promiseWorkflowId } from '../common/ids';
-import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { deliveryPromiseId } from '../workflows/journey/implicit-promises';
 import { journeyStateQuery } from '../workflows/journey/messages';
 import { historyCost, type HistoryCost } from './helpers/history-breakdown';
-import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
-import { connectDevServer, startKeptWorker, stopWorker, uniqueTaskQueue } from './helpers/temporal';
+import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
+import { uniqueTaskQueue } from './helpers/temporal';
 
 /**
  * What one lifecycle event costs in Temporal terms (history events, workflow tasks,
@@ -21,27 +19,18 @@ jest.setTimeout(120_000);
 const brand = 'nordhem';
 const DAY = 86_400_000;
 
+let stack: OutreachStack;
 let env: TestWorkflowEnvironment;
-let worker: Awaited<ReturnType<typeof startKeptWorker>>;
-let smtp: CaptureServer;
 let kept: KeptClient;
 const taskQueue = uniqueTaskQueue('cost');
-const tmp = temporaryDirectory('kept-event-cost-');
 
 beforeAll(async () => {
-  env = await connectDevServer();
-  smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: path.join(tmp.path, 'mail') });
-  const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile: path.join(tmp.path, 'ledger.sqlite') });
-  worker = await startKeptWorker(env, { taskQueue, activityDependencies: { outreach } });
+  stack = await startOutreachStack('kept-event-cost-', { taskQueue }, 'dev');
+  env = stack.env;
   kept = new KeptClient({ client: env.client, taskQueue });
 });
 
-afterAll(async () => {
-  if (worker) await stopWorker(worker);
-  await smtp?.close();
-  await env?.teardown();
-  tmp.remove();
-});
+afterAll(() => stack?.stop());
 
 function customerWorkflows(customerId: string, orderId: string): string[] {
   return [

@@ -1,14 +1,12 @@
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { KeptClient } from '../client/kept-client';
 import type { LifecycleEventInput } from '../common/events';
 import { orderWorkflowId } from '../common/ids';
 import { KeptFlags } from '../common/search-attributes';
-import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { orderStateQuery } from '../workflows/order/messages';
 import { historyCost } from './helpers/history-breakdown';
-import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
-import { connectTimeSkippingServer, startKeptWorker, stopWorker, uniqueTaskQueue } from './helpers/temporal';
+import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
+import { uniqueTaskQueue } from './helpers/temporal';
 
 /**
  * An order's promised-date timer on the time-skipping server: an event that leaves the date
@@ -20,27 +18,18 @@ jest.setTimeout(120_000);
 const brand = 'nordhem';
 const DAY = 86_400_000;
 
+let stack: OutreachStack;
 let env: TestWorkflowEnvironment;
-let worker: Awaited<ReturnType<typeof startKeptWorker>>;
-let smtp: CaptureServer;
 let kept: KeptClient;
 const taskQueue = uniqueTaskQueue('order-timer');
-const tmp = temporaryDirectory('kept-order-timer-');
 
 beforeAll(async () => {
-  env = await connectTimeSkippingServer();
-  smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: path.join(tmp.path, 'mail') });
-  const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile: path.join(tmp.path, 'ledger.sqlite') });
-  worker = await startKeptWorker(env, { taskQueue, activityDependencies: { outreach } });
+  stack = await startOutreachStack('kept-order-timer-', { taskQueue });
+  env = stack.env;
   kept = new KeptClient({ client: env.client, taskQueue });
 });
 
-afterAll(async () => {
-  if (worker) await stopWorker(worker);
-  await smtp?.close();
-  await env?.teardown();
-  tmp.remove();
-});
+afterAll(() => stack?.stop());
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
