@@ -1,21 +1,30 @@
-import { crossingInstant, transitModel, type NoticeSettings } from '../common/anticipation/conditional-risk';
+import {
+  blendedTransitModel,
+  crossingInstant,
+  type NoticeSettings,
+  type TransitModel,
+} from '../common/anticipation/conditional-risk';
 import { addSample, emptySketch, type DurationSketch } from '../common/anticipation/transit-sketch';
 import type { HistoryTruth, TruthOrder } from '../examples/history-generator/truth';
-import { DAY_MS, quantiles, ratio } from './report/stats';
+import { DAY_MS, quantile, quantiles, ratio } from './report/stats';
 import type { LateDeliveryQuality } from './report/schema';
 
 /**
  * The late-delivery decision rule scored OFFLINE on a generated history's truth, in
  * milliseconds instead of the full backtest's minutes: for tuning the brand's threshold and
- * as a fast guard that the shipped settings still beat the day-before rule.
+ * as a fast guard that the shipped settings still beat both baselines of issue 12.
  *
  * What it keeps of the journey: the brand-wide transit sketch learned from the brand's
- * deliveries seen before the order's dispatch (when the journey reads it), the default
- * distribution until MIN_LEARNED_SAMPLES, and the notice instant of `crossingInstant`; a
- * notice counts when the parcel had not arrived by then. What it leaves out: quiet hours and
- * the contact policy (they move a notice earlier, never past the promise), carrier scopes (the
- * generator has one carrier) and orders still in transit at the end (not scored, as in the
- * report). So it approximates the backtest; the backtest stays the judge.
+ * deliveries seen before the order's dispatch (when the journey reads it), the cold-start
+ * model of the journey (`blendedTransitModel`: the default distribution as a prior of 20 deliveries), and the
+ * notice instant of `crossingInstant`; a notice counts when the parcel had not arrived by then.
+ * What it leaves out: quiet hours and the contact policy (they move a notice earlier, never
+ * past the promise), carrier scopes (the generator has one carrier) and orders still in
+ * transit at the end (not scored, as in the report). So it approximates the backtest; the
+ * backtest stays the judge.
+ *
+ * `scoreFrom` is the backtest's warm-up: orders placed before it still teach the brand
+ * statistics (as an import of past history does) but are not scored.
  */
 export type Scores = Pick<LateDeliveryQuality, 'recall' | 'precision' | 'leadTimeDays'> & {
   late: number;
@@ -23,25 +32,107 @@ export type Scores = Pick<LateDeliveryQuality, 'recall' | 'precision' | 'leadTim
   falsePositives: number;
 };
 
+export interface OfflineScores {
+  kept: Scores;
+  dayBefore: Scores;
+  dispatchedLate: Scores;
+}
+
+export interface OfflineOptions {
+  /** Score only orders placed at or after this instant (ms); all earlier deliveries are still learned. */
+  scoreFrom?: number;
+  /** How the brand's learned sketch becomes a model (the journey's cold-start rule); default the journey's `blendedTransitModel`. */
+  model?: (learned: DurationSketch) => TransitModel;
+}
+
 type NoticeRule = (order: TruthOrder) => number | undefined;
 
-export function offlineLateNotices(truth: HistoryTruth, settings: NoticeSettings): { kept: Scores; dayBefore: Scores } {
+/** What a rule did on one history, before ratios: pooled over seeds by adding tallies. */
+interface Tally {
+  late: number;
+  falsePositives: number;
+  leads: number[];
+}
+
+export function offlineLateNotices(
+  truth: HistoryTruth,
+  settings: NoticeSettings,
+  options: OfflineOptions = {},
+): OfflineScores {
+  const tallies = tallyRules(truth, settings, options);
+  return {
+    kept: scoresOf(tallies.kept),
+    dayBefore: scoresOf(tallies.dayBefore),
+    dispatchedLate: scoresOf(tallies.dispatchedLate),
+  };
+}
+
+export interface SeedScores extends OfflineScores {
+  seed: string;
+}
+
+/**
+ * The same rules over several histories (one per seed): each seed's scores, and the POOLED
+ * scores (all seeds' notices counted together, the median lead over every late parcel noticed).
+ * Pooled is the claim; the per-seed rows say where it does not hold.
+ */
+export function offlineLateNoticesOverSeeds(
+  historyOf: (seed: string) => HistoryTruth,
+  seeds: readonly string[],
+  settings: NoticeSettings,
+  options: OfflineOptions | ((truth: HistoryTruth) => OfflineOptions) = {},
+): { perSeed: SeedScores[]; pooled: OfflineScores } {
+  const perSeedTallies = seeds.map((seed) => {
+    const truth = historyOf(seed);
+    return { seed, tallies: tallyRules(truth, settings, typeof options === 'function' ? options(truth) : options) };
+  });
+  const pool = (rule: keyof OfflineScores): Scores =>
+    scoresOf(
+      perSeedTallies.reduce<Tally>(
+        (sum, { tallies }) => ({
+          late: sum.late + tallies[rule].late,
+          falsePositives: sum.falsePositives + tallies[rule].falsePositives,
+          leads: [...sum.leads, ...tallies[rule].leads],
+        }),
+        { late: 0, falsePositives: 0, leads: [] },
+      ),
+    );
+  return {
+    perSeed: perSeedTallies.map(({ seed, tallies }) => ({
+      seed,
+      kept: scoresOf(tallies.kept),
+      dayBefore: scoresOf(tallies.dayBefore),
+      dispatchedLate: scoresOf(tallies.dispatchedLate),
+    })),
+    pooled: { kept: pool('kept'), dayBefore: pool('dayBefore'), dispatchedLate: pool('dispatchedLate') },
+  };
+}
+
+function tallyRules(
+  truth: HistoryTruth,
+  settings: NoticeSettings,
+  options: OfflineOptions,
+): Record<keyof OfflineScores, Tally> {
   const learnedBefore = brandSketches(truth);
   const kept: NoticeRule = (order) => {
-    const model = transitModel(learnedBefore(order.brand, Date.parse(order.dispatchedAt)));
+    const model = (options.model ?? blendedTransitModel)(learnedBefore(order.brand, Date.parse(order.dispatchedAt)));
     const clock = { dispatchedAt: Date.parse(order.dispatchedAt), promisedAt: Date.parse(order.promisedAt) };
     return crossingInstant(model, clock, settings)?.at;
   };
   const dayBefore: NoticeRule = (order) => Date.parse(order.promisedAt) - DAY_MS;
-  return { kept: score(truth.orders, kept), dayBefore: score(truth.orders, dayBefore) };
+  const scored = truth.orders.filter(
+    (order) => order.deliveredInHistory && Date.parse(order.placedAt) >= (options.scoreFrom ?? -Infinity),
+  );
+  return {
+    kept: tally(scored, kept),
+    dayBefore: tally(scored, dayBefore),
+    dispatchedLate: tally(scored, dispatchedLate(truth)),
+  };
 }
 
 /** The sketch of a brand's transit times over the deliveries before an instant. */
 function brandSketches(truth: HistoryTruth): (brand: string, before: number) => DurationSketch {
-  const end = Date.parse(truth.parameters.historyEnd);
-  const deliveries = truth.orders
-    .map((order) => ({ order, deliveredAt: Date.parse(order.deliveredAt) }))
-    .filter(({ deliveredAt }) => deliveredAt < end);
+  const deliveries = deliveredInHistory(truth);
   return (brand, before) =>
     deliveries
       .filter(({ order, deliveredAt }) => order.brand === brand && deliveredAt < before)
@@ -51,9 +142,29 @@ function brandSketches(truth: HistoryTruth): (brand: string, before: number) => 
       );
 }
 
-/** Scored like the report: orders delivered in the history; a notice counts if the parcel was still out. */
-function score(orders: readonly TruthOrder[], noticeAt: NoticeRule): Scores {
-  const scored = orders.filter((order) => order.deliveredInHistory);
+/** The report's second baseline: a notice at dispatch when dispatched later than promise − the brand's median transit so far. */
+function dispatchedLate(truth: HistoryTruth): NoticeRule {
+  const deliveries = deliveredInHistory(truth);
+  return (order) => {
+    const dispatchedAt = Date.parse(order.dispatchedAt);
+    const seen = deliveries
+      .filter(({ order: other, deliveredAt }) => other.brand === order.brand && deliveredAt < dispatchedAt)
+      .map(({ order: other, deliveredAt }) => deliveredAt - Date.parse(other.dispatchedAt));
+    const medianTransit = quantile(seen, 0.5);
+    if (medianTransit === null) return undefined;
+    return dispatchedAt > Date.parse(order.promisedAt) - medianTransit ? dispatchedAt : undefined;
+  };
+}
+
+function deliveredInHistory(truth: HistoryTruth): { order: TruthOrder; deliveredAt: number }[] {
+  const end = Date.parse(truth.parameters.historyEnd);
+  return truth.orders
+    .map((order) => ({ order, deliveredAt: Date.parse(order.deliveredAt) }))
+    .filter(({ deliveredAt }) => deliveredAt < end);
+}
+
+/** Scored like the report: a notice counts if the parcel was still out; a late parcel's lead is promise − notice. */
+function tally(scored: readonly TruthOrder[], noticeAt: NoticeRule): Tally {
   const leads: number[] = [];
   let falsePositives = 0;
   for (const order of scored) {
@@ -62,7 +173,10 @@ function score(orders: readonly TruthOrder[], noticeAt: NoticeRule): Scores {
     if (!order.late) falsePositives += 1;
     else if (at < Date.parse(order.promisedAt)) leads.push((Date.parse(order.promisedAt) - at) / DAY_MS);
   }
-  const late = scored.filter((order) => order.late).length;
+  return { late: scored.filter((order) => order.late).length, falsePositives, leads };
+}
+
+function scoresOf({ late, falsePositives, leads }: Tally): Scores {
   return {
     late,
     truePositives: leads.length,

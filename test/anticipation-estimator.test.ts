@@ -1,5 +1,8 @@
 import {
+  blendedTransitModel,
   conditionalLateRisk,
+  DEFAULT_TRANSIT_SKETCH,
+  PRIOR_WEIGHT,
   crossingInstant,
   MIN_LEARNED_SAMPLES,
   transitModel,
@@ -115,6 +118,54 @@ describe('conditional late-delivery risk from a learned transit sketch', () => {
     expect(Number.isFinite(conditionalLateRisk(few, clock, dispatchedAt + 2 * DAY))).toBe(true);
     // the default's median is 3 days
     expect(Math.abs(quantile(few.sketch, 0.5)! - 3 * DAY)).toBeLessThan(0.2 * DAY);
+  });
+});
+
+describe('cold start: the learned sketch blended with the default as a prior', () => {
+  /** A brand whose parcels all take about 8 days: far from the default's 3. */
+  function slowBrand(count: number): DurationSketch {
+    let sketch = emptySketch();
+    for (let index = 0; index < count; index += 1) sketch = addSample(sketch, (7.5 + index / count) * DAY);
+    return sketch;
+  }
+
+  it('is the default with nothing learned, and the exact sample-weighted mixture otherwise', () => {
+    expect(blendedTransitModel(undefined)).toMatchObject({ learned: false, samples: 0 });
+    expect(blendedTransitModel(emptySketch()).sketch).toEqual(DEFAULT_TRANSIT_SKETCH);
+    const learned = slowBrand(10);
+    const blended = blendedTransitModel(learned);
+    for (const days of [1, 3, 5, 7.8, 9]) {
+      const mixture =
+        (10 * survival(learned, days * DAY) + PRIOR_WEIGHT * survival(DEFAULT_TRANSIT_SKETCH, days * DAY)) /
+        (10 + PRIOR_WEIGHT);
+      // 1e-5: the default's bins are whole counts out of about 10,000 pseudo-samples.
+      expect(Math.abs(survival(blended.sketch, days * DAY) - mixture)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('lets the first deliveries count, without the cliff of the fixed minimum', () => {
+    const outSevenDays = dispatchedAt + 7 * DAY;
+    const risk = (model: ReturnType<typeof transitModel>) => conditionalLateRisk(model, clock, outSevenDays);
+    // 19 deliveries of about 8 days: the fixed rule ignores them all (by the default's 3 days a
+    // parcel out 7 days is a straggler, risk about 0.3 for a 9-day promise); the blend already
+    // knows 7 days is on schedule for this brand.
+    const fixed19 = risk(transitModel(slowBrand(19)));
+    const blend19 = risk(blendedTransitModel(slowBrand(19)));
+    expect(blend19).toBeLessThan(fixed19 - 0.2);
+    // One more delivery flips the fixed rule to the learned sketch; the blend barely moves.
+    const fixed20 = risk(transitModel(slowBrand(20)));
+    const blend20 = risk(blendedTransitModel(slowBrand(20)));
+    expect(Math.abs(fixed20 - fixed19)).toBeGreaterThan(0.25);
+    expect(Math.abs(blend20 - blend19)).toBeLessThan(0.01);
+  });
+
+  it('fades the prior: with 20,000 deliveries it matches the learned sketch', () => {
+    const learned = learnedFrom(20_000);
+    const blended = blendedTransitModel(learned);
+    expect(blended).toMatchObject({ learned: true, samples: 20_000 });
+    for (const days of [1, 3, 5, 8]) {
+      expect(Math.abs(survival(blended.sketch, days * DAY) - survival(learned, days * DAY))).toBeLessThan(0.002);
+    }
   });
 });
 

@@ -61,6 +61,26 @@ export function transitModel(learned: DurationSketch | undefined, minSamples = M
   return { sketch: DEFAULT_TRANSIT_SKETCH, learned: false, samples };
 }
 
+/**
+ * Cold start without a cliff: the learned sketch with the default distribution counted as
+ * `priorWeight` pseudo-deliveries (a Bayesian prior), so a brand's first deliveries move the
+ * model a little and its hundredth barely feels the prior. The fixed rule of `transitModel`
+ * ignores 19 real deliveries and then trusts 20 completely, including a tail of 1 or 2
+ * held-up parcels. The model counts as `learned` (the message may say "usually") from
+ * MIN_LEARNED_SAMPLES on, as before. The price: beyond the longest learned transit only the
+ * prior's tail remains, so an overdue parcel's risk is the default's conditional risk, not 1 —
+ * the brand's minimum lead still puts its notice before the promise.
+ */
+export const PRIOR_WEIGHT = 20;
+
+export function blendedTransitModel(learned: DurationSketch | undefined, priorWeight = PRIOR_WEIGHT): TransitModel {
+  const samples = learned ? sampleCount(learned) : 0;
+  if (!learned || samples === 0) return { sketch: DEFAULT_TRANSIT_SKETCH, learned: false, samples };
+  const scale = priorWeight / DEFAULT_WEIGHT;
+  const counts = learned.counts.map((count, bin) => count + (DEFAULT_TRANSIT_SKETCH.counts[bin] ?? 0) * scale);
+  return { sketch: { counts }, learned: samples >= MIN_LEARNED_SAMPLES, samples };
+}
+
 export function conditionalLateRisk(model: TransitModel, clock: TransitClock, now: number): number {
   const horizon = clock.promisedAt - clock.dispatchedAt;
   const elapsed = Math.max(0, now - clock.dispatchedAt);

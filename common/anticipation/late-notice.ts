@@ -2,6 +2,7 @@ import { DateTime, Duration, Info } from 'luxon';
 import type { OrderState } from '../../workflows/order/order-state';
 import type { Playbook } from '../playbooks/schema';
 import {
+  blendedTransitModel,
   conditionalLateRisk,
   crossingInstant,
   expectedArrival,
@@ -38,6 +39,11 @@ export interface LateRiskOutlook {
   sketch?: string;
   /** Observations behind the sketch. */
   samples: number;
+  /**
+   * 'blend': the sketch is read with the default distribution as a prior (`blendedTransitModel`);
+   * absent (outlooks read before patch `antic2-cold-start-blend`): the default until 20 samples.
+   */
+  coldStart?: 'blend';
   /** The order's dispatch and promise the notice was planned for. */
   dispatchedAt: string;
   promisedAt: string;
@@ -70,7 +76,8 @@ export function awaitsDelivery(order: OrderState): boolean {
 }
 
 export function modelOf(outlook: LateRiskOutlook): TransitModel {
-  return transitModel(outlook.sketch ? parseSketch(outlook.sketch) : undefined);
+  const learned = outlook.sketch ? parseSketch(outlook.sketch) : undefined;
+  return outlook.coldStart === 'blend' ? blendedTransitModel(learned) : transitModel(learned);
 }
 
 function clockOf(outlook: LateRiskOutlook): TransitClock {

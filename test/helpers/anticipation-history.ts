@@ -20,3 +20,12 @@ export const ANTICIPATION_HISTORY: GenerateOptions = {
   delayReportedShare: 0,
   falseAlarmShare: 0,
 };
+
+/**
+ * The seeds the offline guard pools over: the backtest's own and 15 others of the same
+ * generator settings, so a setting that wins on one history by luck cannot pass.
+ */
+export const ANTICIPATION_SEEDS: readonly string[] = [
+  ANTICIPATION_HISTORY.seed,
+  ...Array.from({ length: 15 }, (_, index) => `seed-${index + 1}`),
+];

@@ -60,6 +60,9 @@ export async function exchangeStatistics(state: JourneyState): Promise<boolean> 
         ...(learned.scope ? { scope: learned.scope } : {}),
         ...(learned.sketch ? { sketch: learned.sketch } : {}),
         samples: learned.samples,
+        // A brand's first deliveries count with the default as a prior instead of being ignored
+        // until 20 (issue 12: cold start). Outlooks recorded before keep the old rule on replay.
+        ...(patched('antic2-cold-start-blend') ? { coldStart: 'blend' as const } : {}),
         dispatchedAt: order.dispatchedAt,
         promisedAt: order.promisedDeliveryAt,
       };
