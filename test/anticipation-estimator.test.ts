@@ -138,8 +138,7 @@ describe('cold start: the learned sketch blended with the default as a prior', (
       const mixture =
         (10 * survival(learned, days * DAY) + PRIOR_WEIGHT * survival(DEFAULT_TRANSIT_SKETCH, days * DAY)) /
         (10 + PRIOR_WEIGHT);
-      // 1e-5: the default's bins are whole counts out of about 10,000 pseudo-samples.
-      expect(Math.abs(survival(blended.sketch, days * DAY) - mixture)).toBeLessThan(1e-5);
+      expect(Math.abs(survival(blended.sketch, days * DAY) - mixture)).toBeLessThan(1e-9);
     }
   });
 

@@ -76,7 +76,8 @@ export const PRIOR_WEIGHT = 20;
 export function blendedTransitModel(learned: DurationSketch | undefined, priorWeight = PRIOR_WEIGHT): TransitModel {
   const samples = learned ? sampleCount(learned) : 0;
   if (!learned || samples === 0) return { sketch: DEFAULT_TRANSIT_SKETCH, learned: false, samples };
-  const scale = priorWeight / DEFAULT_WEIGHT;
+  // The default's bins are rounded counts: scale by their real total so the prior weighs exactly priorWeight.
+  const scale = priorWeight / sampleCount(DEFAULT_TRANSIT_SKETCH);
   const counts = learned.counts.map((count, bin) => count + (DEFAULT_TRANSIT_SKETCH.counts[bin] ?? 0) * scale);
   return { sketch: { counts }, learned: samples >= MIN_LEARNED_SAMPLES, samples };
 }
