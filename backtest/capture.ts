@@ -17,6 +17,8 @@ export interface BacktestCapture {
     brand?: string;
     from?: string;
     to?: string;
+    /** Warm-up: late-delivery notices are scored only for orders placed at or after this instant. */
+    scoreFrom?: string;
     /** Wall-clock duration of the replay, ms. */
     elapsedMs: number;
     /** Virtual span replayed: first event → last instant the run advanced to. */

@@ -26,6 +26,12 @@ export interface BacktestOptions {
   /** ISO instants: events outside are not replayed; the run goes on to `to` (default: last event + 60 days). */
   from?: string;
   to?: string;
+  /**
+   * Warm-up, as a brand that imports its past history before going live: every event is still
+   * replayed (the brand statistics learn from it), but the report scores late-delivery notices
+   * only for orders placed at or after this ISO instant.
+   */
+  scoreFrom?: string;
   /** Customers whose events of one instant are sent at once, per shard (default 8). */
   concurrency?: number;
   /**
@@ -120,6 +126,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestCap
         ...(options.brand ? { brand: options.brand } : {}),
         ...(options.from ? { from: options.from } : {}),
         ...(options.to ? { to: options.to } : {}),
+        ...(options.scoreFrom ? { scoreFrom: options.scoreFrom } : {}),
         elapsedMs: Date.now() - started,
         virtualStart: new Date(firstMs).toISOString(),
         virtualEnd: toHistoryTime(endMs, shiftMs),

@@ -307,6 +307,10 @@ program
   .option('--config <dir>', 'folder with profiles/, playbooks/ (and templates/)', 'config')
   .option('--from <instant>', 'replay events from this instant on')
   .option('--to <instant>', 'replay events up to this instant, and let journeys run on to it')
+  .option(
+    '--score-from <instant>',
+    'warm-up: replay (and learn from) everything, score late-delivery notices only for orders placed from this instant on',
+  )
   .option('--out <dir>', 'where report.json, report.html and the captured mail go', 'backtest-report')
   .option('--concurrency <n>', 'customers whose events of one instant are sent at once, per shard', '8')
   .option('--shards <n>', 'time-skipping servers the customers are spread over, run in parallel', '3')

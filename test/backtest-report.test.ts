@@ -302,6 +302,40 @@ describe('backtest report: late-delivery notices scored against the history', ()
   });
 });
 
+describe('backtest report: a warm-up (scoreFrom) scores only orders placed after it', () => {
+  const scoreFrom = addDays(truth.parameters.historyStart, 60);
+  const placedAfter = (order: TruthOrder) => Date.parse(order.placedAt) >= Date.parse(scoreFrom);
+  const warmed = buildReport(captureOf(messages, { scoreFrom }));
+  const quality = warmed.predictions.lateDelivery;
+
+  it('counts Kept’s notices on the orders placed from the warm-up instant on, from truth.json', () => {
+    const lateAfter = lateOrders.filter(placedAfter);
+    const noticedAfter = noticed.filter(placedAfter);
+    const falseAfter = falseAlarms.filter(placedAfter);
+    expect(lateAfter.length).toBeGreaterThan(3);
+    expect(lateAfter.length).toBeLessThan(lateOrders.length);
+    expect(quality.late.count).toBe(lateAfter.length);
+    expect(quality.onTime).toBe(onTimeOrders.filter(placedAfter).length);
+    expect(quality.truePositives.count).toBe(noticedAfter.length);
+    expect(quality.falsePositives.count).toBe(falseAfter.length);
+    expect(quality.precision).toBeCloseTo(noticedAfter.length / (noticedAfter.length + falseAfter.length), 10);
+    expect(quality.warmUpOrders).toBe(truth.orders.filter((order) => !placedAfter(order)).length);
+  });
+
+  it('scores the baselines on the same orders, and says so in the report', () => {
+    const lateAfter = lateOrders.filter(placedAfter).length;
+    for (const baseline of quality.baselines) {
+      expect(baseline.truePositives.count + baseline.missed.count).toBe(lateAfter);
+    }
+    expect(quality.scoredFrom).toBe(scoreFrom);
+    expect(warmed.run.scoreFrom).toBe(scoreFrom);
+    expect(quality.rule).toContain(`orders placed before ${scoreFrom} are not scored`);
+    expect(renderTerminal(warmed)).toContain(`scored from ${scoreFrom}`);
+    // Without a warm-up nothing is left out.
+    expect(report.predictions.lateDelivery.scoredFrom).toBeUndefined();
+  });
+});
+
 describe('backtest report: replenishment, fix-held checks and setup check-ins', () => {
   it('says how many days before or after the actual re-order each reminder went out', () => {
     const quality = report.predictions.replenishment;

@@ -29,6 +29,7 @@ export function buildReport(capture: BacktestCapture): BacktestReport {
       ...(capture.run.brand ? { brand: capture.run.brand } : {}),
       ...(capture.run.from ? { from: capture.run.from } : {}),
       ...(capture.run.to ? { to: capture.run.to } : {}),
+      ...(capture.run.scoreFrom ? { scoreFrom: capture.run.scoreFrom } : {}),
       elapsedMs: capture.run.elapsedMs,
       virtualStart: capture.run.virtualStart,
       virtualEnd: capture.run.virtualEnd,
@@ -39,7 +40,7 @@ export function buildReport(capture: BacktestCapture): BacktestReport {
     promises: promiseFigures(capture.promises, capture.run.virtualEnd),
     contacts: contactFigures(messages, facts.customers, capture.run.weeklyCaps),
     predictions: {
-      lateDelivery: scoreLateDelivery(messages, facts),
+      lateDelivery: scoreLateDelivery(messages, facts, capture.run.scoreFrom),
       replenishment: scoreReplenishment(messages, facts),
       fixCheck: scoreCaseFollowUp(messages, facts, FIX_CHECK_TEMPLATE, FIX_CHECK_WINDOW_DAYS),
       setupCheckin: scoreCaseFollowUp(messages, facts, SETUP_CHECKIN_TEMPLATE, SETUP_CHECKIN_WINDOW_DAYS),

@@ -9,6 +9,8 @@ export interface OrderFacts {
   brand: string;
   customerId: string;
   orderId: string;
+  /** When the order was placed (order.placed), for the warm-up of late-delivery scoring. */
+  placedAt?: string;
   /** The date promised at purchase (see PROMISE_RULE). */
   promisedAt?: string;
   /** The first shipment.dispatched (for the dispatch-based baseline). */
@@ -60,6 +62,7 @@ function record(facts: HistoryFacts, event: LifecycleEvent): void {
     case 'order.placed': {
       const order = orderOf(facts, event.brand, event.customerId, event.orderId);
       order.promisedAt ??= event.promisedDeliveryAt;
+      order.placedAt ??= event.occurredAt;
       for (const item of event.items)
         push(facts.purchases, purchaseKey(event.brand, event.customerId, item.sku), event.occurredAt);
       return;

@@ -10,21 +10,26 @@ import { counted, DAY_MS, quantile, quantiles, ratio } from './stats';
  * - dispatched-late: a notice at dispatch when the dispatch is later than promise − the median
  *   transit (dispatch → delivery) of the brand's orders delivered BEFORE that dispatch (what
  *   the rule could have known then; no notice while nothing was delivered yet).
- * Pure: from the history's facts alone.
+ * Pure: from the history's facts alone. `isScored` leaves warm-up orders out of the scores (the
+ * dispatched-late rule still learns its median from them, as Kept learns from them).
  */
-export function scoreBaselines(facts: HistoryFacts): BaselineScore[] {
+export function scoreBaselines(
+  facts: HistoryFacts,
+  isScored: (order: OrderFacts) => boolean = () => true,
+): BaselineScore[] {
   const orders = [...facts.orders.values()];
+  const scored = orders.filter(isScored);
   return [
     scoreRule(
       'undelivered-day-before',
       'A notice at promised − 1 day to every order not delivered by then.',
-      orders,
+      scored,
       undeliveredDayBefore,
     ),
     scoreRule(
       'dispatched-late',
       "A notice at dispatch when dispatched later than promised − the median transit of the brand's orders delivered before that dispatch.",
-      orders,
+      scored,
       dispatchedLate(orders),
     ),
   ];

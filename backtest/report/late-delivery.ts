@@ -14,9 +14,17 @@ const LEAD_TIME_EDGES_DAYS = [0, 1, 2, 3, 5, 7];
  * human task for a white-glove brand) is a positive; it is true when the history shows the
  * order delivered after its promise. The first notice per order counts; lead time is the
  * promised date minus that notice, in days (negative: the notice came after the promise).
+ *
+ * With `scoreFrom` (a warm-up), orders placed before it are left out of every count, Kept's
+ * and the baselines' alike: they were replayed and learned from, as an imported past is.
  */
-export function scoreLateDelivery(messages: readonly CapturedMessage[], facts: HistoryFacts): LateDeliveryQuality {
+export function scoreLateDelivery(
+  messages: readonly CapturedMessage[],
+  facts: HistoryFacts,
+  scoreFrom?: string,
+): LateDeliveryQuality {
   const firstNotice = firstNoticePerOrder(messages);
+  const isScored = scoredAfterWarmUp(scoreFrom);
   const late: Example[] = [];
   const unknown: Example[] = [];
   const truePositives: Example[] = [];
@@ -26,7 +34,7 @@ export function scoreLateDelivery(messages: readonly CapturedMessage[], facts: H
   const leadTimes: number[] = [];
   let onTime = 0;
 
-  for (const order of [...facts.orders.values()]) {
+  for (const order of [...facts.orders.values()].filter(isScored)) {
     const notice = firstNotice.get(orderKey(order.brand, order.orderId));
     const verdict = orderVerdict(order);
     const example = orderExample(order, notice);
@@ -50,9 +58,15 @@ export function scoreLateDelivery(messages: readonly CapturedMessage[], facts: H
   const precision = ratio(truePositives.length, truePositives.length + falsePositives.length);
   const leadTimeDays = quantiles(leadTimes);
   const kept = { recall, precision, leadTimeDays };
+  const warmUp = scoreFrom
+    ? ` Warm-up: orders placed before ${scoreFrom} are not scored (their events were replayed and learned from).`
+    : '';
   return {
-    rule: `${PROMISE_RULE} A notice is a message or human task with template ${LATE_NOTICE_TEMPLATE}; the first per order counts.`,
+    rule: `${PROMISE_RULE} A notice is a message or human task with template ${LATE_NOTICE_TEMPLATE}; the first per order counts.${warmUp}`,
     orders: facts.orders.size,
+    ...(scoreFrom
+      ? { scoredFrom: scoreFrom, warmUpOrders: [...facts.orders.values()].filter((order) => !isScored(order)).length }
+      : {}),
     late: counted(late),
     onTime,
     unknown: counted(unknown),
@@ -65,7 +79,20 @@ export function scoreLateDelivery(messages: readonly CapturedMessage[], facts: H
     precision,
     leadTimeDays,
     leadTimeHistogram: histogram(leadTimes, LEAD_TIME_EDGES_DAYS, 'd'),
-    baselines: scoreBaselines(facts).map((baseline) => ({ ...baseline, versusKept: keptVersus(kept, baseline) })),
+    baselines: scoreBaselines(facts, isScored).map((baseline) => ({
+      ...baseline,
+      versusKept: keptVersus(kept, baseline),
+    })),
+  };
+}
+
+/** Orders placed at or after the warm-up instant (all orders without one); an order with no order.placed goes by its dispatch. */
+function scoredAfterWarmUp(scoreFrom: string | undefined): (order: OrderFacts) => boolean {
+  if (!scoreFrom) return () => true;
+  const from = Date.parse(scoreFrom);
+  return (order) => {
+    const placedAt = order.placedAt ?? order.dispatchedAt;
+    return placedAt === undefined || Date.parse(placedAt) >= from;
   };
 }
 

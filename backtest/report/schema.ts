@@ -121,6 +121,10 @@ export type LateDeliveryBaseline = z.infer<typeof lateDeliveryBaselineSchema>;
 export const lateDeliverySchema = z.object({
   rule: z.string(),
   orders: z.number().int(),
+  /** Warm-up: only orders placed at or after this instant are scored (Kept and baselines alike). */
+  scoredFrom: z.string().optional(),
+  /** Orders placed before `scoredFrom`: replayed and learned from, not scored. */
+  warmUpOrders: z.number().int().optional(),
   late: countedSchema,
   onTime: z.number().int(),
   /** Never delivered in the history (or without a promise): not scored. */
@@ -190,6 +194,7 @@ export const backtestReportSchema = z.object({
     brand: z.string().optional(),
     from: z.string().optional(),
     to: z.string().optional(),
+    scoreFrom: z.string().optional(),
     elapsedMs: z.number(),
     virtualStart: z.string(),
     virtualEnd: z.string(),

@@ -56,7 +56,10 @@ function predictionsTable(report: BacktestReport): string {
         'late-delivery notices',
         `recall ${share(late.recall)}, precision ${share(late.precision)} (${late.truePositives.count} of ` +
           `${late.late.count} late orders noticed, ${late.falsePositives.count} false alarms, ` +
-          `${late.unknown.count} orders unknown)\nlead time ${spread(late.leadTimeDays)}`,
+          `${late.unknown.count} orders unknown)\nlead time ${spread(late.leadTimeDays)}` +
+          (late.scoredFrom
+            ? `\nscored from ${late.scoredFrom} (${late.warmUpOrders ?? 0} warm-up orders not scored)`
+            : ''),
         ids([...late.missed.examples, ...late.falsePositives.examples]),
       ],
       ...late.baselines.map((baseline) => [

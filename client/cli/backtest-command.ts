@@ -18,6 +18,7 @@ export const backtestCommandSchema = z
     config: z.string().min(1).default('config'),
     from: timestampSchema.optional(),
     to: timestampSchema.optional(),
+    scoreFrom: timestampSchema.optional(),
     out: z.string().min(1).default('backtest-report'),
     concurrency: z.coerce.number().int().min(1).max(256).default(8),
     // Three by default: replay is latency-bound, not CPU-bound, so three servers pay off even on two cores.
@@ -95,6 +96,7 @@ async function runOnce(
       ...(options.brand ? { brand: options.brand } : {}),
       ...(options.from ? { from: options.from } : {}),
       ...(options.to ? { to: options.to } : {}),
+      ...(options.scoreFrom ? { scoreFrom: options.scoreFrom } : {}),
       concurrency: options.concurrency,
       shards: options.shards,
       signal,
