@@ -5,6 +5,8 @@ import {
   type TransitModel,
 } from '../common/anticipation/conditional-risk';
 import { addSample, emptySketch, type DurationSketch } from '../common/anticipation/transit-sketch';
+import { DateTime } from 'luxon';
+import { beforeQuietHours, type QuietHours } from '../common/anticipation/late-notice';
 import type { HistoryTruth, TruthOrder } from '../examples/history-generator/truth';
 import { DAY_MS, quantile, quantiles, ratio } from './report/stats';
 import type { LateDeliveryQuality } from './report/schema';
@@ -43,6 +45,13 @@ export interface OfflineOptions {
   scoreFrom?: number;
   /** How the brand's learned sketch becomes a model (the journey's cold-start rule); default the journey's `blendedTransitModel`. */
   model?: (learned: DurationSketch) => TransitModel;
+  /**
+   * The customer's quiet hours: a notice inside them is moved to just before they began (not
+   * before dispatch), the journey's rule (late-notice.ts, patch antic2-late-notice-plan). With
+   * `deferOverNight`, the earlier rule: sent when they end, unless they end after the promise.
+   */
+  quietHours?: (order: TruthOrder) => QuietHours | undefined;
+  deferOverNight?: boolean;
 }
 
 type NoticeRule = (order: TruthOrder) => number | undefined;
@@ -117,7 +126,12 @@ function tallyRules(
   const kept: NoticeRule = (order) => {
     const model = (options.model ?? blendedTransitModel)(learnedBefore(order.brand, Date.parse(order.dispatchedAt)));
     const clock = { dispatchedAt: Date.parse(order.dispatchedAt), promisedAt: Date.parse(order.promisedAt) };
-    return crossingInstant(model, clock, settings)?.at;
+    const at = crossingInstant(model, clock, settings)?.at;
+    const quiet = options.quietHours?.(order);
+    if (at === undefined || !quiet) return at;
+    return options.deferOverNight
+      ? afterQuietHours(at, clock.promisedAt, quiet)
+      : Math.max(beforeQuietHours(at, -Infinity, quiet) ?? at, clock.dispatchedAt);
   };
   const dayBefore: NoticeRule = (order) => Date.parse(order.promisedAt) - DAY_MS;
   const scored = truth.orders.filter(
@@ -128,6 +142,26 @@ function tallyRules(
     dayBefore: tally(scored, dayBefore),
     dispatchedLate: tally(scored, dispatchedLate(truth)),
   };
+}
+
+/** When a notice planned at `at` is sent under the customer's quiet hours. */
+function afterQuietHours(at: number, promisedAt: number, quiet: QuietHours): number {
+  return beforeQuietHours(at, promisedAt, quiet) ?? quietHoursEnd(at, quiet) ?? at;
+}
+
+/** The end of the quiet hours `at` falls in, or undefined when it falls outside them. */
+function quietHoursEnd(at: number, quiet: QuietHours): number | undefined {
+  const local = DateTime.fromMillis(at, { zone: quiet.zone });
+  const minutes = (clock: string) => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
+  const [start, end] = [minutes(quiet.quietHours.start), minutes(quiet.quietHours.end)];
+  const minute = local.hour * 60 + local.minute;
+  const quietNow = start > end ? minute >= start || minute < end : minute >= start && minute < end;
+  if (!quietNow) return undefined;
+  const endDay = start > end && minute >= start ? local.plus({ days: 1 }) : local;
+  return endDay
+    .startOf('day')
+    .set({ hour: Math.floor(end / 60), minute: end % 60 })
+    .toMillis();
 }
 
 /** The sketch of a brand's transit times over the deliveries before an instant. */

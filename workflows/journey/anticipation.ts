@@ -61,8 +61,9 @@ export async function exchangeStatistics(state: JourneyState): Promise<boolean> 
         ...(learned.sketch ? { sketch: learned.sketch } : {}),
         samples: learned.samples,
         // A brand's first deliveries count with the default as a prior instead of being ignored
-        // until 20 (issue 12: cold start). Outlooks recorded before keep the old rule on replay.
-        ...(patched('antic2-cold-start-blend') ? { coldStart: 'blend' as const } : {}),
+        // until 20 (issue 12: cold start), and quiet hours move a notice earlier, never later.
+        // Outlooks recorded before keep the old rules on replay.
+        ...(patched('antic2-late-notice-plan') ? { planning: 'antic2' as const } : {}),
         dispatchedAt: order.dispatchedAt,
         promisedAt: order.promisedDeliveryAt,
       };
