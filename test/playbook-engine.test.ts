@@ -284,6 +284,32 @@ describe('receive: delivery.at-risk (conditional risk from the brand’s learned
     expect(unmoved.dueAt).toBe('2026-11-19T23:00:00.000Z');
   });
 
+  it('under antic2 planning, is moved before quiet hours even when they end before the promise', () => {
+    /** The notice instant of the order's outlook, with or without the antic2 planning, under these quiet hours. */
+    const noticeUnder = (planning: 'antic2' | undefined, quiet: QuietHours): string => {
+      const journey = new Journey('nordhem');
+      dispatched(journey, 8);
+      const outlook = anticipationOf(journey.state).lateRisk['o-9']!;
+      anticipationOf(journey.state).lateRisk['o-9'] = { ...outlook, ...(planning ? { planning } : {}) };
+      scheduleLateNotices(journey.state, playbooksOf('nordhem'), quiet);
+      return anticipationOf(journey.state).lateRisk['o-9']!.noticeAt!;
+    };
+    const hhmm = (instant: number) => new Date(instant).toISOString().slice(11, 16);
+    const farAway = { zone: 'Etc/UTC', quietHours: { start: '00:00', end: '00:01' } };
+    /** Quiet hours from an hour before the crossing to two hours after it: they end days before the promise. */
+    const aroundCrossing = (planning: 'antic2' | undefined) => {
+      const crossing = Date.parse(noticeUnder(planning, farAway));
+      expect(crossing + 2 * HOUR).toBeLessThan(Date.parse(PROMISED));
+      const quiet = { zone: 'Etc/UTC', quietHours: { start: hhmm(crossing - HOUR), end: hhmm(crossing + 2 * HOUR) } };
+      return { crossing, quiet, began: Math.floor((crossing - HOUR) / 60_000) * 60_000 };
+    };
+    const antic2 = aroundCrossing('antic2');
+    expect(noticeUnder('antic2', antic2.quiet)).toBe(new Date(antic2.began - 60_000).toISOString());
+    // Outlooks recorded before the patch keep the old rule: planned in quiet hours, the policy defers it.
+    const before = aroundCrossing(undefined);
+    expect(noticeUnder(undefined, before.quiet)).toBe(new Date(before.crossing).toISOString());
+  });
+
   it('plans nothing before the journey has read an outlook for the order', () => {
     const journey = new Journey('nordhem');
     placeOrder(journey);
