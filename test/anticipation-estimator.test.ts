@@ -158,6 +158,17 @@ describe('cold start: the learned sketch blended with the default as a prior', (
     expect(Math.abs(blend20 - blend19)).toBeLessThan(0.01);
   });
 
+  it('still calls a parcel out longer than any of the brand’s own overdue: risk 1, not the prior’s tail', () => {
+    const blended = blendedTransitModel(slowBrand(MIN_LEARNED_SAMPLES));
+    const far: TransitClock = { dispatchedAt, promisedAt: dispatchedAt + 30 * DAY };
+    expect(survival(slowBrand(MIN_LEARNED_SAMPLES), 10 * DAY)).toBe(0);
+    expect(survival(blended.sketch, 10 * DAY)).toBeGreaterThan(0);
+    expect(conditionalLateRisk(blended, far, dispatchedAt + 10 * DAY)).toBe(1);
+    // Below the minimum the brand's few parcels are no such evidence: the prior's tail speaks.
+    const few = blendedTransitModel(slowBrand(MIN_LEARNED_SAMPLES - 1));
+    expect(conditionalLateRisk(few, far, dispatchedAt + 10 * DAY)).toBeLessThan(1);
+  });
+
   it('fades the prior: with 20,000 deliveries it matches the learned sketch', () => {
     const learned = learnedFrom(20_000);
     const blended = blendedTransitModel(learned);

@@ -157,8 +157,11 @@ describe('late-delivery notices from the brand’s learned transit times', () =>
     const sent = atRiskDecisions(slowJourney).filter((decision) => decision.outcome === 'sent');
     expect(sent).toHaveLength(1);
     const sentAt = Date.parse(sent[0]!.at);
-    // after the brand's usual time (the parcel really is overdue), and before the promised date
-    expect(sentAt).toBeGreaterThan(dispatchedAt + 3.5 * DAY);
+    // after the brand's usual time (3 days), and before the promised date. Not necessarily after
+    // the longest learned transit (3.4 days): that instant falls in c-slow's quiet hours here,
+    // and the notice goes out the evening before them, not the next morning (patch
+    // antic2-late-notice-plan: measured in test/anticipation-offline.test.ts).
+    expect(sentAt).toBeGreaterThan(dispatchedAt + 3 * DAY);
     expect(sentAt).toBeLessThan(slow.promised - DAY);
     const key = `${journeyWorkflowId(BRAND, 'c-slow')}/contact/${sent[0]!.key}`;
     const mail = listCapturedMail(mailDir).filter((message) => message.messageId === messageIdFor(key));

@@ -40,6 +40,12 @@ export interface TransitModel {
   learned: boolean;
   /** Observations behind the model (0 for the default). */
   samples: number;
+  /**
+   * Blended models with enough learned samples: the longest transit the brand's own parcels
+   * took (top of their highest bin). A parcel out longer is overdue on the brand's evidence:
+   * risk RISK_CEILING, whatever the prior's tail says.
+   */
+  longestLearnedMs?: number;
 }
 
 export interface TransitClock {
@@ -67,9 +73,9 @@ export function transitModel(learned: DurationSketch | undefined, minSamples = M
  * model a little and its hundredth barely feels the prior. The fixed rule of `transitModel`
  * ignores 19 real deliveries and then trusts 20 completely, including a tail of 1 or 2
  * held-up parcels. The model counts as `learned` (the message may say "usually") from
- * MIN_LEARNED_SAMPLES on, as before. The price: beyond the longest learned transit only the
- * prior's tail remains, so an overdue parcel's risk is the default's conditional risk, not 1 —
- * the brand's minimum lead still puts its notice before the promise.
+ * MIN_LEARNED_SAMPLES on, as before. From then on, a parcel out longer than any of the brand's
+ * own parcels is overdue (risk RISK_CEILING), as with the learned sketch alone: the prior's
+ * tail must not argue that away.
  */
 export const PRIOR_WEIGHT = 20;
 
@@ -79,13 +85,21 @@ export function blendedTransitModel(learned: DurationSketch | undefined, priorWe
   // The default's bins are rounded counts: scale by their real total so the prior weighs exactly priorWeight.
   const scale = priorWeight / sampleCount(DEFAULT_TRANSIT_SKETCH);
   const counts = learned.counts.map((count, bin) => count + (DEFAULT_TRANSIT_SKETCH.counts[bin] ?? 0) * scale);
-  return { sketch: { counts }, learned: samples >= MIN_LEARNED_SAMPLES, samples };
+  const learnedEnough = samples >= MIN_LEARNED_SAMPLES;
+  const topBin = learned.counts.reduce((top, count, bin) => (count > 0 ? bin : top), 0);
+  return {
+    sketch: { counts },
+    learned: learnedEnough,
+    samples,
+    ...(learnedEnough ? { longestLearnedMs: binEdges(topBin)[1] } : {}),
+  };
 }
 
 export function conditionalLateRisk(model: TransitModel, clock: TransitClock, now: number): number {
   const horizon = clock.promisedAt - clock.dispatchedAt;
   const elapsed = Math.max(0, now - clock.dispatchedAt);
   if (elapsed >= horizon) return 1;
+  if (overdue(model, elapsed)) return RISK_CEILING;
   const stillInTransit = survival(model.sketch, elapsed);
   if (stillInTransit <= 0) return RISK_CEILING;
   return Math.min(1, Math.max(0, survival(model.sketch, horizon) / stillInTransit));
@@ -93,9 +107,15 @@ export function conditionalLateRisk(model: TransitModel, clock: TransitClock, no
 
 /** Whether the risk at `elapsed` (ms since dispatch) has reached the threshold: monotone in elapsed. */
 function reached(model: TransitModel, horizon: number, elapsed: number, threshold: number): boolean {
+  if (overdue(model, elapsed)) return RISK_CEILING >= threshold;
   const stillInTransit = survival(model.sketch, elapsed);
   if (stillInTransit <= 0) return RISK_CEILING >= threshold;
   return survival(model.sketch, horizon) >= threshold * stillInTransit;
+}
+
+/** Out longer than any parcel the brand has learned from (monotone in elapsed: keeps bisection sound). */
+function overdue(model: TransitModel, elapsed: number): boolean {
+  return model.longestLearnedMs !== undefined && elapsed >= model.longestLearnedMs;
 }
 
 /** Bisection stops at this resolution; the instant is then rounded up to the whole minute. */
