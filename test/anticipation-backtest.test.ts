@@ -40,7 +40,7 @@ import { ANTICIPATION_HISTORY } from './helpers/anticipation-history';
  *
  * Honest limits: one seed is not a claim. test/anticipation-offline.test.ts runs the same rule
  * offline (quiet hours included) over 16 seeds of this generator: pooled it dominates both
- * baselines (precision 0.84 vs 0.82, median lead 1.06 vs 1.00 d), on its own on 6 of the 16
+ * baselines (precision 0.835 vs 0.817, median lead 1.11 vs 1.00 d), on its own on 7 of the 16
  * seeds; the margin is thin, and with a warm-up of 40 days or more this seed is lost (the
  * day-before rule's only false alarm falls in the warm-up, Kept's does not).
  */

@@ -27,16 +27,16 @@ import { ANTICIPATION_HISTORY, ANTICIPATION_SEEDS } from './helpers/anticipation
  *
  * Measured offline (2026-12-02), pooled, 152 late orders, day-before 1.00 / 0.82 / 1.00 d (the
  * dispatched-late rule notices none: these parcels leave on time):
- * - shipped, risk 0.65 + blend + notices moved before quiet hours: 1.00 / 0.84 / 1.06 d,
- *   dominates; on its own on 6 of the 16 seeds, among them the backtest's (0.92 / 1.14 d vs
- *   0.92 / 1.00 d). With the backtest's 30-day warm-up: 0.84 vs 0.82 / 1.11 d, dominates; the
- *   backtest's seed 0.92 / 1.37 d vs 0.92 / 1.00 d.
- * - risk 0.6: 0.80 / 1.19 d (precision lost); 0.7: 0.87 / 0.92 d (lead lost).
+ * - shipped, risk 0.65 + blend + notices moved before quiet hours: 1.00 / 0.835 / 1.11 d,
+ *   dominates; on its own on 7 of the 16 seeds, among them the backtest's (0.92 / 1.14 d vs
+ *   0.92 / 1.00 d). With the backtest's 30-day warm-up: 0.833 vs 0.818 / 1.15 d, dominates (8
+ *   of 16 seeds); the backtest's seed 0.92 / 1.37 d vs 0.92 / 1.00 d, as the real run measured.
+ * - risk 0.6: 0.80 / 1.24 d (precision lost); 0.7: 0.87 / 0.94 d (lead lost).
  * - waiting out quiet hours (the rule before patch antic2-late-notice-plan): 0.92 / 0.78 d.
  * - the fixed cold start (default until 20 deliveries) instead of the blend: see the test.
- * Where it does not hold: on 10 of the 16 seeds alone Kept loses on precision or lead (5–15
+ * Where it does not hold: on 9 of the 16 seeds alone Kept loses on precision or lead (5–15
  * late parcels per history: one false alarm moves precision by 0.05); pooled the margin is
- * 2 points of precision and 0.06 d of lead. With a 40-day warm-up the backtest's seed is lost
+ * 2 points of precision and 0.11 d of lead. With a 40-day warm-up the backtest's seed is lost
  * (the day-before rule's one false alarm falls in the warm-up, Kept's does not). A minimum lead
  * of 1 day cannot dominate at all (every notice of the day-before rule is then Kept's too).
  */
