@@ -32,7 +32,7 @@ import { ANTICIPATION_HISTORY, ANTICIPATION_SEEDS } from './helpers/anticipation
  *   0.92 / 1.00 d). With the backtest's 30-day warm-up: 0.833 vs 0.818 / 1.15 d, dominates (8
  *   of 16 seeds); the backtest's seed 0.92 / 1.37 d vs 0.92 / 1.00 d, as the real run measured.
  * - risk 0.6: 0.80 / 1.24 d (precision lost); 0.7: 0.87 / 0.94 d (lead lost).
- * - waiting out quiet hours (the rule before patch antic2-late-notice-plan): 0.92 / 0.78 d.
+ * - waiting out quiet hours (the rule before patch antic2-late-notice-plan): 0.91 / 0.86 d.
  * - the fixed cold start (default until 20 deliveries) instead of the blend: see the test.
  * Where it does not hold: on 9 of the 16 seeds alone Kept loses on precision or lead (5–15
  * late parcels per history: one false alarm moves precision by 0.05); pooled the margin is
