@@ -207,10 +207,14 @@ describe('customer journey on the dev server', () => {
         expect({ query, found: await list(env, query) }).toEqual({ query, found: [expected] }),
       );
     }
-    const description = await env.client.workflow.getHandle(journeyId).describe();
-    expect(await description.memo?.summary).toBe(
-      `Journey of ${customerId} at ${brand} — stage: repair; order o-s running 2 days late; case k-s open (high, late)`,
-    );
+    // This brand has no service profile, and the operator's first line says so before anything else.
+    await eventually(async () => {
+      const description = await env.client.workflow.getHandle(journeyId).describe();
+      expect(description.memo?.summary).toBe(
+        `Journey of ${customerId} at ${brand} — stage: repair; NO SERVICE PROFILE: no promises, no outreach; ` +
+          'order o-s running 2 days late; case k-s open (high, late)',
+      );
+    });
   });
 });
 
