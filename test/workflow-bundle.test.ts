@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { KeptClient } from '../client/kept-client';
+import { parseLifecycleEvent, type LifecycleEventInput } from '../common/events';
+import { journeyWorkflowId } from '../common/ids';
+import { recordEventUpdate } from '../workflows/journey/messages';
+import { sharedSchemaModules } from '../workflows/shared-schemas';
+import { connectDevServer, startKeptWorker, stopWorker } from './helpers/temporal';
 
 /**
  * Memory guard (issue 13). In SDK 1.24 a worker evaluates the workflow bundle once, then
@@ -13,7 +21,10 @@ import vm from 'node:vm';
  * The bundle is the one the tests' workers run (test/global-setup.ts bundles it with
  * workers/workflow-bundle.ts, as the worker does). It is evaluated here the way the SDK's
  * reusable V8 context does: webpack's module cache is routed to a shared map while the
- * modules are preloaded, and to a per-workflow map when the workflow code is imported.
+ * modules are preloaded, and to a per-workflow map when the workflow code is imported. As the
+ * SDK does, the preloaded modules are deep-frozen in between, so a workflow module that writes
+ * into a shared schema (e.g. `.strict()` or `.describe()` on one: zod rebuilds it on the same,
+ * frozen, definition) fails here at import.
  */
 function modulesByPhase(code: string): { shared: string[]; perWorkflow: string[] } {
   const shared = new Map<string | symbol, unknown>();
@@ -33,9 +44,24 @@ function modulesByPhase(code: string): { shared: string[]; perWorkflow: string[]
   Object.defineProperty(context, '__webpack_module_cache__', { value: moduleCache });
   vm.runInContext(code, context);
   vm.runInContext('__TEMPORAL__.preloadModules()', context);
+  for (const module of shared.values()) deepFreeze(module);
   phase = 'workflow';
   vm.runInContext('__TEMPORAL__.importWorkflows()', context);
   return { shared: [...shared.keys()].map(String), perWorkflow: [...perWorkflow.keys()].map(String) };
+}
+
+/** The SDK's freeze of preloaded modules (reusable-vm.js, private there): own properties, getters read, functions not walked. */
+function deepFreeze(value: unknown, visited = new WeakSet<object>()): void {
+  if (typeof value !== 'object' || value === null || visited.has(value) || Object.isFrozen(value)) return;
+  visited.add(value);
+  for (const key of Reflect.ownKeys(value)) {
+    try {
+      deepFreeze((value as Record<PropertyKey, unknown>)[key], visited);
+    } catch {
+      // As in the SDK: some objects (typed arrays) cannot be frozen.
+    }
+  }
+  Object.freeze(value);
 }
 
 const isLibrary = (name: string) => (id: string) => id.includes(`node_modules/${name}/`);
@@ -58,6 +84,12 @@ describe("Kept's workflow bundle", () => {
     expect(shared.filter(isLibrary('luxon')).length).toBeGreaterThan(0);
   });
 
+  it("shares Kept's schema modules (workflows/shared-schemas.ts) and no other Kept module", () => {
+    const preloadEntries = ['workflows/shared-libraries', 'workflows/shared-schemas', 'workflows/freeze-ready'];
+    const expected = [...preloadEntries, ...Object.keys(sharedSchemaModules)].map((module) => `./${module}.ts`);
+    expect(shared.filter((id) => id.startsWith('./')).sort()).toEqual(expected.sort());
+  });
+
   it("evaluates per workflow nothing but Kept's own modules and the SDK's per-workflow ones", () => {
     const libraries = perWorkflow.filter(
       (id) => id.includes('node_modules/') && !isLibrary('@temporalio/workflow')(id),
@@ -77,5 +109,71 @@ describe("Kept's workflow bundle", () => {
     });
     expect(keptModules.length).toBeGreaterThan(20);
     expect(offending).toEqual([]);
+  });
+});
+
+/**
+ * The shared schemas are frozen (see workflows/freeze-ready.ts): they must still accept a valid
+ * event and reject a bad one with zod's own message naming the field, inside a real workflow
+ * (the journey's update validator) on a real worker, never with a TypeError from the freeze.
+ */
+describe('schemas shared by the workflows of a worker', () => {
+  let env: TestWorkflowEnvironment;
+  let worker: Awaited<ReturnType<typeof startKeptWorker>>;
+  let kept: KeptClient;
+  const brand = `frozen${randomUUID().slice(0, 8)}`;
+  const customerId = 'c-frozen';
+
+  beforeAll(async () => {
+    env = await connectDevServer();
+    worker = await startKeptWorker(env);
+    kept = new KeptClient({ client: env.client, taskQueue: worker.taskQueue });
+  });
+
+  afterAll(async () => {
+    await stopWorker(worker);
+    await env.teardown();
+  });
+
+  const event = (eventId: string, type: string, fields: Record<string, unknown>) =>
+    ({ type, eventId, brand, customerId, occurredAt: '2026-11-02T10:00:00Z', ...fields }) as LifecycleEventInput;
+  const item = { sku: 'sofa-3', name: 'Three-seat sofa', category: 'furniture', price: 899 };
+
+  /** What the same schemas say outside any workflow, unfrozen: the message the workflow must give too. */
+  function messageOutsideWorkflows(input: LifecycleEventInput): string {
+    try {
+      parseLifecycleEvent(input);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error('expected the event to be invalid');
+  }
+
+  it('parses valid events and reject invalid ones with the message naming each bad field', async () => {
+    // Valid: an order (nested items, a timestamp pattern, an id regex, defaults) and its shipment.
+    expect(await kept.recordEvent(event('e-1', 'order.placed', { orderId: 'o-1', items: [item] }))).toMatchObject({
+      applied: true,
+    });
+    expect(await kept.recordEvent(event('e-2', 'shipment.dispatched', { orderId: 'o-1' }))).toMatchObject({
+      applied: true,
+    });
+    const handle = env.client.workflow.getHandle(journeyWorkflowId(brand, customerId));
+
+    const badOrder = event('e-3', 'order.placed', {
+      occurredAt: 'yesterday',
+      orderId: 'o 2',
+      items: [{ ...item, price: 'cheap' }],
+    });
+    const delayWithoutEstimate = event('e-4', 'shipment.delayed', { orderId: 'o-1' });
+    for (const input of [badOrder, delayWithoutEstimate]) {
+      const message = messageOutsideWorkflows(input);
+      // Sent straight to the workflow, bypassing the client's own zod check.
+      const rejection = handle.executeUpdate(recordEventUpdate, { args: [input] });
+      await expect(rejection).rejects.toMatchObject({ cause: { message } });
+    }
+    expect(messageOutsideWorkflows(badOrder)).toMatch(
+      /occurredAt: Invalid ISO datetime.*orderId: use letters.*items\.0\.price: Invalid input: expected number/,
+    );
+    expect(messageOutsideWorkflows(delayWithoutEstimate)).toMatch(/newEstimatedDeliveryAt: Invalid input/);
   });
 });

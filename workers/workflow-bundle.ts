@@ -3,10 +3,15 @@ import type { BundleOptions } from '@temporalio/worker';
 /**
  * How Kept's workflow code is bundled, the same for the worker (which bundles `workflows/`
  * itself) and for every caller that bundles once ahead (tests, bench, backtest): the
- * libraries in workflows/shared-libraries.ts are preloaded, i.e. shared by all workflows of
- * a worker instead of instantiated in each cached workflow (see that file for why it is safe).
+ * libraries in workflows/shared-libraries.ts and Kept's schema modules in
+ * workflows/shared-schemas.ts are preloaded, i.e. shared by all workflows of a worker instead
+ * of instantiated in each cached workflow (see those files for why it is safe). The libraries
+ * come first: zod must be warmed up before any schema is built.
  */
-export const keptPreloadModules: string[] = [require.resolve('../workflows/shared-libraries')];
+export const keptPreloadModules: string[] = [
+  require.resolve('../workflows/shared-libraries'),
+  require.resolve('../workflows/shared-schemas'),
+];
 
 export function keptWorkflowBundleOptions(
   options: Omit<BundleOptions, 'workflowsPath' | 'preloadModules'> = {},
