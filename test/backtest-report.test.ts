@@ -474,8 +474,17 @@ describe('backtest report: files, HTML and terminal', () => {
   it('refuses a report.json that is not a report', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kept-report-'));
     const files = await writeReportFiles(report, dir);
-    writeFileSync(files.json, JSON.stringify({ ...report, version: 99 }));
+    writeFileSync(files.json, JSON.stringify({ ...report, version: 'one' }));
     await expect(readReportFile(files.json)).rejects.toThrow(/not a backtest report: version/);
+  });
+
+  it('refuses a report.json of another version, saying to run the backtest again', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kept-report-'));
+    const files = await writeReportFiles(report, dir);
+    writeFileSync(files.json, JSON.stringify({ ...report, version: 1 }));
+    await expect(readReportFile(files.json)).rejects.toThrow(
+      /a version-1 report; this Kept reads version 2: run the backtest again/,
+    );
   });
 
   it('reports a run that sent nothing with dashes, not zeros or NaN', () => {

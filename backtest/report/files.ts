@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describeIssues } from '../../common/events';
 import { renderComparisonHtml, type ReportComparison } from './compare';
 import { renderHtml } from './html';
-import { backtestReportSchema, type BacktestReport } from './schema';
+import { backtestReportSchema, REPORT_VERSION, type BacktestReport } from './schema';
 
 /** Writes report.json (re-readable by readReportFile, for --compare) and a self-contained report.html. */
 export async function writeReportFiles(
@@ -26,6 +26,11 @@ export async function readReportFile(file: string): Promise<BacktestReport> {
   } catch (error) {
     throw new Error(`${file}: not a readable report.json (${(error as Error).message})`, { cause: error });
   }
+  const version = (value as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version !== REPORT_VERSION)
+    throw new Error(
+      `${file}: a version-${version} report; this Kept reads version ${REPORT_VERSION}: run the backtest again to compare`,
+    );
   const result = backtestReportSchema.safeParse(value);
   if (!result.success) throw new Error(`${file}: not a backtest report: ${describeIssues(undefined, result.error)}`);
   return result.data;

@@ -5,7 +5,11 @@ import { z } from 'zod';
  * `--compare`. Every figure carries a few examples (customer ids, and the Message-ID of the
  * captured mail when there is one) so an operator can open the messages behind it.
  */
-export const REPORT_VERSION = 1;
+/**
+ * The report.json layout. 2: each late-delivery baseline carries Kept's verdict against it
+ * (`versusKept`), and a warm-up's `scoredFrom`; version-1 files lack them and are refused.
+ */
+export const REPORT_VERSION = 2;
 export const EXAMPLES_PER_FIGURE = 5;
 
 export const exampleSchema = z.object({
