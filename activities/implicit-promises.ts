@@ -229,6 +229,8 @@ function reconcileMakeInput(
     createdAt: change.createdAt,
     // The brand made this commitment already (a delivery date, a published target): record it even when it strains capacity.
     insist: true,
+    // The journey records it open from this activity's answer (recordSyncRound).
+    madeByJourney: true,
   };
   if (change.promise === 'delivery') {
     return {

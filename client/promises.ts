@@ -188,6 +188,7 @@ export class PromiseClient {
       ...(input.caseId ? { caseId: input.caseId } : {}),
       contact: input.contact,
       createdAt: input.createdAt,
+      ...(input.madeByJourney ? { madeByJourney: true } : {}),
       profile: {
         businessHours: profile.businessHours,
         escalation: profile.escalation,

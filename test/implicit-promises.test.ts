@@ -9,6 +9,7 @@ import { journeyWorkflowId } from '../common/ids';
 import { KeptFlags, KeptOpenPromises } from '../common/search-attributes';
 import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { listCapturedMail } from '../mail/mailbox';
+import { runningPromises } from '../workflows/journey/operator-view';
 import type { JourneyState } from '../workflows/journey/state';
 import { planSteps } from '../workflows/promise/plan';
 import { staffDigestWorkflowId } from '../common/staff/digest';
@@ -142,10 +143,18 @@ describe('implicit promises follow the order and case state', () => {
         event(customerId, 'order.placed', now, { orderId, items, promisedDeliveryAt: iso(now + 5 * DAY) }),
       );
     }
-    await settle('both promises open and reported', async () => {
-      const state = await journey(customerId);
-      return state.promises.open.length === 2 && (await openPromiseCount(customerId)) === 2;
+    await settle('both promises open and known to the journey', async () => {
+      const open = runningPromises(await journey(customerId)).filter((view) => view.status === 'open');
+      return open.length === 2 && (await openPromiseCount(customerId)) === 2;
     });
+    // The journey knows each promise open, with its due time, from making it (no opening report).
+    expect(runningPromises(await journey(customerId))).toEqual(
+      ['o-a', 'o-b'].map((orderId) => ({
+        promiseId: `delivery-${orderId}`,
+        status: 'open',
+        dueAt: iso(now + 5 * DAY),
+      })),
+    );
     expect(await openPromiseCount(customerId)).toBe(2);
 
     const deliveredAt = await serverNow();

@@ -91,6 +91,12 @@ export const makePromiseInputSchema = z.object({
   createdAt: timestampSchema.optional(),
   /** Make it even when the due time over-commits the owner; recorded on the promise. */
   insist: z.boolean().default(false),
+  /**
+   * The customer's journey makes this promise and records it open from the answer, so the
+   * promise reports to the journey only what changes after (at risk, breached, kept, ...):
+   * the opening report would cost a signal and a journey task for nothing the journey lacks.
+   */
+  madeByJourney: z.boolean().optional(),
 });
 export type MakePromiseInput = z.input<typeof makePromiseInputSchema>;
 export type MakePromise = z.infer<typeof makePromiseInputSchema>;

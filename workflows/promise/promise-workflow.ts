@@ -244,7 +244,7 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
   );
 
   publish(state, input);
-  const reporter = reportStatusToJourney(state);
+  const reporter = reportStatusToJourney(state, input);
   while (!state.result) {
     // Promises made before the at-risk fix keep planning as they did, so their histories replay.
     const atRiskByRecipient = isLeanRun() || patched('promises-at-risk-recipient-v1');
@@ -279,11 +279,12 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
  * the journey counts open promises and its contact policy holds back promotions while one is
  * at risk. A customer without a journey yet simply has nobody to tell.
  */
-function reportStatusToJourney(state: PromiseState): { flush(): Promise<void> } {
+function reportStatusToJourney(state: PromiseState, input: PromiseWorkflowArgs): { flush(): Promise<void> } {
   // The due time too (a renegotiation moves it): the journey's details say when each open promise is due.
   const withDue = isLeanRun() || patched('op-promise-status-due');
   const current = () => (withDue ? `${state.status} ${state.dueAt}` : state.status);
-  let reported: string | undefined;
+  // A promise the journey made is known open there already (madeByJourney): only changes are news.
+  let reported: string | undefined = input.madeByJourney && state.status === 'open' ? current() : undefined;
   const journey = getExternalWorkflowHandle(journeyWorkflowId(state.brand, state.customerId));
   const report = async () => {
     while (reported !== current()) {
