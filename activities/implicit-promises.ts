@@ -191,7 +191,8 @@ async function bringInStep(
     }
     const profile = profileOf(request.brand);
     if (!profile) return { status: 'none', note: `no service profile for ${request.brand}` };
-    const answer = await promises.makePromise(reconcileMakeInput(request, change, profile));
+    // The journey records it open from this activity's answer (recordSyncRound).
+    const answer = await promises.makePromise(reconcileMakeInput(request, change, profile), { madeByJourney: true });
     return answer.made ? { status: 'open', dueAt: answer.dueAt } : { status: 'none', note: answer.note };
   } catch (error) {
     if (error instanceof PromiseNotFoundError) return { status: 'none', note: 'never made' };
@@ -229,8 +230,6 @@ function reconcileMakeInput(
     createdAt: change.createdAt,
     // The brand made this commitment already (a delivery date, a published target): record it even when it strains capacity.
     insist: true,
-    // The journey records it open from this activity's answer (recordSyncRound).
-    madeByJourney: true,
   };
   if (change.promise === 'delivery') {
     return {

@@ -82,6 +82,11 @@ export class InvalidPromiseError extends Error {
 export class PromiseNotFoundError extends Error {
   override name = 'PromiseNotFoundError';
 }
+/** Who makes a promise, when it is not a caller of the client or API. */
+export interface MadeBy {
+  madeByJourney?: boolean;
+}
+
 export class PromiseClosedError extends Error {
   override name = 'PromiseClosedError';
 }
@@ -98,8 +103,12 @@ export class PromiseClient {
     this.openPromises = options.openPromises ?? visibilityLoad(options.client);
   }
 
-  /** Makes a promise, or answers that its due time would over-commit the owner (unless `insist`). */
-  async makePromise(raw: MakePromiseInput): Promise<MakePromiseAnswer> {
+  /**
+   * Makes a promise, or answers that its due time would over-commit the owner (unless `insist`).
+   * `madeByJourney` is for Kept's journey only: it records the promise open itself, so the
+   * promise skips its opening report (see promiseWorkflowInputSchema).
+   */
+  async makePromise(raw: MakePromiseInput, made: MadeBy = {}): Promise<MakePromiseAnswer> {
     const input = parse(makePromiseInputSchema, raw);
     const profile = this.profile(input.brand);
     const now = await this.now();
@@ -122,7 +131,7 @@ export class PromiseClient {
       note: check.note,
     };
     const due = input.due ?? { at: iso(check.proposedDueAt) };
-    return this.start({ ...input, owner, due, createdAt }, profile, capacity);
+    return this.start({ ...input, owner, due, createdAt }, profile, capacity, made);
   }
 
   async fulfilPromise(brand: string, promiseId: string, change: FulfilPromise = {}): Promise<PromiseOutcome> {
@@ -172,6 +181,7 @@ export class PromiseClient {
     input: MakePromise & { due: NonNullable<MakePromise['due']>; createdAt: string },
     profile: ServiceProfile,
     capacity: CapacityVerdict,
+    made: MadeBy,
   ): Promise<MakePromiseAnswer> {
     const workflowId = promiseWorkflowId(input.brand, input.promiseId);
     const args: PromiseWorkflowInput = {
@@ -188,7 +198,7 @@ export class PromiseClient {
       ...(input.caseId ? { caseId: input.caseId } : {}),
       contact: input.contact,
       createdAt: input.createdAt,
-      ...(input.madeByJourney ? { madeByJourney: true } : {}),
+      ...(made.madeByJourney ? { madeByJourney: true } : {}),
       profile: {
         businessHours: profile.businessHours,
         escalation: profile.escalation,

@@ -243,6 +243,26 @@ describe('implicit promises follow the order and case state', () => {
     await kept.recordEvent(event(customerId, 'shipment.delivered', await serverNow(), { orderId: 'o-risk' }));
     await settle('kept', async () => (await confirmed(customerId, 'delivery-o-risk'))?.status === 'kept');
   });
+  it("counts a caller's promise on the journey, even when the caller claims the journey made it", async () => {
+    const customerId = 'c-caller';
+    await customer(customerId);
+    const dueAt = iso((await serverNow()) + 2 * DAY);
+    // Only Kept's own activity may skip the opening report: a caller's claim is dropped.
+    const claim = { madeByJourney: true } as Record<string, unknown>;
+    await promises.makePromise({
+      brand,
+      customerId,
+      promiseId: 'p-caller',
+      text: 'call back about the bed frame',
+      kind: 'other',
+      owner: { kind: 'person', id: 'sam' },
+      due: { at: dueAt },
+      channel: 'email',
+      ...claim,
+    });
+    await settle('the journey counts the promise', async () => (await openPromiseCount(customerId)) === 1);
+    expect(runningPromises(await journey(customerId))).toEqual([{ promiseId: 'p-caller', status: 'open', dueAt }]);
+  });
 });
 
 describe('promises beyond the horizon', () => {

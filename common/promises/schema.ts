@@ -91,12 +91,6 @@ export const makePromiseInputSchema = z.object({
   createdAt: timestampSchema.optional(),
   /** Make it even when the due time over-commits the owner; recorded on the promise. */
   insist: z.boolean().default(false),
-  /**
-   * The customer's journey makes this promise and records it open from the answer, so the
-   * promise reports to the journey only what changes after (at risk, breached, kept, ...):
-   * the opening report would cost a signal and a journey task for nothing the journey lacks.
-   */
-  madeByJourney: z.boolean().optional(),
 });
 export type MakePromiseInput = z.input<typeof makePromiseInputSchema>;
 export type MakePromise = z.infer<typeof makePromiseInputSchema>;
@@ -122,6 +116,14 @@ export const promiseWorkflowInputSchema = makePromiseInputSchema
     capacity: capacityVerdictSchema.optional(),
     /** After a breach, how long (calendar time) a late fulfilment is still awaited. */
     lateFulfilmentWindow: isoDurationSchema.default('P30D'),
+    /**
+     * The customer's journey made this promise and records it open from the making activity's
+     * answer, so the promise reports to the journey only what changes after (at risk, breached,
+     * kept, ...): the opening report would cost a signal and a journey task for nothing new.
+     * Only Kept's own activity sets it (PromiseClient.makePromise's `madeByJourney` option); a
+     * caller's promise always reports, or the journey would not count it until it changed.
+     */
+    madeByJourney: z.boolean().optional(),
   });
 export type PromiseWorkflowInput = z.input<typeof promiseWorkflowInputSchema>;
 export type PromiseWorkflowArgs = z.infer<typeof promiseWorkflowInputSchema>;
