@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { KeptClient } from '../client/kept-client';
 import type { LifecycleEventInput } from '../common/events';
 import { journeyWorkflowId, orderWorkflowId } from '../common/ids';
-import { FORWARD_CHUNK } from '../workflows/journey/journey-workflow';
+import { FORWARD_CHUNK } from '../workflows/journey/round-activity';
 import { eventually } from './helpers/api';
 import { connectDevServer, startKeptWorker, stopWorker, uniqueTaskQueue } from './helpers/temporal';
 
@@ -81,12 +81,15 @@ async function signalsReceived(env: TestWorkflowEnvironment, workflowId: string)
   return (history.events ?? []).filter((event) => event.workflowExecutionSignaledEventAttributes).length;
 }
 
+/** The activities that forward: the round's one activity, and forwarding alone in earlier runs. */
+const FORWARDING = ['runJourneyRound', 'forwardToJourneys'];
+
 /** The attempt number of every forwarding activity the journey ran. */
 async function forwardingAttempts(env: TestWorkflowEnvironment, workflowId: string): Promise<number[]> {
   const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   const forwarding = new Set(
     events
-      .filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'forwardToJourneys')
+      .filter((event) => FORWARDING.includes(event.activityTaskScheduledEventAttributes?.activityType?.name ?? ''))
       .map((event) => Number(event.eventId)),
   );
   return events.flatMap((event) => {

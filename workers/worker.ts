@@ -5,6 +5,7 @@ import { createJourneyForwardingActivities } from '../activities/journey-forward
 import { createJourneyConfigActivities } from '../activities/journey-config';
 import { createSweepActivities } from '../activities/sweep';
 import { createImplicitPromiseActivities } from '../activities/implicit-promises';
+import { createJourneyRoundActivities } from '../activities/journey-round';
 import { createPromiseContactActivities } from '../activities/promise-contacts';
 import { createPlaybookActionActivities } from '../activities/playbook-actions';
 import { createAnticipationActivities } from '../activities/anticipation/statistics-activities';
@@ -59,6 +60,8 @@ export type KeptWorkerSdkOptions = Partial<
 export async function createKeptWorker(options: KeptWorkerOptions): Promise<Worker> {
   const client = options.client ?? (await connectClient());
   const profilesDir = options.profilesDir ?? projectPath(loadKeptEnv().KEPT_PROFILES_DIR);
+  const forwarding = createJourneyForwardingActivities(client);
+  const implicitPromises = createImplicitPromiseActivities(client, profilesDir);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -73,10 +76,11 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
         }),
     activities: {
       ...createActivities(options.activityDependencies),
-      ...createJourneyForwardingActivities(client),
+      ...forwarding,
+      ...implicitPromises,
+      ...createJourneyRoundActivities(forwarding, implicitPromises),
       ...createSweepActivities(client),
       ...createJourneyConfigActivities(profilesDir, options.playbooksDir, options.configLog),
-      ...createImplicitPromiseActivities(client, profilesDir),
       ...createPromiseContactActivities(client),
       ...createPlaybookActionActivities(client, profilesDir),
       ...createAnticipationActivities(options.activityDependencies?.statistics),

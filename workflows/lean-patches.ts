@@ -6,24 +6,34 @@ import { patched } from '@temporalio/workflow';
  * patch; it cannot be turned off). A new journey met nine of them in its first round, 18 of
  * its 53 history events. `deprecatePatch` would not help: it records the same marker.
  *
- * So a run that starts on this code records one marker, `cost-lean-round`, and takes the new
- * branch of every patch older than it as given, without asking. A run recorded before it (no
- * such marker in its history) gets `false` here on replay and asks each patch as it always
- * did, so its history replays command for command. The answer is decided once per run, at its
- * start; the state is per run because the SDK gives each workflow its own module instances.
+ * So a run records one marker for the generation of code it starts on, and takes the new
+ * branch of every patch older than that generation as given, without asking:
+ * - `cost-lean-round` (generation 1): every patch before it.
+ * - `cost-lean-round-2` (generation 2): also the patches added after generation 1
+ *   (`antic-plan-imported-outlooks`, `antic2-late-notice-plan`) and the journey's round in one
+ *   activity (round-activity.ts), which has no patch id of its own.
+ * A run recorded on an earlier generation has no marker of a later one in its history, so on
+ * replay it gets that earlier generation here and asks each newer patch as it always did: its
+ * history replays command for command. A new run asks only the newest marker (the `||` stops
+ * there), so it writes one marker, whatever the number of generations. The answer is decided
+ * once per run, at its start; the state is per run because the SDK gives each workflow its own
+ * module instances.
  */
-let leanRun = false;
+let generation = 0;
 
 /** Call first thing in a workflow, before any other patched() call. */
 export function startLeanRun(): boolean {
-  leanRun = patched('cost-lean-round');
-  return leanRun;
+  generation = patched('cost-lean-round-2') ? 2 : patched('cost-lean-round') ? 1 : 0;
+  return generation >= 1;
 }
 
 /**
- * True in runs started on this code: every patch older than `cost-lean-round` applies (use as
- * `isLeanRun() || patched('<id>')`, so the id stays readable to the replay coverage check).
- * Never for a patch added after it: lean runs recorded today went down that patch's old branch.
+ * True in runs started on generation 1 or later: every patch older than `cost-lean-round`
+ * applies (use as `isLeanRun() || patched('<id>')`, so the id stays readable to the replay
+ * coverage check). Never for a patch added after it: use `leanGeneration() >= 2 || ...` for those.
  * New recordings no longer carry the older ids' markers, so keep the fixture sets that do.
  */
-export const isLeanRun = (): boolean => leanRun;
+export const isLeanRun = (): boolean => generation >= 1;
+
+/** The generation of code this run started on: 0 before the lean markers, else 1 or 2. */
+export const leanGeneration = (): number => generation;

@@ -1,5 +1,5 @@
 import { log, patched, proxyLocalActivities } from '@temporalio/workflow';
-import { isLeanRun } from '../lean-patches';
+import { isLeanRun, leanGeneration } from '../lean-patches';
 import type { createAnticipationActivities } from '../../activities/anticipation/statistics-activities';
 import { MIN_LEARNED_SAMPLES } from '../../common/anticipation/conditional-risk';
 import {
@@ -63,7 +63,7 @@ export async function exchangeStatistics(state: JourneyState): Promise<boolean> 
         // A brand's first deliveries count with the default as a prior instead of being ignored
         // until 20 (issue 12: cold start), and quiet hours move a notice earlier, never later.
         // Outlooks recorded before keep the old rules on replay.
-        ...(patched('antic2-late-notice-plan') ? { planning: 'antic2' as const } : {}),
+        ...(leanGeneration() >= 2 || patched('antic2-late-notice-plan') ? { planning: 'antic2' as const } : {}),
         dispatchedAt: order.dispatchedAt,
         promisedAt: order.promisedDeliveryAt,
       };

@@ -11,10 +11,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { isLeanRun, startLeanRun } from '../lean-patches';
+import { isLeanRun, leanGeneration, startLeanRun } from '../lean-patches';
 import type { z } from 'zod';
 import type { ImplicitPromiseActivities, createImplicitPromiseActivities } from '../../activities/implicit-promises';
-import type { ForwardRequest, createJourneyForwardingActivities } from '../../activities/journey-forwarding';
+import type { createJourneyForwardingActivities } from '../../activities/journey-forwarding';
 import { InvalidEventError, parseEventBatch, parseLifecycleEvent, type LifecycleEvent } from '../../common/events';
 import {
   KeptBrand,
@@ -26,8 +26,6 @@ import {
   KeptOpenPromises,
   KeptStage,
 } from '../../common/search-attributes';
-import type { CaseEvent } from '../case/case-state';
-import type { OrderEvent } from '../order/order-state';
 import {
   cancelOutreachUpdate,
   journeyStateQuery,
@@ -71,6 +69,7 @@ import { applyEvent, initialJourneyState, openCaseCount, type ChildRoute, type J
 import { trackRunningPromise } from './operator-view';
 import { journeyDetails, journeySummary, liveJourneySummary } from './summary';
 import { forwardSummary, promiseChangesSummary } from './activity-summaries';
+import { FORWARD_CHUNK, contactOf, forwardRequest, runRoundActivity } from './round-activity';
 import { JourneyEvents } from './kept-events';
 
 export interface CustomerJourneyInput {
@@ -208,19 +207,26 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     else await condition(ready, wakeInMs, { summary: `next outreach decision at ${wakeAt}` });
     outreachChanged = false;
     brandConfig.nextRound();
-    if (outbox.length > 0) await forward(outbox, state);
+    // Generation 2: forwarding and the promise changes in one activity, ahead of the planning
+    // (which neither reads nor changes what they do). Earlier runs replay their two activities.
+    const oneActivity = leanGeneration() >= 2;
+    if (oneActivity) {
+      const reconcileNow = reconciling && (promisesOutOfStep || retryIsDue(state, now()));
+      if (reconcileNow) promisesOutOfStep = false;
+      if (outbox.length > 0 || reconcileNow) await runRoundActivity(outbox, state, reconcileNow);
+    } else if (outbox.length > 0) await forward(outbox, state);
     // Learn from deliveries (imported ones too) and read transit outlooks, before the playbooks plan.
     const outlooksRead = await exchangeStatistics(state);
     // Playbooks arrived after journeys had run without them: guarded, so earlier histories replay.
     if (planQueue.length > 0 || sweepQueue.length > 0) {
       const [events, sweeps] = [planQueue.splice(0), sweepQueue.splice(0)];
       if (isLeanRun() || patched('playbooks-v1')) await planFromPlaybooks(state, events, sweeps, now(), brandConfig);
-    } else if (outlooksRead && patched('antic-plan-imported-outlooks')) {
+    } else if (outlooksRead && (leanGeneration() >= 2 || patched('antic-plan-imported-outlooks'))) {
       // Orders imported while in transit: no live event plans them, yet their promise is ahead.
-      // A patch newer than cost-lean-round: asked in every run, never taken as given.
+      // Newer than cost-lean-round: asked in generation-1 runs, taken as given from generation 2.
       await planLateNotices(state, now(), brandConfig);
     }
-    if (reconciling && (promisesOutOfStep || retryIsDue(state, now()))) {
+    if (!oneActivity && reconciling && (promisesOutOfStep || retryIsDue(state, now()))) {
       promisesOutOfStep = false;
       await bringImplicitPromisesInStep(state);
     } else if (promiseQueue.length > 0) {
@@ -441,11 +447,6 @@ function retryIsDue(state: JourneyState, now: string): boolean {
   return retryAt !== undefined && retryAt <= now;
 }
 
-function contactOf(state: JourneyState) {
-  const { name, email, phone, locale, timezone } = state.profile;
-  return { name, email, phone, locale, timezone };
-}
-
 const describeError = (error: unknown): string =>
   error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
 
@@ -458,9 +459,6 @@ const { forwardToJourneys } = proxyActivities<ReturnType<typeof createJourneyFor
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
-
-/** At most this many events per forwarding activity: each completed chunk leaves the outbox. */
-export const FORWARD_CHUNK = 100;
 
 /**
  * Hands the accepted events to their order and case journeys (signal or signal-with-start,
@@ -482,18 +480,6 @@ async function forward(outbox: ChildRoute[], state: JourneyState): Promise<void>
     outbox.splice(0, requests.length);
     left -= requests.length;
   }
-}
-
-/** Only the new event travels: the order or case journey keeps its own state (bounded history). */
-function forwardRequest(route: ChildRoute, state: JourneyState): ForwardRequest {
-  const common = {
-    brand: state.brand,
-    customerId: state.customerId,
-    journeyWorkflowId: workflowInfo().workflowId,
-    id: route.id,
-  };
-  if (route.kind === 'order') return { ...common, kind: 'order', event: route.event as OrderEvent };
-  return { ...common, kind: 'case', event: route.event as CaseEvent };
 }
 
 /**

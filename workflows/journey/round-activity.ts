@@ -1,0 +1,98 @@
+import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { ForwardRequest } from '../../activities/journey-forwarding';
+import type { JourneyRoundRequest, createJourneyRoundActivities } from '../../activities/journey-round';
+import type { CaseEvent } from '../case/case-state';
+import type { OrderEvent } from '../order/order-state';
+import { forwardSummary, promiseChangesSummary } from './activity-summaries';
+import {
+  implicitPromiseChanges,
+  initialImplicitPromiseSync,
+  pruneImplicitPromises,
+  recordSyncRound,
+  type ImplicitPromiseResult,
+  type ImplicitPromiseSync,
+} from './implicit-promises';
+import type { ChildRoute, JourneyState } from './state';
+
+// Forwarding's options: the activity heartbeats after every event and a retry resumes where
+// the last attempt stopped, so the start-to-close timeout only has to fit one chunk, and a dead
+// worker is noticed fast. Retried for ever: the reconciliation in it never fails as a whole.
+const { runJourneyRound } = proxyActivities<ReturnType<typeof createJourneyRoundActivities>>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** At most this many events per forwarding activity: each completed chunk leaves the outbox. */
+export const FORWARD_CHUNK = 100;
+
+/**
+ * A round's work outside the journey in one activity (generation-2 runs, see lean-patches.ts):
+ * the outbox's events to their order and case journeys, a chunk at a time, and, with the last
+ * chunk, the changes that bring the implicit promises in step (`reconcile`). Events accepted
+ * meanwhile wait for the next round; the outbox is carried across continue-as-new.
+ */
+export async function runRoundActivity(outbox: ChildRoute[], state: JourneyState, reconcile: boolean): Promise<void> {
+  const sync = reconcile ? (state.implicitPromises ??= initialImplicitPromiseSync()) : undefined;
+  const changes = sync ? changesToMake(state, sync) : [];
+  const promises = changes.length > 0 ? { reconcile: reconcileRequest(state, changes) } : {};
+  let reconciled: ImplicitPromiseResult[] = [];
+  for (let left = outbox.length; ;) {
+    const forward = outbox.slice(0, Math.min(FORWARD_CHUNK, left)).map((route) => forwardRequest(route, state));
+    const last = forward.length === left;
+    const request: JourneyRoundRequest = { forward, ...(last ? promises : {}) };
+    if (forward.length === 0 && !request.reconcile) break;
+    const result = await runJourneyRound.executeWithOptions({ summary: roundSummary(request) }, [request]);
+    outbox.splice(0, forward.length);
+    left -= forward.length;
+    if (last) {
+      reconciled = result.reconciled;
+      break;
+    }
+  }
+  if (sync) noteFailing(sync, recordSyncRound(sync, reconciled, Date.now()));
+}
+
+function changesToMake(state: JourneyState, sync: ImplicitPromiseSync) {
+  pruneImplicitPromises(state, sync);
+  return implicitPromiseChanges(state, sync.confirmed);
+}
+
+function reconcileRequest(state: JourneyState, changes: ReturnType<typeof implicitPromiseChanges>) {
+  return { brand: state.brand, customerId: state.customerId, contact: contactOf(state), changes };
+}
+
+function noteFailing(sync: ImplicitPromiseSync, failing: string[]): void {
+  if (failing.length === 0) return;
+  log.warn('implicit promises out of step; retrying', {
+    promiseIds: failing,
+    retryAt: sync.retryAt,
+    error: sync.lastError,
+  });
+}
+
+/** "forward 1 event to order o-1; promises: make delivery-o-1" on the Temporal UI's Timeline. */
+function roundSummary(request: JourneyRoundRequest): string {
+  return [
+    ...(request.forward.length > 0 ? [forwardSummary(request.forward)] : []),
+    ...(request.reconcile ? [promiseChangesSummary(request.reconcile.changes)] : []),
+  ].join('; ');
+}
+
+/** How the promises reach the customer: the journey's profile, as the promise workflows need it. */
+export function contactOf(state: JourneyState) {
+  const { name, email, phone, locale, timezone } = state.profile;
+  return { name, email, phone, locale, timezone };
+}
+
+/** Only the new event travels: the order or case journey keeps its own state (bounded history). */
+export function forwardRequest(route: ChildRoute, state: JourneyState): ForwardRequest {
+  const common = {
+    brand: state.brand,
+    customerId: state.customerId,
+    journeyWorkflowId: workflowInfo().workflowId,
+    id: route.id,
+  };
+  if (route.kind === 'order') return { ...common, kind: 'order', event: route.event as OrderEvent };
+  return { ...common, kind: 'case', event: route.event as CaseEvent };
+}
