@@ -1,12 +1,20 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { CancelledFailure } from '@temporalio/common';
+import { CancelledFailure, type SearchAttributePair } from '@temporalio/common';
 import { z } from 'zod';
 import { caseWorkflowId, orderWorkflowId } from '../common/ids';
-import { KeptBrand, KeptCaseId, KeptCustomerId, KeptKind, KeptOrderId } from '../common/search-attributes';
+import { KeptBrand, KeptCaseId, KeptCustomerId, KeptKind } from '../common/search-attributes';
 import type { CaseEvent, CaseState } from '../workflows/case/case-state';
 import { caseEventSignal } from '../workflows/case/messages';
-import type { OrderEvent, OrderState } from '../workflows/order/order-state';
+import {
+  ORDER_EVENT_WINDOW,
+  addOrderEvent,
+  foldOrder,
+  type OrderEvent,
+  type OrderMilestones,
+  type OrderState,
+} from '../workflows/order/order-state';
+import { orderAttributePairs, orderAttributes } from '../workflows/order/order-attributes';
 import { orderEventSignal } from '../workflows/order/messages';
 
 /**
@@ -98,17 +106,14 @@ async function signalWithStart(client: Client, taskQueue: string, workflowId: st
   const previous = request.known ? undefined : await previousResult(client, workflowId);
   const seed = request.known ? { events: request.known } : { events: previous?.events ?? [], folded: previous?.folded };
   if (request.kind === 'order') {
+    const orderSeed = seed as { events: OrderEvent[]; folded?: OrderMilestones };
     await client.workflow.signalWithStart('orderJourney', {
       workflowId,
       taskQueue,
-      args: [{ ...common, orderId: request.id, ...(seed as { events: OrderEvent[] }) }],
+      args: [{ ...common, orderId: request.id, ...orderSeed }],
       signal: orderEventSignal,
       signalArgs: [request.event],
-      typedSearchAttributes: [
-        ...attributes,
-        { key: KeptKind, value: 'order' },
-        { key: KeptOrderId, value: request.id },
-      ],
+      typedSearchAttributes: orderStartAttributes(request, orderSeed),
       staticSummary: `Order ${request.id} of ${request.customerId} at ${request.brand}`,
     });
   } else {
@@ -122,6 +127,22 @@ async function signalWithStart(client: Client, taskQueue: string, workflowId: st
       staticSummary: `Service case ${request.id} of ${request.customerId} at ${request.brand}`,
     });
   }
+}
+
+/**
+ * The order's attributes once it has the event, as the order workflow computes them: started
+ * with them, its first task has nothing to upsert (generation 2 writes only what changed).
+ */
+function orderStartAttributes(
+  request: Extract<ForwardRequest, { kind: 'order' }>,
+  seed: { events: OrderEvent[]; folded?: OrderMilestones },
+): SearchAttributePair[] {
+  const options = { window: ORDER_EVENT_WINDOW };
+  const order = addOrderEvent(foldOrder(request.id, seed.events, seed.folded, options), request.event, options);
+  const pairs = orderAttributePairs({ ...request, orderId: request.id }, orderAttributes(order, false));
+  return pairs.filter(
+    (pair) => pair.value !== null && !(Array.isArray(pair.value) && pair.value.length === 0),
+  ) as SearchAttributePair[];
 }
 
 /** What the order or case journey ended with, if a run of it completed; nothing for a new one. */

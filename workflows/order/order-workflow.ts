@@ -7,17 +7,9 @@ import {
   sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { isLeanRun, startLeanRun } from '../lean-patches';
-import {
-  KeptBrand,
-  KeptCustomerId,
-  KeptFlags,
-  KeptKind,
-  KeptNextDueAt,
-  KeptOrderId,
-  KeptStage,
-  KeptStatus,
-} from '../../common/search-attributes';
+import { isLeanRun, leanGeneration, startLeanRun } from '../lean-patches';
+import { changedAttributes } from '../changed-attributes';
+import { orderAttributePairs, orderAttributes } from './order-attributes';
 import { describeLateness } from '../journey/summary';
 import { orderEventSignal, orderStateQuery } from './messages';
 import {
@@ -171,34 +163,17 @@ class OrderPublisher {
 
   publish(state: OrderState, overdue: boolean): void {
     const attributes = orderAttributes(state, overdue);
+    const pairs = orderAttributePairs(this.input, attributes);
     const serialized = JSON.stringify(attributes);
-    if (!this.onlyChanges || serialized !== this.lastAttributes) upsertOrderAttributes(this.input, attributes);
+    // Generation 2 compares with what the order holds, so the attributes its start set (the
+    // forwarding computes them from the first event) cost no upsert (lean-patches.ts).
+    if (leanGeneration() >= 2) {
+      const changed = changedAttributes(pairs);
+      if (changed.length > 0) upsertSearchAttributes(changed);
+    } else if (!this.onlyChanges || serialized !== this.lastAttributes) upsertSearchAttributes(pairs);
     this.lastAttributes = serialized;
     // Not history: served through a query, so always current.
     const { input } = this;
     setCurrentDetails(`Order ${input.orderId} of ${input.customerId}: ${state.status}${describeLateness(state)}`);
   }
-}
-
-function orderAttributes(state: OrderState, overdue: boolean) {
-  const flags = [
-    ...(state.lateByMs > 0 || (overdue && !state.deliveredAt) ? ['late'] : []),
-    ...(state.paymentFailed ? ['payment-failed'] : []),
-  ];
-  const due = state.deliveredAt ? undefined : (state.estimatedDeliveryAt ?? state.promisedDeliveryAt);
-  return { stage: state.stage, status: state.status, flags, due };
-}
-
-function upsertOrderAttributes(input: OrderJourneyInput, attributes: ReturnType<typeof orderAttributes>): void {
-  const { stage, status, flags, due } = attributes;
-  upsertSearchAttributes([
-    { key: KeptBrand, value: input.brand },
-    { key: KeptCustomerId, value: input.customerId },
-    { key: KeptKind, value: 'order' },
-    { key: KeptOrderId, value: input.orderId },
-    { key: KeptStage, value: stage },
-    { key: KeptStatus, value: status },
-    { key: KeptFlags, value: flags },
-    { key: KeptNextDueAt, value: due ? new Date(due) : null },
-  ]);
 }

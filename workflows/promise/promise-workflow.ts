@@ -13,7 +13,9 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import { isLeanRun, startLeanRun } from '../lean-patches';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { isLeanRun, leanGeneration, startLeanRun } from '../lean-patches';
+import { changedAttributes } from '../changed-attributes';
 import type { ImplicitPromiseActivities } from '../../activities/implicit-promises';
 import { journeyWorkflowId } from '../../common/ids';
 import { caseResponsePromiseId, deliveryPromiseId } from '../journey/implicit-promises';
@@ -767,7 +769,15 @@ function teamOf(owner: Owner): string | undefined {
 }
 
 function publish(state: PromiseState, input: PromiseWorkflowArgs): void {
-  upsertSearchAttributes([
+  const attributes = promiseAttributes(state);
+  // Since generation 2 only what changed (lean-patches.ts); earlier runs wrote all at every call.
+  const writes = leanGeneration() >= 2 ? changedAttributes(attributes) : attributes;
+  if (writes.length > 0) upsertSearchAttributes(writes);
+  setCurrentDetails(describeState(state, input));
+}
+
+function promiseAttributes(state: PromiseState): SearchAttributeUpdatePair[] {
+  return [
     { key: KeptKind, value: 'promise' },
     { key: KeptBrand, value: state.brand },
     { key: KeptCustomerId, value: state.customerId },
@@ -778,8 +788,7 @@ function publish(state: PromiseState, input: PromiseWorkflowArgs): void {
     { key: KeptNextDueAt, value: new Date(state.dueAt) },
     { key: KeptOrderId, value: state.orderId ?? null },
     { key: KeptCaseId, value: state.caseId ?? null },
-  ]);
-  setCurrentDetails(describeState(state, input));
+  ];
 }
 
 /** Plain language for the Temporal UI. */
