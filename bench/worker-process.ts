@@ -22,7 +22,11 @@ export interface WorkerProcessOptions {
 const SETTLE_QUIET_MS = 1_500;
 
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, options.script)], {
+  // KEPT_BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+  const profileDir = process.env.KEPT_BENCH_CPU_PROF;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const script = path.join(__dirname, options.script);
+  const child = spawn(process.execPath, ['--expose-gc', ...profile, '--import', 'tsx', script], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
