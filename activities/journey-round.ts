@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { ImplicitPromiseResult } from '../workflows/journey/implicit-promises';
 import type { ImplicitPromiseActivities, ImplicitPromiseReconcileRequest } from './implicit-promises';
 import type { ForwardRequest, createJourneyForwardingActivities } from './journey-forwarding';
@@ -31,8 +32,14 @@ export function createJourneyRoundActivities(
   return {
     async runJourneyRound(request: JourneyRoundRequest): Promise<JourneyRoundResult> {
       const forwarded = request.forward.length > 0 ? await forwarding.forwardToJourneys(request.forward) : 0;
-      const changes = request.reconcile?.changes ?? [];
-      const reconciled = changes.length > 0 ? await promises.reconcileImplicitPromises(request.reconcile!) : [];
+      const reconciled: ImplicitPromiseResult[] = [];
+      for (const change of request.reconcile?.changes ?? []) {
+        reconciled.push(...(await promises.reconcileImplicitPromises({ ...request.reconcile!, changes: [change] })));
+        // One change at a time, with a heartbeat after each: the round's heartbeat timeout
+        // (10 s) must not end an attempt that is making progress on many promises. The detail
+        // stays forwarding's progress (all forwarded), so a retry does not forward again.
+        Context.current().heartbeat(request.forward.length);
+      }
       return { forwarded, reconciled };
     },
   };
