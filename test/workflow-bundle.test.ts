@@ -7,6 +7,7 @@ import { KeptClient } from '../client/kept-client';
 import { parseLifecycleEvent, type LifecycleEventInput } from '../common/events';
 import { journeyWorkflowId } from '../common/ids';
 import { recordEventUpdate } from '../workflows/journey/messages';
+import { sharedLogicModules } from '../workflows/shared-logic';
 import { sharedSchemaModules } from '../workflows/shared-schemas';
 import { connectDevServer, startKeptWorker, stopWorker } from './helpers/temporal';
 
@@ -76,6 +77,26 @@ const SHARED_PATTERN_FORMAT =
 
 const withoutComments = (source: string) => source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
 
+/**
+ * Module-level state in a shared module that the SDK's freeze cannot protect: a `let` or `var`
+ * (the freeze walks exports, not bindings), and a Map, Set, WeakMap or WeakSet (`Object.freeze`
+ * leaves their entries writable), unless typed Readonly so that the compiler rejects a write.
+ * Either would be written by one workflow and read by the next. Prettier puts top-level
+ * declarations at the start of a line.
+ */
+const UNFROZEN_MODULE_STATE =
+  /^(?:export )?(?:(?:let|var)\s+\w+|const\s+\w+\b(?!\s*:\s*Readonly(?:Map|Set)\b)[^=\n]*=\s*new\s+(?:Weak)?(?:Map|Set)\b)/gm;
+
+/** Every Kept module the preload shares: its entries, and the modules they list (paths from the repository root). */
+const SHARED_KEPT_MODULES = [
+  'workflows/shared-libraries',
+  'workflows/shared-schemas',
+  'workflows/shared-logic',
+  'workflows/freeze-ready',
+  ...Object.keys(sharedSchemaModules),
+  ...Object.keys(sharedLogicModules),
+];
+
 describe("Kept's workflow bundle", () => {
   const { shared, perWorkflow } = modulesByPhase(readFileSync(process.env.KEPT_TEST_WORKFLOW_BUNDLE!, 'utf8'));
 
@@ -84,13 +105,21 @@ describe("Kept's workflow bundle", () => {
     expect(shared.filter(isLibrary('luxon')).length).toBeGreaterThan(0);
   });
 
-  it("shares Kept's schema modules (workflows/shared-schemas.ts) and no other Kept module", () => {
-    const preloadEntries = ['workflows/shared-libraries', 'workflows/shared-schemas', 'workflows/freeze-ready'];
-    const expected = [...preloadEntries, ...Object.keys(sharedSchemaModules)].map((module) => `./${module}.ts`);
+  it("shares Kept's schema and logic modules (workflows/shared-schemas.ts, shared-logic.ts) and no other Kept module", () => {
+    const expected = SHARED_KEPT_MODULES.map((module) => `./${module}.ts`);
     // The SDK's own modules (node_modules/@temporalio/...) load with the bundle and are shared too;
     // webpack names them `./node_modules/...` or, with a linked node_modules, by their real path.
     const keptModules = shared.filter((id) => id.startsWith('./') && !id.includes('node_modules/'));
     expect(keptModules.sort()).toEqual(expected.sort());
+  });
+
+  it('keeps no module-level state the freeze cannot protect in a shared Kept module (no cache, no counter)', () => {
+    const offending = SHARED_KEPT_MODULES.flatMap((module) => {
+      const source = withoutComments(readFileSync(path.resolve(__dirname, '..', `${module}.ts`), 'utf8'));
+      return [...source.matchAll(UNFROZEN_MODULE_STATE)].map((match) => `${module}: ${match[0]}`);
+    });
+    expect(SHARED_KEPT_MODULES.length).toBeGreaterThan(30);
+    expect(offending).toEqual([]);
   });
 
   it("evaluates per workflow nothing but Kept's own modules and the SDK's per-workflow ones", () => {
@@ -119,8 +148,11 @@ describe("Kept's workflow bundle", () => {
  * The shared schemas are frozen (see workflows/freeze-ready.ts): they must still accept a valid
  * event and reject a bad one with zod's own message naming the field, inside a real workflow
  * (the journey's update validator) on a real worker, never with a TypeError from the freeze.
+ * The journey applies the events with the shared, frozen logic too (workflows/shared-logic.ts:
+ * journey, order and outreach state, predictions, stage rules): a write into one of their
+ * constants would fail its workflow task, and the update would never be answered.
  */
-describe('schemas shared by the workflows of a worker', () => {
+describe('schemas and logic shared by the workflows of a worker', () => {
   let env: TestWorkflowEnvironment;
   let worker: Awaited<ReturnType<typeof startKeptWorker>>;
   let kept: KeptClient;
@@ -178,5 +210,40 @@ describe('schemas shared by the workflows of a worker', () => {
       /occurredAt: Invalid ISO datetime.*orderId: use letters.*items\.0\.price: Invalid input: expected number/,
     );
     expect(messageOutsideWorkflows(delayWithoutEstimate)).toMatch(/newEstimatedDeliveryAt: Invalid input/);
+  });
+
+  /**
+   * The freeze covers what a shared module exports, not a constant it keeps to itself: a default
+   * object handed out by reference and then written by one workflow would not throw, it would
+   * show up in the next workflow's state. Two customers with the same history on one worker must
+   * get the same journey state (what the events wrote into it, through state.ts, order-state.ts,
+   * stage rules and predictions), not a state that starts where the other one left off.
+   */
+  it('gives two journeys with the same events the same state: nothing leaks between workflows', async () => {
+    const history = (customer: string) =>
+      [
+        ['question.asked', '2026-11-01T09:00:00Z', { questionId: 'q-1' }],
+        ['consent.changed', '2026-11-01T09:30:00Z', { category: 'promotional', granted: true }],
+        ['order.placed', '2026-11-02T10:00:00Z', { orderId: `o-${customer}`, items: [item] }],
+        ['shipment.dispatched', '2026-11-03T10:00:00Z', { orderId: `o-${customer}` }],
+      ].map(([type, occurredAt, fields], index) =>
+        event(`same-${index}`, type as string, { customerId: customer, occurredAt, ...(fields as object) }),
+      );
+    const applied = async (customer: string) => {
+      const journey = await kept.getJourney(brand, customer);
+      const { stage, stageHistory, profile, orders, cases, counters, openQuestions, predictedNeeds } = journey;
+      const { recentEventIds, lastEventAt, lastCalmSignal } = journey;
+      const state = { stage, stageHistory, profile, orders, cases, counters, openQuestions, predictedNeeds };
+      return JSON.stringify({ ...state, recentEventIds, lastEventAt, lastCalmSignal }).replaceAll(
+        customer,
+        '<customer>',
+      );
+    };
+    for (const customer of ['c-same-1', 'c-same-2']) {
+      for (const input of history(customer)) expect(await kept.recordEvent(input)).toMatchObject({ applied: true });
+    }
+    const first = await applied('c-same-1');
+    expect(JSON.parse(first)).toMatchObject({ stage: 'receive', counters: { eventsApplied: 4, ordersPlaced: 1 } });
+    expect(await applied('c-same-2')).toEqual(first);
   });
 });

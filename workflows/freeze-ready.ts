@@ -49,7 +49,7 @@ function materialise(schema: ZodLike): void {
   if (schema instanceof z.ZodType && CONTAINERS.has(schema.def.type)) schema.safeParse(undefined);
 }
 
-const CONTAINERS = new Set(['object', 'array', 'tuple', 'record', 'map', 'set']);
+const CONTAINERS: ReadonlySet<string> = new Set(['object', 'array', 'tuple', 'record', 'map', 'set']);
 
 function readInheritedMembers(target: object): void {
   for (let proto = Object.getPrototypeOf(target); proto && proto !== Object.prototype;) {

@@ -31,7 +31,7 @@ export interface CheckContext {
 
 type Check = (state: JourneyState, conditions: Conditions, anchor: Anchor, context: CheckContext) => string | undefined;
 
-const checks: Check[] = [
+const checks: readonly Check[] = [
   (state, { stage }) => (stage && !stage.includes(state.stage) ? `the journey is in ${state.stage}` : undefined),
   (_state, { style }, _anchor, { profile }) => {
     if (!style) return undefined;

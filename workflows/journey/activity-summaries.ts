@@ -14,7 +14,11 @@ export function forwardSummary(requests: ForwardRequest[]): string {
   return `forward ${events} to ${where}`;
 }
 
-const VERB: Record<ImplicitPromiseChange['kind'], string> = { make: 'make', fulfil: 'keep', cancel: 'cancel' };
+const VERB: Readonly<Record<ImplicitPromiseChange['kind'], string>> = {
+  make: 'make',
+  fulfil: 'keep',
+  cancel: 'cancel',
+};
 
 export function promiseChangesSummary(changes: ImplicitPromiseChange[]): string {
   const named = changes.slice(0, NAMED_TARGETS).map((change) => `${VERB[change.kind]} ${change.promiseId}`);

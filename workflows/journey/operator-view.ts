@@ -73,7 +73,7 @@ export function runningPromises(state: JourneyState): PromiseView[] {
   return [...views.values()].sort(byUrgency);
 }
 
-const URGENCY = ['breached', 'at-risk', 'open'];
+const URGENCY: readonly string[] = ['breached', 'at-risk', 'open'];
 function byUrgency(a: PromiseView, b: PromiseView): number {
   const rank = URGENCY.indexOf(a.status) - URGENCY.indexOf(b.status);
   if (rank !== 0) return rank;

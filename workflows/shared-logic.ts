@@ -1,0 +1,88 @@
+import * as anticipationConditionalRisk from '../common/anticipation/conditional-risk';
+import * as anticipationLateNotice from '../common/anticipation/late-notice';
+import * as ids from '../common/ids';
+import * as instants from '../common/instants';
+import * as outreachPolicy from '../common/outreach/policy';
+import * as playbooksAnchors from '../common/playbooks/anchors';
+import * as playbooksChecks from '../common/playbooks/checks';
+import * as predictions from '../common/predictions';
+import * as searchAttributes from '../common/search-attributes';
+import * as caseState from './case/case-state';
+import { readyForFreeze } from './freeze-ready';
+import * as journeyActivitySummaries from './journey/activity-summaries';
+import * as journeyAnticipationState from './journey/anticipation-state';
+import * as journeyArchive from './journey/archive';
+import * as journeyImplicitPromises from './journey/implicit-promises';
+import * as journeyOperatorView from './journey/operator-view';
+import * as journeyOutreachState from './journey/outreach-state';
+import * as journeyStaffContext from './journey/staff-context';
+import * as journeyStageRules from './journey/stage-rules';
+import * as journeyState from './journey/state';
+import * as journeySummary from './journey/summary';
+import * as orderAttributes from './order/order-attributes';
+import * as orderState from './order/order-state';
+
+/**
+ * Kept's pure workflow logic, loaded ONCE per worker like the schema modules
+ * (workflows/shared-schemas.ts) instead of once per cached workflow: after the schemas, the
+ * code of these modules (their functions and constants) is what a cached workflow still paid
+ * for again (issue 13).
+ *
+ * Why each is safe to share, checked by reading it and everything it imports:
+ * - no import of @temporalio/workflow (type-only imports are erased), nothing with side effects:
+ *   the only libraries are zod, luxon and @temporalio/common's search attribute keys, all shared
+ *   already;
+ * - no module-level state that is ever written: no top-level `let`, no cache, no counter. The
+ *   module-level objects (event type lists, cap windows, the default transit sketch, the
+ *   outreach update schemas, search attribute keys, ...) are only read. What a function
+ *   returns, or writes into the workflow's state, it builds fresh (zod's `.default({})` clones
+ *   its default per parse); the one constant handed out, the default transit sketch inside a
+ *   `TransitModel`, is only read by conditional-risk.ts and late-notice.ts themselves;
+ * - their functions are pure with respect to module state: they change only the journey, order
+ *   or case state the workflow passes in, which is the workflow's own.
+ * The SDK deep-freezes what they export, so a later write into an exported constant fails the
+ * workflow task instead of leaking into other workflows. The freeze does not reach a constant a
+ * module keeps to itself, nor the entries of a Map or Set: such constants here are typed
+ * readonly (the compiler rejects a write in place). test/workflow-bundle.test.ts freezes the
+ * modules as the SDK does, checks that exactly these modules are shared, rejects a top-level
+ * `let`, `var` or writable Map or Set in them, and runs two journeys with the same events on one
+ * worker: their states must be equal, which a default object shared by reference would break.
+ *
+ * Left out on purpose: common/business-time.ts memoises opening windows in a module-level
+ * WeakMap, so it and what imports it (common/staff/time.ts, common/playbooks/data.ts and
+ * engine.ts, workflows/promise/plan.ts) stay per workflow (measured: sharing them too would save
+ * only about 11 KiB more per cached workflow, not worth a cache shared by all workflows); so
+ * does every module that imports @temporalio/workflow (the workflows, their messages, planner,
+ * outreach runner, ...).
+ *
+ * The keys are the modules' paths from the repository root, for that test.
+ */
+export const sharedLogicModules = {
+  'common/anticipation/conditional-risk': anticipationConditionalRisk,
+  'common/anticipation/late-notice': anticipationLateNotice,
+  'common/ids': ids,
+  'common/instants': instants,
+  'common/outreach/policy': outreachPolicy,
+  'common/playbooks/anchors': playbooksAnchors,
+  'common/playbooks/checks': playbooksChecks,
+  'common/predictions': predictions,
+  'common/search-attributes': searchAttributes,
+  'workflows/case/case-state': caseState,
+  'workflows/journey/activity-summaries': journeyActivitySummaries,
+  'workflows/journey/anticipation-state': journeyAnticipationState,
+  'workflows/journey/archive': journeyArchive,
+  'workflows/journey/implicit-promises': journeyImplicitPromises,
+  'workflows/journey/operator-view': journeyOperatorView,
+  'workflows/journey/outreach-state': journeyOutreachState,
+  'workflows/journey/staff-context': journeyStaffContext,
+  'workflows/journey/stage-rules': journeyStageRules,
+  'workflows/journey/state': journeyState,
+  'workflows/journey/summary': journeySummary,
+  'workflows/order/order-attributes': orderAttributes,
+  'workflows/order/order-state': orderState,
+};
+
+// outreach-state.ts builds the journey's outreach update schemas: zod needs them readied for
+// the freeze like every shared schema (see freeze-ready.ts). Walking the other modules too is
+// harmless, and covers a schema someone adds to one of them later.
+readyForFreeze(Object.values(sharedLogicModules));
