@@ -62,6 +62,8 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
   const profilesDir = options.profilesDir ?? projectPath(loadKeptEnv().KEPT_PROFILES_DIR);
   const forwarding = createJourneyForwardingActivities(client);
   const implicitPromises = createImplicitPromiseActivities(client, profilesDir);
+  const config = createJourneyConfigActivities(profilesDir, options.playbooksDir, options.configLog);
+  const statistics = createAnticipationActivities(options.activityDependencies?.statistics);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -78,12 +80,12 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
       ...createActivities(options.activityDependencies),
       ...forwarding,
       ...implicitPromises,
-      ...createJourneyRoundActivities(forwarding, implicitPromises),
+      ...createJourneyRoundActivities(forwarding, implicitPromises, { ...config, ...statistics }),
       ...createSweepActivities(client),
-      ...createJourneyConfigActivities(profilesDir, options.playbooksDir, options.configLog),
+      ...config,
       ...createPromiseContactActivities(client),
       ...createPlaybookActionActivities(client, profilesDir),
-      ...createAnticipationActivities(options.activityDependencies?.statistics),
+      ...statistics,
       ...createStaffDigestActivities(client),
       ...options.extraActivities,
     },

@@ -12,6 +12,9 @@ import { patched } from '@temporalio/workflow';
  * - `cost-lean-round-2` (generation 2): also the patches added after generation 1
  *   (`antic-plan-imported-outlooks`, `antic2-late-notice-plan`) and the journey's round in one
  *   activity (round-activity.ts), which has no patch id of its own.
+ * - `cost-lean-round-3` (generation 3): the round activity also reads the brand config and
+ *   exchanges the brand statistics (no local activity markers for them when it runs), and the
+ *   journey publishes its search attributes and memo once per round, writing only what changed.
  * A run recorded on an earlier generation has no marker of a later one in its history, so on
  * replay it gets that earlier generation here and asks each newer patch as it always did: its
  * history replays command for command. A new run asks only the newest marker (the `||` stops
@@ -23,17 +26,17 @@ let generation = 0;
 
 /** Call first thing in a workflow, before any other patched() call. */
 export function startLeanRun(): boolean {
-  generation = patched('cost-lean-round-2') ? 2 : patched('cost-lean-round') ? 1 : 0;
+  generation = patched('cost-lean-round-3') ? 3 : patched('cost-lean-round-2') ? 2 : patched('cost-lean-round') ? 1 : 0;
   return generation >= 1;
 }
 
 /**
  * True in runs started on generation 1 or later: every patch older than `cost-lean-round`
  * applies (use as `isLeanRun() || patched('<id>')`, so the id stays readable to the replay
- * coverage check). Never for a patch added after it: use `leanGeneration() >= 2 || ...` for those.
+ * coverage check). Never for a patch added after it: use `leanGeneration() >= N || ...` for those.
  * New recordings no longer carry the older ids' markers, so keep the fixture sets that do.
  */
 export const isLeanRun = (): boolean => generation >= 1;
 
-/** The generation of code this run started on: 0 before the lean markers, else 1 or 2. */
+/** The generation of code this run started on: 0 before the lean markers, else 1 to 3. */
 export const leanGeneration = (): number => generation;

@@ -1,6 +1,7 @@
 import { log, patched, proxyLocalActivities } from '@temporalio/workflow';
 import { isLeanRun, leanGeneration } from '../lean-patches';
 import type { createAnticipationActivities } from '../../activities/anticipation/statistics-activities';
+import type { StatisticsAnswer, StatisticsExchange } from '../../common/anticipation/statistics-contract';
 import { MIN_LEARNED_SAMPLES } from '../../common/anticipation/conditional-risk';
 import {
   anticipationOf,
@@ -28,58 +29,73 @@ const { exchangeBrandStatistics } = proxyLocalActivities<ReturnType<typeof creat
  * the notice from it even when no live event asks for planning (imported history).
  */
 export async function exchangeStatistics(state: JourneyState): Promise<boolean> {
-  if (!hasAnticipationWork(state)) return false;
+  const exchange = takeStatisticsExchange(state);
+  if (!exchange) return false;
+  try {
+    return learnFromAnswer(state, await exchangeBrandStatistics(exchange));
+  } catch (error) {
+    return learnNothing(state, exchange, error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * The round's exchange, taken out of the state: the deliveries to record and the stale
+ * outlooks to read. Undefined when there is nothing to exchange (journeys recorded before
+ * anticipation drop their queue here, see exchangeStatistics).
+ */
+export function takeStatisticsExchange(state: JourneyState): StatisticsExchange | undefined {
+  if (!hasAnticipationWork(state)) return undefined;
   const anticipation = anticipationOf(state);
   if (!(isLeanRun() || patched('anticipate-statistics-v1'))) {
     anticipation.toLearn = [];
     anticipation.stale = [];
     anticipation.staleSkus = [];
-    return false;
+    return undefined;
   }
   const observations = anticipation.toLearn.splice(0);
   const reads = staleReads(state);
   anticipation.stale = [];
   anticipation.staleSkus = [];
-  if (observations.length === 0 && reads.length === 0) return false;
+  if (observations.length === 0 && reads.length === 0) return undefined;
+  return { brand: state.brand, observations, reads, minSamples: MIN_LEARNED_SAMPLES };
+}
+
+/** The answer's sketches into the journey; true when an outlook of an order awaiting delivery was read. */
+export function learnFromAnswer(state: JourneyState, answer: StatisticsAnswer): boolean {
+  const anticipation = anticipationOf(state);
   let outlooksRead = false;
-  try {
-    const answer = await exchangeBrandStatistics({
-      brand: state.brand,
-      observations,
-      reads,
-      minSamples: MIN_LEARNED_SAMPLES,
-    });
-    for (const learned of answer.learned) {
-      if (learned.id.startsWith(SKU_READ_PREFIX)) {
-        noteBrandCadence(anticipation, learned.id.slice(SKU_READ_PREFIX.length), learned.sketch);
-        continue;
-      }
-      const order = state.orders[learned.id];
-      if (!order?.dispatchedAt || !order.promisedDeliveryAt) continue;
-      anticipation.lateRisk[learned.id] = {
-        ...(learned.scope ? { scope: learned.scope } : {}),
-        ...(learned.sketch ? { sketch: learned.sketch } : {}),
-        samples: learned.samples,
-        // A brand's first deliveries count with the default as a prior instead of being ignored
-        // until 20 (issue 12: cold start), and quiet hours move a notice earlier, never later.
-        // Outlooks recorded before keep the old rules on replay.
-        ...(leanGeneration() >= 2 || patched('antic2-late-notice-plan') ? { planning: 'antic2' as const } : {}),
-        dispatchedAt: order.dispatchedAt,
-        promisedAt: order.promisedDeliveryAt,
-      };
-      outlooksRead = true;
+  for (const learned of answer.learned) {
+    if (learned.id.startsWith(SKU_READ_PREFIX)) {
+      noteBrandCadence(anticipation, learned.id.slice(SKU_READ_PREFIX.length), learned.sketch);
+      continue;
     }
-  } catch (error) {
-    // Learning is best effort: the deliveries wait for the next exchange, the outlooks stay as they were.
-    anticipation.toLearn = [...observations, ...anticipation.toLearn];
-    const unread = reads.map((read) => read.id);
-    anticipation.stale = [
-      ...new Set([...unread.filter((id) => !id.startsWith(SKU_READ_PREFIX)), ...anticipation.stale]),
-    ];
-    anticipation.staleSkus = unread
-      .filter((id) => id.startsWith(SKU_READ_PREFIX))
-      .map((id) => id.slice(SKU_READ_PREFIX.length));
-    log.warn('brand statistics unavailable', { error: error instanceof Error ? error.message : String(error) });
+    const order = state.orders[learned.id];
+    if (!order?.dispatchedAt || !order.promisedDeliveryAt) continue;
+    anticipation.lateRisk[learned.id] = {
+      ...(learned.scope ? { scope: learned.scope } : {}),
+      ...(learned.sketch ? { sketch: learned.sketch } : {}),
+      samples: learned.samples,
+      // A brand's first deliveries count with the default as a prior instead of being ignored
+      // until 20 (issue 12: cold start), and quiet hours move a notice earlier, never later.
+      // Outlooks recorded before keep the old rules on replay.
+      ...(leanGeneration() >= 2 || patched('antic2-late-notice-plan') ? { planning: 'antic2' as const } : {}),
+      dispatchedAt: order.dispatchedAt,
+      promisedAt: order.promisedDeliveryAt,
+    };
+    outlooksRead = true;
   }
   return outlooksRead;
+}
+
+/** Learning is best effort: the deliveries wait for the next exchange, the outlooks stay as they were. */
+export function learnNothing(state: JourneyState, exchange: StatisticsExchange, error: string): false {
+  const anticipation = anticipationOf(state);
+  anticipation.toLearn = [...exchange.observations, ...anticipation.toLearn];
+  const unread = exchange.reads.map((read) => read.id);
+  anticipation.stale = [...new Set([...unread.filter((id) => !id.startsWith(SKU_READ_PREFIX)), ...anticipation.stale])];
+  anticipation.staleSkus = unread
+    .filter((id) => id.startsWith(SKU_READ_PREFIX))
+    .map((id) => id.slice(SKU_READ_PREFIX.length));
+  log.warn('brand statistics unavailable', { error });
+  return false;
 }

@@ -32,7 +32,16 @@ export class BrandConfigSource {
 
   async load(): Promise<BrandConfig> {
     if (this.oncePerRound && this.readThisRound && this.current) return this.current;
-    const answer = await loadBrandConfig(this.state.brand, this.current?.hash);
+    return this.receive(await loadBrandConfig(this.state.brand, this.current?.hash));
+  }
+
+  /** What the round activity asks for when it reads the config for this round (generation 3). */
+  request(): { brand: string; knownHash?: string } {
+    return { brand: this.state.brand, ...(this.current?.hash ? { knownHash: this.current.hash } : {}) };
+  }
+
+  /** This round's answer, read by the round activity: load() then returns it without asking again. */
+  receive(answer: BrandConfig): BrandConfig {
     const config: BrandConfig =
       answer.unchanged && this.current
         ? withoutError({ ...this.current, version: answer.version }, answer.configError)

@@ -11,6 +11,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { changedAttributes } from '../changed-attributes';
 import { isLeanRun, leanGeneration, startLeanRun } from '../lean-patches';
 import type { z } from 'zod';
 import type { ImplicitPromiseActivities, createImplicitPromiseActivities } from '../../activities/implicit-promises';
@@ -49,6 +51,7 @@ import {
 } from './outreach-state';
 import { BrandConfigSource } from './brand-config';
 import { exchangeStatistics } from './anticipation';
+import { receiveRoundReads, roundReadRequests } from './round-reads';
 import { noteForAnticipation } from './anticipation-state';
 import { runDueOutreach } from './outreach-runner';
 import { PromiseContactReporter, registerPromiseContactHandler } from './promise-contacts';
@@ -125,14 +128,16 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   // A new run re-derives once: a round may have been cut short at continue-as-new.
   let promisesOutOfStep = reconciling && input.carried !== undefined;
   // The memo's summary says promises, pauses and a missing profile too: it is written more often.
-  const publisher = new Publisher(reconciling, isLeanRun() || patched('op-live-summary'));
+  // Generation 3 publishes once per round, only what changed (see Publisher).
+  const publishPerRound = leanGeneration() >= 3;
+  const publisher = new Publisher(reconciling, isLeanRun() || patched('op-live-summary'), publishPerRound);
   // Journeys recorded before the bounded state (event windows, archive) replay without it.
   const applyOptions = { bounded: isLeanRun() || patched('bounded-journey-state') };
   const brandConfig = new BrandConfigSource(state, lean);
   let outreachChanged = false;
   const changed = () => {
     outreachChanged = true;
-    publisher.publish(state);
+    if (!publishPerRound) publisher.publish(state);
   };
 
   setHandler(journeyStateQuery, () => state);
@@ -188,7 +193,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     return result;
   }
 
-  publisher.publish(state);
+  if (!publishPerRound) publisher.publish(state);
   const maxHistory = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
   const historyIsLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxHistory;
   const now = () => new Date().toISOString();
@@ -210,13 +215,20 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     // Generation 2: forwarding and the promise changes in one activity, ahead of the planning
     // (which neither reads nor changes what they do). Earlier runs replay their two activities.
     const oneActivity = leanGeneration() >= 2;
+    // Generation 3: that activity also reads the config and statistics the planning needs.
+    let outlooksReadInRound: boolean | undefined;
     if (oneActivity) {
       const reconcileNow = reconciling && (promisesOutOfStep || retryIsDue(state, now()));
       if (reconcileNow) promisesOutOfStep = false;
-      if (outbox.length > 0 || reconcileNow) await runRoundActivity(outbox, state, reconcileNow);
+      if (outbox.length > 0 || reconcileNow) {
+        const planning = planQueue.length > 0 || sweepQueue.length > 0;
+        const reads = leanGeneration() >= 3 ? roundReadRequests(state, brandConfig, planning) : {};
+        const answers = await runRoundActivity(outbox, state, reconcileNow, reads);
+        if (leanGeneration() >= 3) outlooksReadInRound = receiveRoundReads(state, brandConfig, reads, answers);
+      }
     } else if (outbox.length > 0) await forward(outbox, state);
     // Learn from deliveries (imported ones too) and read transit outlooks, before the playbooks plan.
-    const outlooksRead = await exchangeStatistics(state);
+    const outlooksRead = outlooksReadInRound ?? (await exchangeStatistics(state));
     // Playbooks arrived after journeys had run without them: guarded, so earlier histories replay.
     if (planQueue.length > 0 || sweepQueue.length > 0) {
       const [events, sweeps] = [planQueue.splice(0), sweepQueue.splice(0)];
@@ -238,6 +250,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
         );
       }
     }
+    // Before outreach, which may wait long on a mail server: the round's changes show meanwhile.
+    if (publishPerRound) publisher.publish(state);
     await runDueOutreach(state, workflowInfo().workflowId, now, brandConfig, stillWantedNow(state, now()), {
       applyEvent: (event) => {
         accept(event);
@@ -485,6 +499,12 @@ async function forward(outbox: ChildRoute[], state: JourneyState): Promise<void>
 /**
  * Keeps search attributes, memo and details current, writing only what changed: every
  * upsert is a history event, and a journey lives for years.
+ *
+ * Generation 3 (`perRound`): the journey publishes once per round (and before its outreach)
+ * instead of after every update too, and compares with what the workflow holds
+ * (workflowInfo(): the attributes and memo it was started or continued with, and its upserts
+ * since), so it writes only the attributes that changed, and nothing at a run's start.
+ * Earlier runs wrote all attributes whenever one changed, and replay so.
  */
 class Publisher {
   private lastAttributes = '';
@@ -493,30 +513,42 @@ class Publisher {
   constructor(
     private readonly countsOnePromiseSource: boolean,
     private readonly liveSummary: boolean,
+    private readonly perRound = false,
   ) {}
 
   publish(state: JourneyState): void {
     const attributes = this.countsOnePromiseSource ? journeyAttributes(state) : journeyAttributesV0(state);
-    const serialized = JSON.stringify(attributes);
+    const pairs: SearchAttributeUpdatePair[] = [
+      { key: KeptBrand, value: state.brand },
+      { key: KeptCustomerId, value: state.customerId },
+      { key: KeptKind, value: 'journey' },
+      { key: KeptStage, value: attributes.stage },
+      { key: KeptOpenCases, value: attributes.openCases },
+      { key: KeptOpenPromises, value: attributes.openPromises },
+      { key: KeptFlags, value: attributes.flags },
+      { key: KeptNextDueAt, value: attributes.nextDueAt ? new Date(attributes.nextDueAt) : null },
+    ];
+    const summary = this.liveSummary ? liveJourneySummary(state) : journeySummary(state);
+    if (this.perRound) this.publishChanges(pairs, summary);
+    else this.publishAll(JSON.stringify(attributes), pairs, summary);
+    setCurrentDetails(journeyDetails(state));
+  }
+
+  private publishChanges(pairs: SearchAttributeUpdatePair[], summary: string): void {
+    const changed = changedAttributes(pairs);
+    if (changed.length > 0) upsertSearchAttributes(changed);
+    if (workflowInfo().memo?.summary !== summary) upsertMemo({ summary });
+  }
+
+  private publishAll(serialized: string, pairs: SearchAttributeUpdatePair[], summary: string): void {
     if (serialized !== this.lastAttributes) {
       this.lastAttributes = serialized;
-      upsertSearchAttributes([
-        { key: KeptBrand, value: state.brand },
-        { key: KeptCustomerId, value: state.customerId },
-        { key: KeptKind, value: 'journey' },
-        { key: KeptStage, value: attributes.stage },
-        { key: KeptOpenCases, value: attributes.openCases },
-        { key: KeptOpenPromises, value: attributes.openPromises },
-        { key: KeptFlags, value: attributes.flags },
-        { key: KeptNextDueAt, value: attributes.nextDueAt ? new Date(attributes.nextDueAt) : null },
-      ]);
+      upsertSearchAttributes(pairs);
     }
-    const summary = this.liveSummary ? liveJourneySummary(state) : journeySummary(state);
     if (summary !== this.lastSummary) {
       this.lastSummary = summary;
       upsertMemo({ summary });
     }
-    setCurrentDetails(journeyDetails(state));
   }
 }
 

@@ -1,6 +1,10 @@
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ForwardRequest } from '../../activities/journey-forwarding';
-import type { JourneyRoundRequest, createJourneyRoundActivities } from '../../activities/journey-round';
+import type {
+  JourneyRoundRequest,
+  JourneyRoundResult,
+  createJourneyRoundActivities,
+} from '../../activities/journey-round';
 import type { CaseEvent } from '../case/case-state';
 import type { OrderEvent } from '../order/order-state';
 import { forwardSummary, promiseChangesSummary } from './activity-summaries';
@@ -9,7 +13,6 @@ import {
   initialImplicitPromiseSync,
   pruneImplicitPromises,
   recordSyncRound,
-  type ImplicitPromiseResult,
   type ImplicitPromiseSync,
 } from './implicit-promises';
 import type { ChildRoute, JourneyState } from './state';
@@ -32,26 +35,39 @@ export const FORWARD_CHUNK = 100;
  * chunk, the changes that bring the implicit promises in step (`reconcile`). Events accepted
  * meanwhile wait for the next round; the outbox is carried across continue-as-new.
  */
-export async function runRoundActivity(outbox: ChildRoute[], state: JourneyState, reconcile: boolean): Promise<void> {
+export async function runRoundActivity(
+  outbox: ChildRoute[],
+  state: JourneyState,
+  reconcile: boolean,
+  reads: RoundReadRequests = {},
+): Promise<RoundReadAnswers> {
   const sync = reconcile ? (state.implicitPromises ??= initialImplicitPromiseSync()) : undefined;
   const changes = sync ? changesToMake(state, sync) : [];
   const promises = changes.length > 0 ? { reconcile: reconcileRequest(state, changes) } : {};
-  let reconciled: ImplicitPromiseResult[] = [];
+  let last: JourneyRoundResult | undefined;
   for (let left = outbox.length; ;) {
     const forward = outbox.slice(0, Math.min(FORWARD_CHUNK, left)).map((route) => forwardRequest(route, state));
-    const last = forward.length === left;
-    const request: JourneyRoundRequest = { forward, ...(last ? promises : {}) };
-    if (forward.length === 0 && !request.reconcile) break;
+    const isLast = forward.length === left;
+    const request: JourneyRoundRequest = { forward, ...(isLast ? { ...promises, ...reads } : {}) };
+    if (forward.length === 0 && !request.reconcile && !request.config && !request.statistics) break;
     const result = await runJourneyRound.executeWithOptions({ summary: roundSummary(request) }, [request]);
     outbox.splice(0, forward.length);
     left -= forward.length;
-    if (last) {
-      reconciled = result.reconciled;
+    if (isLast) {
+      last = result;
       break;
     }
   }
-  if (sync) noteFailing(sync, recordSyncRound(sync, reconciled, Date.now()));
+  if (sync) noteFailing(sync, recordSyncRound(sync, last?.reconciled ?? [], Date.now()));
+  return {
+    ...(last?.config ? { config: last.config } : {}),
+    ...(last?.statistics ? { statistics: last.statistics } : {}),
+  };
 }
+
+/** What the round reads for its planning (generation 3): see activities/journey-round.ts. */
+export type RoundReadRequests = Pick<JourneyRoundRequest, 'config' | 'statistics'>;
+export type RoundReadAnswers = Pick<JourneyRoundResult, 'config' | 'statistics'>;
 
 function changesToMake(state: JourneyState, sync: ImplicitPromiseSync) {
   pruneImplicitPromises(state, sync);
@@ -76,6 +92,8 @@ function roundSummary(request: JourneyRoundRequest): string {
   return [
     ...(request.forward.length > 0 ? [forwardSummary(request.forward)] : []),
     ...(request.reconcile ? [promiseChangesSummary(request.reconcile.changes)] : []),
+    ...(request.config ? ['read brand config'] : []),
+    ...(request.statistics ? ['exchange brand statistics'] : []),
   ].join('; ');
 }
 
