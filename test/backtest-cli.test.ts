@@ -76,11 +76,23 @@ it('stops on Ctrl-C with exit code 130, leaving no server, worker or child proce
   const { child, done } = spawnKept(['backtest', history(18), '--out', path.join(dir, 'interrupted')], env);
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
+    // Says what the run printed if it never starts replaying (seen once in CI: one of the three
+    // shard servers up, no progress line), instead of jest's bare timeout.
+    const stuck = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no progress in 90 s; children ${childrenOf(child.pid!).join(',')}; stderr: ${stderr}`));
+    }, 90_000);
     child.stderr!.on('data', (chunk) => {
       stderr += chunk;
-      if (/\d+\/\d+ events/.test(stderr)) resolve();
+      if (/\d+\/\d+ events/.test(stderr)) {
+        clearTimeout(stuck);
+        resolve();
+      }
     });
-    child.once('exit', () => reject(new Error(`exited before replaying: ${stderr}`)));
+    child.once('exit', () => {
+      clearTimeout(stuck);
+      reject(new Error(`exited before replaying: ${stderr}`));
+    });
   });
   const ports = [...stderr.matchAll(/127\.0\.0\.1:(\d+)/g)].map((match) => Number(match[1]));
   // One line per shard (three by default): its server, smtp and receivers, and work folder.

@@ -65,6 +65,8 @@ afterAll(async () => {
 });
 
 const customerId = `reads-${Date.now().toString(36)}`;
+// Order ids are per brand and the dev server is shared by the whole run: unique to this test.
+const order = (n: number) => `${customerId}-o-${n}`;
 
 function orderEvent(type: LifecycleEventInput['type'], orderId: string, extra: object = {}): LifecycleEventInput {
   return {
@@ -105,21 +107,21 @@ const learnedTransitSamples = async () =>
 
 test('a delivery seen while the statistics database is down is learned once it is back, and the journey goes on', async () => {
   store.down = true;
-  await kept.recordEvent(placed('o-1'));
-  await kept.recordEvent(orderEvent('shipment.dispatched', 'o-1'));
-  await kept.recordEvent(orderEvent('shipment.delivered', 'o-1'));
+  await kept.recordEvent(placed(order(1)));
+  await kept.recordEvent(orderEvent('shipment.dispatched', order(1)));
+  await kept.recordEvent(orderEvent('shipment.delivered', order(1)));
 
   // The journey tried to learn the delivery, and was refused...
   await eventually(
     async () => store.refused,
-    (keys) => keys.includes('o-1'),
+    (keys) => keys.includes(order(1)),
     'an exchange refused',
   );
   // ...and went on: the order is delivered, and the delivery waits in the journey (a round
   // takes it out of the state before its exchange: it is back only if the failure put it back).
   const during = await eventually(
     journeyState,
-    (state) => state.orders['o-1']?.stage === 'use' && toLearn(state).includes('o-1'),
+    (state) => state.orders[order(1)]?.stage === 'use' && toLearn(state).includes(order(1)),
     'the delivery applied and waiting to be learned',
   );
   expect(during.stage).toBe('use');
@@ -127,8 +129,8 @@ test('a delivery seen while the statistics database is down is learned once it i
 
   // Back up: the next order's round exchanges, and the delivery of o-1 goes in with it.
   store.down = false;
-  await kept.recordEvent(placed('o-2'));
+  await kept.recordEvent(placed(order(2)));
   await eventually(learnedTransitSamples, (samples) => samples === 1, 'the brand learned the delivery of o-1');
   const after = await eventually(journeyState, (state) => toLearn(state).length === 0, 'nothing left to learn');
-  expect(after.orders['o-2']?.stage).toBe('purchase');
+  expect(after.orders[order(2)]?.stage).toBe('purchase');
 });
