@@ -38,8 +38,25 @@ export function operatorZone(state: JourneyState): string {
 /** e.g. "Thu 4 Dec 2026 17:00 CET": the weekday and the zone, so nobody converts in their head. */
 export function formatInZone(instant: string, zone: string): string {
   const time = DateTime.fromISO(instant, { zone, locale: 'en-GB' });
-  return time.isValid ? time.toFormat('ccc d LLL yyyy HH:mm ZZZZ') : instant;
+  if (!time.isValid) return instant;
+  const part: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};
+  for (const { type, value } of time.toLocaleParts(IN_ZONE_PARTS)) part[type] = value;
+  return `${part.weekday} ${part.day} ${part.month} ${part.year} ${part.hour}:${part.minute} ${part.timeZoneName}`;
 }
+
+// The same text as luxon's 'ccc d LLL yyyy HH:mm ZZZZ', from one Intl formatter that luxon
+// caches per zone: the ZZZZ token built a new Intl.DateTimeFormat on every call, 12% of the
+// workflow thread in the bench's CPU profile (the operator view formats every time it shows).
+const IN_ZONE_PARTS: Readonly<Intl.DateTimeFormatOptions> = {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'short',
+};
 
 /** Why the brand gets no promises and no outreach, when that is so; undefined otherwise. */
 export function missingProfileWarning(state: JourneyState): string | undefined {
