@@ -80,7 +80,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestCap
   const parts = splitByShard(history.events, Math.max(1, options.shards ?? 1)).filter((part) => part.length > 0);
   const workflowBundle = options.workflowBundle ?? (parts.length > 1 ? await bundleOnce() : undefined);
   throwIfAborted(options.signal);
-  const stacks = await startStacks(parts.length, { config, workflowBundle });
+  const stacks = await startStacks(parts.length, { config, workflowBundle }, options.signal);
   // Ctrl-C does not tear the stacks down under the replay: a client call in flight would be
   // retried by gRPC on a closed channel and crash the process. The replay stops at its next
   // step instead, every call settles, and then everything stops.
@@ -153,14 +153,24 @@ async function bundleOnce(): Promise<{ code: string }> {
   return { code };
 }
 
-/** The shards' stacks, started together; if one fails to start, the others are stopped. */
-async function startStacks(count: number, options: StackOptions): Promise<BacktestStack[]> {
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startBacktestStack(options)));
-  const stacks = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  const failure = started.find((result) => result.status === 'rejected');
-  if (!failure) return stacks;
-  await Promise.all(stacks.map((stack) => stack.stop()));
-  throw failure.reason;
+/**
+ * The shards' stacks, started one after another; if one fails to start or the run is stopped
+ * (Ctrl-C) meanwhile, the ones already up are stopped. Not all at once: three test servers
+ * starting together once left the run waiting for ever with one of them up (seen in CI), and
+ * a start between steps can be interrupted where a Promise.all could not.
+ */
+async function startStacks(count: number, options: StackOptions, signal?: AbortSignal): Promise<BacktestStack[]> {
+  const stacks: BacktestStack[] = [];
+  try {
+    while (stacks.length < count) {
+      throwIfAborted(signal);
+      stacks.push(await startBacktestStack(options));
+    }
+    return stacks;
+  } catch (error) {
+    await Promise.all(stacks.map((stack) => stack.stop()));
+    throw error;
+  }
 }
 
 interface ShardRun {

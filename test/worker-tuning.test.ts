@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import v8 from 'node:v8';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { workerTuningFromEnv } from '../workers/tuning';
+import { defaultMaxCachedWorkflows, workerTuningFromEnv } from '../workers/tuning';
 import { connectDevServer, startKeptWorker, stopWorker } from './helpers/temporal';
 
 /**
@@ -50,6 +51,25 @@ it('KEPT_WORKER_TUNER=resource-based hands the slots to the resource-based tuner
       activityTaskSlotSupplier: { type: 'resource-based' },
       resourceBasedTunerConfig: { targetMemoryUsage: 0.6, targetCpuUsage: 0.9 },
     });
+  } finally {
+    await stopWorker(handle);
+  }
+});
+
+it("without KEPT_MAX_CACHED_WORKFLOWS the cache is sized by Kept's heap per workflow, not the SDK's guess", async () => {
+  const GiB = 1024 ** 3;
+  // The SDK's default is ~600 per GiB of heap above 200 MiB: 2,310 on a 4 GiB heap, full at
+  // ~770 customers of three workflows. Kept's holds 1,000 customers on the same heap.
+  expect(defaultMaxCachedWorkflows(4 * GiB)).toBe(3276);
+  expect(defaultMaxCachedWorkflows(1 * GiB)).toBe(819);
+  expect(defaultMaxCachedWorkflows(8 * 1024 ** 2)).toBe(10);
+  const handle = await startKeptWorker(env, { workerOptions: workerTuningFromEnv({}) });
+  try {
+    expect(handle.worker.options.maxCachedWorkflows).toBe(defaultMaxCachedWorkflows());
+    // More than the SDK would cache on this machine's heap (worker-options.js in SDK 1.24).
+    const heapMiB = v8.getHeapStatistics().heap_size_limit / 1024 ** 2;
+    const sdkDefault = Math.max(Math.floor(((heapMiB - 200) * 600) / 1024), 10);
+    expect(handle.worker.options.maxCachedWorkflows).toBeGreaterThan(sdkDefault);
   } finally {
     await stopWorker(handle);
   }

@@ -12,6 +12,7 @@ import { createAnticipationActivities } from '../activities/anticipation/statist
 import { createStaffDigestActivities } from '../activities/staff-digest';
 import { connectClient } from '../client/connection';
 import { loadKeptEnv, projectPath } from '../common/config';
+import { defaultMaxCachedWorkflows } from './tuning';
 import { keptPreloadModules } from './workflow-bundle';
 
 export interface KeptWorkerOptions {
@@ -39,7 +40,8 @@ export interface KeptWorkerOptions {
   /** Extra activities (e.g. a test's own collaborators) merged over Kept's. */
   extraActivities?: object;
   /**
-   * Workflows kept in memory between tasks (SDK default otherwise). 0 turns off sticky task
+   * Workflows kept in memory between tasks (`defaultMaxCachedWorkflows()` otherwise, sized by
+   * Kept's own heap per workflow rather than the SDK's generic guess). 0 turns off sticky task
    * queues: a test that stops a worker needs its tasks to reach the next worker at once, and
    * the time-skipping test server never hands a stopped worker's sticky tasks back.
    */
@@ -68,6 +70,7 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    maxCachedWorkflows: defaultMaxCachedWorkflows(),
     ...options.workerOptions,
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.workflowBundle
