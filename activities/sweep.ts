@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import { proactiveContactSignal, type ProactiveContactRequest } from '../workflows/sweep/messages';
+import type { ProactiveContactRequest } from '../common/sweep/schema';
+import { proactiveContactSignal } from '../workflows/sweep/messages';
 
 /**
  * The proactive sweep's side effects: listing the matching journeys through visibility, and

@@ -9,7 +9,7 @@ import { ConfigError, loadKeptEnv } from '../common/config';
 import { timeZoneSchema } from '../common/events';
 import { isoDurationSchema } from '../common/profiles/schema';
 import { KeptKind } from '../common/search-attributes';
-import { sweepInputSchema } from '../workflows/sweep/messages';
+import { sweepInputSchema } from '../common/sweep/schema';
 
 /**
  * Scheduled proactive contacts: `config/schedules.json` declares Temporal Schedules, each

@@ -6,7 +6,7 @@ import { createSweepActivities } from '../activities/sweep';
 import { KeptClient } from '../client/kept-client';
 import { journeyWorkflowId } from '../common/ids';
 import { applySchedules, DEFAULT_SCHEDULES_FILE, loadSchedules } from '../scripts/apply-schedules';
-import type { SweepResult } from '../workflows/sweep/messages';
+import type { SweepResult } from '../common/sweep/schema';
 import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
 import { connectDevServer, startKeptWorker, stopWorker } from './helpers/temporal';

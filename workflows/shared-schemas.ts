@@ -9,6 +9,7 @@ import * as promisesCustomerContact from '../common/promises/customer-contact';
 import * as promisesSchema from '../common/promises/schema';
 import * as staffCustomerContext from '../common/staff/customer-context';
 import * as staffDigest from '../common/staff/digest';
+import * as sweepSchema from '../common/sweep/schema';
 import * as webhooksKeptEvents from '../common/webhooks/kept-events';
 import { readyForFreeze } from './freeze-ready';
 
@@ -38,6 +39,7 @@ export const sharedSchemaModules = {
   'common/promises/schema': promisesSchema,
   'common/staff/customer-context': staffCustomerContext,
   'common/staff/digest': staffDigest,
+  'common/sweep/schema': sweepSchema,
   'common/webhooks/kept-events': webhooksKeptEvents,
 };
 

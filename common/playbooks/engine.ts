@@ -1,6 +1,6 @@
 import type { OutreachRequestInput } from '../outreach/contract';
 import type { JourneyState } from '../../workflows/journey/state';
-import type { ProactiveContactRequest } from '../../workflows/sweep/messages';
+import type { ProactiveContactRequest } from '../sweep/schema';
 import { addSigned, anchorsOf, durationMs, fieldAnchors, normalise, triggerBase, triggerSource } from './anchors';
 import { compareInstants, isAfter, isAtOrAfter, isBefore } from '../instants';
 import { goalMet, unmetCondition, type CheckContext } from './checks';

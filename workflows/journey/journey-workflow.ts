@@ -67,7 +67,8 @@ import {
   type ImplicitPromiseCommand,
   type ImplicitPromiseResult,
 } from './implicit-promises';
-import { proactiveContactSignal, type ProactiveContactRequest } from '../sweep/messages';
+import type { ProactiveContactRequest } from '../../common/sweep/schema';
+import { proactiveContactSignal } from '../sweep/messages';
 import { applyEvent, initialJourneyState, openCaseCount, type ChildRoute, type JourneyState } from './state';
 import { trackRunningPromise } from './operator-view';
 import { journeyDetails, journeySummary, liveJourneySummary } from './summary';

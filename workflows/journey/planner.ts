@@ -6,7 +6,7 @@ import { AD_HOC, isStillWanted, planContacts, planSweepContacts } from '../../co
 import type { PlannedContact } from '../../common/playbooks/schema';
 import { LATE_RISK_ANCHOR, type QuietHours } from '../../common/anticipation/late-notice';
 import { scheduleLateNotices } from './anticipation-state';
-import type { ProactiveContactRequest } from '../sweep/messages';
+import type { ProactiveContactRequest } from '../../common/sweep/schema';
 import { addPending, type PendingContact } from './outreach-state';
 import type { BrandConfigSource } from './brand-config';
 import type { StillWanted } from './outreach-runner';

@@ -8,7 +8,7 @@ import {
   type ProactiveContactRequest,
   type SweepInput,
   type SweepResult,
-} from './messages';
+} from '../../common/sweep/schema';
 
 const { listSweepTargets, signalSweepTargets } = proxyActivities<ReturnType<typeof createSweepActivities>>({
   startToCloseTimeout: '5 minutes',
