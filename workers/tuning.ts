@@ -105,11 +105,11 @@ const CACHED_WORKFLOWS_PER_HEAP_MIB = 0.2 / 0.25;
 
 /**
  * Kept's sticky cache size when KEPT_MAX_CACHED_WORKFLOWS is unset. The SDK's default (about
- * 600 per GiB of heap) budgets ~1.7 MiB per workflow; `npm run bench` measures 0.22 MiB of heap
+ * 600 per GiB of heap) budgets ~1.7 MiB per workflow; `npm run bench` measures 0.15 MiB of heap
  * per cached Kept workflow, and a customer has about three (journey, order, delivery promise),
- * so the SDK's 2,310 on a 4 GiB heap were full at 770 customers and every event after that
+ * so the SDK's 2,310 on a 4.1 GiB heap were full at 770 customers and every event after that
  * replayed an evicted workflow first (existing-journey ingest 12x bare at 1,000 customers,
- * 7x with room for them all). Kept gives the cache a fifth of the heap limit at 0.25 MiB per
+ * 5.5x with room for them all). Kept gives the cache a fifth of the heap limit at 0.25 MiB per
  * workflow: 3,276 workflows (820 MiB) on a 4 GiB heap, where the SDK caches 2,282, and little
  * enough that a worker with 10,000 sleeping customers stays within 2 GiB of resident memory.
  */
