@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { startBenchServer, type BenchServer } from './dev-server';
 import { inParallel } from './stats';
 import { startWorkerProcess } from './worker-process';
-import { keptPreloadModules } from '../workers/workflow-bundle';
+import { keptBundlerOptions } from '../workers/workflow-bundle';
 
 /**
  * `npm run bench:heap`: where the heap of one cached workflow goes. Each probe in
@@ -88,7 +88,8 @@ async function measureProbe(
   const bundlePath = path.join(run.directory, `${probe}.js`);
   const { code } = await bundleWorkflowCode({
     workflowsPath: path.join(PROBE_DIRECTORY, `${file}.ts`),
-    preloadModules: file === probe ? [] : keptPreloadModules,
+    // `+preload`: bundled as Kept's worker bundles (shared modules, compiled for Node).
+    ...(file === probe ? {} : keptBundlerOptions()),
     logger: quietLogger,
   });
   writeFileSync(bundlePath, code);

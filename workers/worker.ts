@@ -13,7 +13,7 @@ import { createStaffDigestActivities } from '../activities/staff-digest';
 import { connectClient } from '../client/connection';
 import { loadKeptEnv, projectPath } from '../common/config';
 import { defaultMaxCachedWorkflows } from './tuning';
-import { keptPreloadModules } from './workflow-bundle';
+import { keptBundlerOptions } from './workflow-bundle';
 
 export interface KeptWorkerOptions {
   connection: NativeConnection;
@@ -77,7 +77,10 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
       ? { workflowBundle: options.workflowBundle }
       : {
           workflowsPath: require.resolve('../workflows'),
-          bundlerOptions: { ...options.workerOptions?.bundlerOptions, preloadModules: keptPreloadModules },
+          bundlerOptions: {
+            ...options.workerOptions?.bundlerOptions,
+            ...keptBundlerOptions(options.workerOptions?.bundlerOptions?.webpackConfigHook),
+          },
         }),
     activities: {
       ...createActivities(options.activityDependencies),

@@ -15,8 +15,53 @@ export const keptPreloadModules: string[] = [
   require.resolve('../workflows/shared-logic'),
 ];
 
+type WebpackConfigHook = NonNullable<BundleOptions['webpackConfigHook']>;
+type WebpackConfig = Parameters<WebpackConfigHook>[0];
+
+/** The ECMAScript version Kept's workflow code is compiled to: what Node 20 runs natively. */
+export const WORKFLOW_COMPILE_TARGET = 'es2022';
+
+/**
+ * Kept's workflow code compiled for the Node it runs on (ES2022) instead of the SDK's ES2017.
+ * At ES2017 SWC writes helpers for object spread and class fields (`_object_spread`,
+ * `_define_property`, ...) into every module, so each cached workflow held its own copies,
+ * and every `{ ...state }` of the journey ran through a helper that defines the properties
+ * one at a time. Same semantics either way (both define properties, in the same order), so
+ * recorded histories replay unchanged (test/replay.test.ts).
+ */
+export const compileForNode: WebpackConfigHook = (config) => {
+  const swcRules = (config.module?.rules ?? []).filter(
+    (rule): rule is { use: { loader: string; options: { jsc: { target: string } } } } =>
+      typeof rule === 'object' &&
+      rule !== null &&
+      typeof rule.use === 'object' &&
+      rule.use !== null &&
+      'loader' in rule.use &&
+      String(rule.use.loader).includes('swc-loader'),
+  );
+  // An SDK that bundles differently must not silently drop the setting: say so at bundle time.
+  if (swcRules.length !== 1)
+    throw new Error(`expected one swc-loader rule in the SDK's webpack config, found ${swcRules.length}`);
+  swcRules[0]!.use.options.jsc.target = WORKFLOW_COMPILE_TARGET;
+  return config;
+};
+
+/** How the worker bundles `workflows/` itself: Kept's preload and compile target, then the embedder's hook. */
+export function keptBundlerOptions(
+  hook?: WebpackConfigHook,
+): Pick<BundleOptions, 'preloadModules' | 'webpackConfigHook'> {
+  return {
+    preloadModules: keptPreloadModules,
+    webpackConfigHook: (config: WebpackConfig) => (hook ? hook(compileForNode(config)) : compileForNode(config)),
+  };
+}
+
 export function keptWorkflowBundleOptions(
   options: Omit<BundleOptions, 'workflowsPath' | 'preloadModules'> = {},
 ): BundleOptions {
-  return { ...options, workflowsPath: require.resolve('../workflows'), preloadModules: keptPreloadModules };
+  return {
+    ...options,
+    workflowsPath: require.resolve('../workflows'),
+    ...keptBundlerOptions(options.webpackConfigHook),
+  };
 }
