@@ -100,6 +100,13 @@ const SHARED_KEPT_MODULES = [
 describe("Kept's workflow bundle", () => {
   const { shared, perWorkflow } = modulesByPhase(readFileSync(process.env.KEPT_TEST_WORKFLOW_BUNDLE!, 'utf8'));
 
+  it("compiles Kept's workflow code for Node (ES2022): no SWC spread or class-field helper copied into each module", () => {
+    const code = readFileSync(process.env.KEPT_TEST_WORKFLOW_BUNDLE!, 'utf8');
+    // At the SDK's ES2017 every Kept module carried its own `function _object_spread(...)`.
+    expect(code).not.toMatch(/function _(?:object_spread|define_property)\(/);
+    expect(code).toContain('./workflows/journey/journey-workflow.ts');
+  });
+
   it('loads zod and luxon once per worker: they are preloaded and shared by every workflow', () => {
     expect(shared.filter(isLibrary('zod')).length).toBeGreaterThan(0);
     expect(shared.filter(isLibrary('luxon')).length).toBeGreaterThan(0);
