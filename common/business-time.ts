@@ -38,11 +38,17 @@ export class BusinessTimeError extends Error {
 /**
  * Opening windows per calendar and local date. Timezone arithmetic is the costly part and a
  * day's windows never change, so they are memoised (deterministic: the key is the date).
+ *
+ * This module is shared by every workflow of a worker (workflows/shared-logic.ts), and so is
+ * this memo, on purpose: an entry is reachable only through the calendar object it is keyed by
+ * (a workflow's own parsed config; a WeakMap cannot be listed), its value depends on nothing
+ * but that calendar and the date, and the windows are frozen, so no workflow can change what
+ * another reads. Entries go with their calendar when its workflow leaves the cache.
  */
-const windowCache = new WeakMap<BusinessHours, Map<string, Window[]>>();
+const windowCache = new WeakMap<BusinessHours, Map<string, readonly Window[]>>();
 
 /** The opening windows of one local date `YYYY-MM-DD` (empty on holidays and closed weekdays). */
-function windowsOn(date: string, hours: BusinessHours): Window[] {
+function windowsOn(date: string, hours: BusinessHours): readonly Window[] {
   let byDate = windowCache.get(hours);
   if (!byDate) windowCache.set(hours, (byDate = new Map()));
   let windows = byDate.get(date);
@@ -50,13 +56,14 @@ function windowsOn(date: string, hours: BusinessHours): Window[] {
   return windows;
 }
 
-function computeWindows(date: string, hours: BusinessHours): Window[] {
-  if (hours.holidays.includes(date)) return [];
+function computeWindows(date: string, hours: BusinessHours): readonly Window[] {
+  if (hours.holidays.includes(date)) return Object.freeze([]);
   const day = DateTime.fromISO(date, { zone: hours.timezone });
   const weekday = weekdays[day.weekday - 1]!;
-  return (hours.week[weekday] ?? [])
-    .map((window) => ({ start: atClock(day, window.start), end: atClock(day, window.end) }))
+  const windows = (hours.week[weekday] ?? [])
+    .map((window) => Object.freeze({ start: atClock(day, window.start), end: atClock(day, window.end) }))
     .sort((a, b) => a.start - b.start);
+  return Object.freeze(windows);
 }
 
 function atClock(day: DateTime, clock: string): Instant {
@@ -133,7 +140,7 @@ export function addBusinessDays(start: Instant, days: number, hours: BusinessHou
   return clampIntoDay(target.toMillis(), windowsOn(date, hours));
 }
 
-function clampIntoDay(instant: Instant, windows: Window[]): Instant {
+function clampIntoDay(instant: Instant, windows: readonly Window[]): Instant {
   const first = windows[0]!;
   if (instant <= first.start) return first.start;
   const before = windows.filter((w) => w.start <= instant);

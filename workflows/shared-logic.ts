@@ -1,12 +1,16 @@
 import * as anticipationConditionalRisk from '../common/anticipation/conditional-risk';
 import * as anticipationLateNotice from '../common/anticipation/late-notice';
+import * as businessTime from '../common/business-time';
 import * as ids from '../common/ids';
 import * as instants from '../common/instants';
 import * as outreachPolicy from '../common/outreach/policy';
 import * as playbooksAnchors from '../common/playbooks/anchors';
 import * as playbooksChecks from '../common/playbooks/checks';
+import * as playbooksData from '../common/playbooks/data';
+import * as playbooksEngine from '../common/playbooks/engine';
 import * as predictions from '../common/predictions';
 import * as searchAttributes from '../common/search-attributes';
+import * as staffTime from '../common/staff/time';
 import * as caseState from './case/case-state';
 import { readyForFreeze } from './freeze-ready';
 import * as journeyActivitySummaries from './journey/activity-summaries';
@@ -21,6 +25,7 @@ import * as journeyState from './journey/state';
 import * as journeySummary from './journey/summary';
 import * as orderAttributes from './order/order-attributes';
 import * as orderState from './order/order-state';
+import * as promisePlan from './promise/plan';
 
 /**
  * Kept's pure workflow logic, loaded ONCE per worker like the schema modules
@@ -48,25 +53,31 @@ import * as orderState from './order/order-state';
  * `let`, `var` or writable Map or Set in them, and runs two journeys with the same events on one
  * worker: their states must be equal, which a default object shared by reference would break.
  *
- * Left out on purpose: common/business-time.ts memoises opening windows in a module-level
- * WeakMap, so it and what imports it (common/staff/time.ts, common/playbooks/data.ts and
- * engine.ts, workflows/promise/plan.ts) stay per workflow (measured: sharing them too would save
- * only about 11 KiB more per cached workflow, not worth a cache shared by all workflows); so
- * does every module that imports @temporalio/workflow (the workflows, their messages, planner,
- * outreach runner, ...).
+ * One memo is shared on purpose: common/business-time.ts keeps each calendar's opening windows
+ * per date in a module-level WeakMap keyed by the calendar object (that file says why no
+ * workflow can see or change another's entries). Sharing it with what imports it
+ * (common/staff/time.ts, common/playbooks/data.ts and engine.ts, workflows/promise/plan.ts)
+ * saves about 9 KiB per cached workflow, which the 2x heap target needed.
+ *
+ * Left out: every module that imports @temporalio/workflow (the workflows, their messages,
+ * planner, outreach runner, ...).
  *
  * The keys are the modules' paths from the repository root, for that test.
  */
 export const sharedLogicModules = {
   'common/anticipation/conditional-risk': anticipationConditionalRisk,
   'common/anticipation/late-notice': anticipationLateNotice,
+  'common/business-time': businessTime,
   'common/ids': ids,
   'common/instants': instants,
   'common/outreach/policy': outreachPolicy,
   'common/playbooks/anchors': playbooksAnchors,
   'common/playbooks/checks': playbooksChecks,
+  'common/playbooks/data': playbooksData,
+  'common/playbooks/engine': playbooksEngine,
   'common/predictions': predictions,
   'common/search-attributes': searchAttributes,
+  'common/staff/time': staffTime,
   'workflows/case/case-state': caseState,
   'workflows/journey/activity-summaries': journeyActivitySummaries,
   'workflows/journey/anticipation-state': journeyAnticipationState,
@@ -80,6 +91,7 @@ export const sharedLogicModules = {
   'workflows/journey/summary': journeySummary,
   'workflows/order/order-attributes': orderAttributes,
   'workflows/order/order-state': orderState,
+  'workflows/promise/plan': promisePlan,
 };
 
 // outreach-state.ts builds the journey's outreach update schemas: zod needs them readied for
