@@ -58,8 +58,8 @@ it('KEPT_WORKER_TUNER=resource-based hands the slots to the resource-based tuner
 
 it("without KEPT_MAX_CACHED_WORKFLOWS the cache is sized by Kept's heap per workflow, not the SDK's guess", async () => {
   const GiB = 1024 ** 3;
-  // The SDK's default is ~600 per GiB of heap above 200 MiB: 2,310 on a 4 GiB heap, full at
-  // ~770 customers of three workflows. Kept's holds 1,000 customers on the same heap.
+  // The SDK's default is ~600 per GiB of heap above 200 MiB: 2,282 on a 4 GiB heap, full at
+  // ~760 customers of three workflows. Kept's holds 1,000 customers on the same heap.
   expect(defaultMaxCachedWorkflows(4 * GiB)).toBe(3276);
   expect(defaultMaxCachedWorkflows(1 * GiB)).toBe(819);
   expect(defaultMaxCachedWorkflows(8 * 1024 ** 2)).toBe(10);

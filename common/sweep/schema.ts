@@ -14,23 +14,30 @@ const playbookIdSchema = z
   .regex(/^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*$/, 'use an id like checkin.quarterly')
   .max(64);
 
+/** What to send, the same in a sweep's input and in its request to each journey. */
+const contactFields = {
+  playbookId: playbookIdSchema.optional(),
+  template: playbookIdSchema.optional(),
+  category: messageCategorySchema,
+  reason: z.string().min(1).max(300),
+};
+
+/** A contact is named by its playbook, or by its template alone: one of the two is needed. */
+const namesPlaybookOrTemplate = (contact: { playbookId?: string; template?: string }) =>
+  contact.playbookId !== undefined || contact.template !== undefined;
+const playbookOrTemplateIssue = { message: 'give a playbookId or a template', path: ['playbookId'] };
+
 /** What a sweep asks of one journey: a contact by playbook, or by template alone. */
 export const proactiveContactRequestSchema = z
   .object({
     /** The sweep run (its workflow id for scheduled runs). */
     sweepId: z.string().min(1).max(200),
-    playbookId: playbookIdSchema.optional(),
-    template: playbookIdSchema.optional(),
-    category: messageCategorySchema,
-    reason: z.string().min(1).max(300),
+    ...contactFields,
     /** Deterministic per sweep run: a journey signalled twice by one run plans one contact. */
     key: z.string().min(1).max(200),
   })
   .strict()
-  .refine((request) => request.playbookId !== undefined || request.template !== undefined, {
-    message: 'give a playbookId or a template',
-    path: ['playbookId'],
-  });
+  .refine(namesPlaybookOrTemplate, playbookOrTemplateIssue);
 export type ProactiveContactRequest = z.infer<typeof proactiveContactRequestSchema>;
 
 /** The proactive sweep workflow's input (a Schedule's action, or started by hand). */
@@ -38,10 +45,7 @@ export const sweepInputSchema = z
   .object({
     /** Visibility query for the journeys, e.g. KeptKind='journey' AND KeptBrand='maison-laurent'. */
     query: z.string().min(1).max(1000),
-    playbookId: playbookIdSchema.optional(),
-    template: playbookIdSchema.optional(),
-    category: messageCategorySchema,
-    reason: z.string().min(1).max(300),
+    ...contactFields,
     /** How many journeys are signalled at once. */
     concurrency: z.number().int().min(1).max(100).default(10),
     /** Journeys per visibility page (one listing activity and one signalling activity each). */
@@ -50,10 +54,7 @@ export const sweepInputSchema = z
     sweepId: z.string().min(1).max(200).optional(),
   })
   .strict()
-  .refine((input) => input.playbookId !== undefined || input.template !== undefined, {
-    message: 'give a playbookId or a template',
-    path: ['playbookId'],
-  });
+  .refine(namesPlaybookOrTemplate, playbookOrTemplateIssue);
 export type SweepInput = z.input<typeof sweepInputSchema>;
 
 export interface SweepResult {
