@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { CancelledFailure, type SearchAttributePair } from '@temporalio/common';
 import { z } from 'zod';
 import { caseWorkflowId, orderWorkflowId } from '../common/ids';
@@ -16,6 +16,9 @@ import {
 } from '../workflows/order/order-state';
 import { orderAttributePairs, orderAttributes } from '../workflows/order/order-attributes';
 import { orderEventSignal } from '../workflows/order/messages';
+import type { OrderJourneyInput } from '../workflows/order/order-workflow';
+import { heartbeat } from './heartbeat';
+import { startedOnThisGeneration } from '../common/code-generation';
 
 /**
  * One event for an order or case journey. `known` is what journeys recorded before
@@ -47,15 +50,15 @@ const progressSchema = z.number().int().nonnegative();
 
 /**
  * Hands events from a customer journey to its order and case journeys: a signal to the
- * running one, or a signal-with-start of a new run (seeded with the previous run's state
- * when one finished). Safe to retry: order and case journeys apply an event id once.
+ * running one, or a new run (seeded with the previous run's state when one finished): an
+ * order's starts with the event, a case's is signalled with it at its start. Safe to retry: order and case journeys apply an event id once.
  *
  * Progress is heartbeated after each request, and a retried attempt starts where the last
  * one stopped, so a batch that does not fit in one attempt still completes instead of
  * starting from zero for ever (the journey also sends its outbox in chunks).
  *
  * Why not child workflows: an order or case lives for weeks and must outlive the customer
- * journey's continue-as-new. Signal-with-start needs no bookkeeping of which ones run, has
+ * journey's continue-as-new. Starting by id needs no bookkeeping of which ones run, has
  * no race with one that is just finishing, and (unlike abandoned children) works on the
  * time-skipping test server too.
  */
@@ -68,7 +71,7 @@ export function createJourneyForwardingActivities(client: Client) {
         // A worker shutting down cancels the attempt: stop between requests, the heartbeat says where.
         if (context.cancellationSignal.aborted) throw new CancelledFailure('forwarding cancelled; will resume');
         await forward(client, taskQueue, requests[done]!);
-        context.heartbeat(done + 1);
+        heartbeat(done + 1);
       }
       return requests.length;
     },
@@ -93,11 +96,11 @@ async function forward(client: Client, taskQueue: string, request: ForwardReques
       if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
   }
-  await signalWithStart(client, taskQueue, workflowId, request);
+  await startRun(client, taskQueue, workflowId, request);
 }
 
 /** A new run: with the events sent along (older journeys), else where the previous run ended. */
-async function signalWithStart(client: Client, taskQueue: string, workflowId: string, request: ForwardRequest) {
+async function startRun(client: Client, taskQueue: string, workflowId: string, request: ForwardRequest) {
   const common = { brand: request.brand, customerId: request.customerId, journeyWorkflowId: request.journeyWorkflowId };
   const attributes = [
     { key: KeptBrand, value: request.brand },
@@ -107,14 +110,12 @@ async function signalWithStart(client: Client, taskQueue: string, workflowId: st
   const seed = request.known ? { events: request.known } : { events: previous?.events ?? [], folded: previous?.folded };
   if (request.kind === 'order') {
     const orderSeed = seed as { events: OrderEvent[]; folded?: OrderMilestones };
-    await client.workflow.signalWithStart('orderJourney', {
-      workflowId,
-      taskQueue,
-      args: [{ ...common, orderId: request.id, ...orderSeed }],
-      signal: orderEventSignal,
-      signalArgs: [request.event],
-      typedSearchAttributes: orderStartAttributes(request, orderSeed),
-      staticSummary: `Order ${request.id} of ${request.customerId} at ${request.brand}`,
+    await startOrder(client, taskQueue, workflowId, request, {
+      ...common,
+      orderId: request.id,
+      ...orderSeed,
+      events: withEvent(orderSeed.events, request.event),
+      ...startedOnThisGeneration,
     });
   } else {
     await client.workflow.signalWithStart('serviceCase', {
@@ -127,6 +128,37 @@ async function signalWithStart(client: Client, taskQueue: string, workflowId: st
       staticSummary: `Service case ${request.id} of ${request.customerId} at ${request.brand}`,
     });
   }
+}
+
+/**
+ * A new order run starts with the event among its events, not signalled with it: the same
+ * state from its first task, one history event fewer. A run that started meanwhile (a retried
+ * attempt whose start went through) gets the event as a signal; it applies an event id once.
+ */
+async function startOrder(
+  client: Client,
+  taskQueue: string,
+  workflowId: string,
+  request: Extract<ForwardRequest, { kind: 'order' }>,
+  input: OrderJourneyInput,
+): Promise<void> {
+  try {
+    await client.workflow.start('orderJourney', {
+      workflowId,
+      taskQueue,
+      args: [input],
+      typedSearchAttributes: orderStartAttributes(request, input),
+      staticSummary: `Order ${request.id} of ${request.customerId} at ${request.brand}`,
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    await client.workflow.getHandle(workflowId).signal(orderEventSignal, request.event);
+  }
+}
+
+/** The events with this one added, unless it is among them already (a restart's seed may hold it). */
+function withEvent(events: OrderEvent[], event: OrderEvent): OrderEvent[] {
+  return events.some((known) => known.eventId === event.eventId) ? events : [...events, event];
 }
 
 /**

@@ -1,10 +1,10 @@
-import { Context } from '@temporalio/activity';
 import type { StatisticsAnswer, StatisticsExchange } from '../common/anticipation/statistics-contract';
 import type { ImplicitPromiseResult } from '../workflows/journey/implicit-promises';
 import type { createAnticipationActivities } from './anticipation/statistics-activities';
 import type { ImplicitPromiseActivities, ImplicitPromiseReconcileRequest } from './implicit-promises';
 import type { BrandConfig, createJourneyConfigActivities } from './journey-config';
 import type { ForwardRequest, createJourneyForwardingActivities } from './journey-forwarding';
+import { heartbeat } from './heartbeat';
 
 /** What one round of a customer journey hands to the world: its new events, its promise changes. */
 export interface JourneyRoundRequest {
@@ -59,7 +59,7 @@ export function createJourneyRoundActivities(
         // One change at a time, with a heartbeat after each: the round's heartbeat timeout
         // (10 s) must not end an attempt that is making progress on many promises. The detail
         // stays forwarding's progress (all forwarded), so a retry does not forward again.
-        Context.current().heartbeat(request.forward.length);
+        heartbeat(request.forward.length);
       }
       const { config, statistics } = request;
       return {

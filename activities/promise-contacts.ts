@@ -5,6 +5,7 @@ import { journeyWorkflowId } from '../common/ids';
 import { journeyContactRequestSchema, type JourneyContactRequest } from '../common/promises/customer-contact';
 import { KeptBrand, KeptCustomerId, KeptKind } from '../common/search-attributes';
 import { promiseContactSignal } from '../workflows/journey/messages';
+import { startedOnThisGeneration } from '../common/code-generation';
 
 /**
  * Hands a promise's message for the customer to the customer's journey with
@@ -24,7 +25,7 @@ export function createPromiseContactActivities(client: Client) {
       await client.workflow.signalWithStart('customerJourney', {
         workflowId: journeyWorkflowId(brand, customerId),
         taskQueue: Context.current().info.taskQueue,
-        args: [{ brand, customerId }],
+        args: [{ brand, customerId, ...startedOnThisGeneration }],
         signal: promiseContactSignal,
         signalArgs: [request],
         typedSearchAttributes: [

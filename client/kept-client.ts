@@ -25,6 +25,7 @@ import {
 import type { JourneyState, RecordEventResult } from '../workflows/journey/state';
 import type { customerJourney } from '../workflows/journey/journey-workflow';
 import { assertOwnsOrdersAndCases } from './ownership';
+import { startedOnThisGeneration } from '../common/code-generation';
 
 export interface KeptClientOptions {
   client: Client;
@@ -130,7 +131,7 @@ export class KeptClient {
       workflowId: journeyWorkflowId(event.brand, event.customerId),
       taskQueue: this.options.taskQueue,
       workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [{ brand: event.brand, customerId: event.customerId }],
+      args: [{ brand: event.brand, customerId: event.customerId, ...startedOnThisGeneration }],
       typedSearchAttributes: [
         { key: KeptBrand, value: event.brand },
         { key: KeptCustomerId, value: event.customerId },

@@ -51,6 +51,7 @@ import {
 } from '../workflows/promise/messages';
 import { resolveDueAt } from '../workflows/promise/plan';
 import type { promiseWorkflow } from '../workflows/promise/promise-workflow';
+import { startedOnThisGeneration } from '../common/code-generation';
 
 /** Who a load lookup is about: one person, or a whole team. */
 export interface LoadQuery {
@@ -199,6 +200,7 @@ export class PromiseClient {
       contact: input.contact,
       createdAt: input.createdAt,
       ...(made.madeByJourney ? { madeByJourney: true } : {}),
+      ...startedOnThisGeneration,
       profile: {
         businessHours: profile.businessHours,
         escalation: profile.escalation,

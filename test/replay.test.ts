@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
+import { z } from 'zod';
+import { WORKFLOW_CODE_GENERATION } from '../common/code-generation';
 import { patchCoverage, patchIdsInHistory, patchIdsInSource, recordedHistories } from './helpers/patch-coverage';
 
 /**
@@ -37,6 +39,30 @@ describe('replaying recorded histories on the current workflow code', () => {
     expect(uncovered).toEqual([]);
   });
 
+  it('has runs of the journey, the order and the promise that their starter said the generation of', () => {
+    // Such a run asks no marker (lean-patches.ts): only its input says which branches it took.
+    const declared = histories.flatMap((history) => {
+      const start = declaredStart(readHistory(history.file));
+      return start?.codeGeneration !== undefined && patchIdsInHistory(readHistory(history.file)).length === 0
+        ? [start.workflowType]
+        : [];
+    });
+    expect(new Set(declared)).toEqual(new Set(['customerJourney', 'orderJourney', 'promiseWorkflow']));
+  });
+
+  it('has recorded journeys of every generation a starter can declare, up to the newest', () => {
+    const generations = new Set(
+      histories.flatMap((history) => {
+        const start = declaredStart(readHistory(history.file));
+        return start?.workflowType === 'customerJourney' && start.codeGeneration !== undefined
+          ? [start.codeGeneration]
+          : [];
+      }),
+    );
+    const declarable = Array.from({ length: WORKFLOW_CODE_GENERATION - 2 }, (_, index) => index + 3);
+    expect([...generations].sort()).toEqual(declarable);
+  });
+
   it('reads the patch markers the SDK writes (the coverage check could not pass vacuously)', () => {
     const before = histories.filter((history) => history.name.startsWith('v1-before-playbooks/'));
     expect(before.length).toBeGreaterThan(0);
@@ -45,3 +71,28 @@ describe('replaying recorded histories on the current workflow code', () => {
     expect(patchIdsInHistory(readHistory(journey!.file))).toEqual(['implicit-promises-v1', 'playbooks-v1']);
   });
 });
+
+/** A history's first event: the run's start, with its input. */
+const startedSchema = z.object({
+  events: z.tuple(
+    [
+      z.object({
+        workflowExecutionStartedEventAttributes: z.object({
+          workflowType: z.object({ name: z.string() }),
+          input: z.object({ payloads: z.array(z.object({ data: z.string().optional() })) }).optional(),
+        }),
+      }),
+    ],
+    z.unknown(),
+  ),
+});
+
+/** The workflow type of a recorded run and the code generation its input declares, if any. */
+function declaredStart(history: unknown): { workflowType: string; codeGeneration?: unknown } | undefined {
+  const parsed = startedSchema.safeParse(history);
+  if (!parsed.success) return undefined;
+  const started = parsed.data.events[0].workflowExecutionStartedEventAttributes;
+  const data = started.input?.payloads[0]?.data;
+  const input = data ? (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as Record<string, unknown>) : {};
+  return { workflowType: started.workflowType.name, codeGeneration: input.codeGeneration };
+}

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import v8 from 'node:v8';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { defaultMaxCachedWorkflows, workerTuningFromEnv } from '../workers/tuning';
+import { defaultMaxCachedWorkflows, workerTuningFromEnv, WorkerTuningError } from '../workers/tuning';
 import { connectDevServer, startKeptWorker, stopWorker } from './helpers/temporal';
 
 /**
@@ -98,4 +98,14 @@ it('the worker process stops at a bad sizing variable, naming it, before it conn
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   expect(code).toBe(1);
   expect(stderr).toMatch(/^ {2}KEPT_MAX_CACHED_WORKFLOWS: /m);
+});
+
+it('refuses a worker without a workflow cache, from the environment or in code, saying why', async () => {
+  expect(() => workerTuningFromEnv({ KEPT_MAX_CACHED_WORKFLOWS: '0' })).toThrow(
+    /KEPT_MAX_CACHED_WORKFLOWS: must be at least 1: journeys run local activities/,
+  );
+  await expect(startKeptWorker(env, { maxCachedWorkflows: 0 })).rejects.toThrow(
+    /maxCachedWorkflows: must be at least 1: journeys run local activities/,
+  );
+  await expect(startKeptWorker(env, { workerOptions: { maxCachedWorkflows: 0 } })).rejects.toThrow(WorkerTuningError);
 });

@@ -10,12 +10,20 @@ import { z } from 'zod';
  * this schema does too, naming the variables.
  */
 const positiveInt = z.coerce.number().int().min(1);
+
+/**
+ * Why a cache of 0 is refused: journeys run local activities (their round, the ledger copy),
+ * and the SDK drops a local activity still running when its workflow leaves the cache, which
+ * without a cache is after every task: the journey would retry its round for ever.
+ */
+export const NO_CACHE_MESSAGE =
+  'must be at least 1: journeys run local activities, which a worker without a workflow cache drops';
 const ratio = z.coerce.number().gt(0).max(1);
 
 export const workerTuningEnvSchema = z
   .object({
-    /** Workflows kept in memory between tasks (sticky cache). 0 turns caching off. */
-    KEPT_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+    /** Workflows kept in memory between tasks (sticky cache); at least 1 (see NO_CACHE_MESSAGE). */
+    KEPT_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1, NO_CACHE_MESSAGE).optional(),
     KEPT_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
     KEPT_MAX_CONCURRENT_ACTIVITIES: positiveInt.optional(),
     KEPT_MAX_CONCURRENT_LOCAL_ACTIVITIES: positiveInt.optional(),
@@ -60,6 +68,12 @@ export type WorkerTuning = Pick<
 
 export class WorkerTuningError extends Error {
   override name = 'WorkerTuningError';
+}
+
+/** A cache size given in code (createKeptWorker's options), held to the rule the variable is. */
+export function checkedCacheSize(maxCachedWorkflows: number | undefined): number | undefined {
+  if (maxCachedWorkflows === undefined || maxCachedWorkflows >= 1) return maxCachedWorkflows;
+  throw new WorkerTuningError(`invalid worker tuning:\n  maxCachedWorkflows: ${NO_CACHE_MESSAGE}`);
 }
 
 /** Parses the sizing variables; a bad value stops the worker naming the variable. */

@@ -12,7 +12,7 @@ import { createAnticipationActivities } from '../activities/anticipation/statist
 import { createStaffDigestActivities } from '../activities/staff-digest';
 import { connectClient } from '../client/connection';
 import { loadKeptEnv, projectPath } from '../common/config';
-import { defaultMaxCachedWorkflows } from './tuning';
+import { checkedCacheSize, defaultMaxCachedWorkflows } from './tuning';
 import { keptBundlerOptions } from './workflow-bundle';
 
 export interface KeptWorkerOptions {
@@ -41,9 +41,8 @@ export interface KeptWorkerOptions {
   extraActivities?: object;
   /**
    * Workflows kept in memory between tasks (`defaultMaxCachedWorkflows()` otherwise, sized by
-   * Kept's own heap per workflow rather than the SDK's generic guess). 0 turns off sticky task
-   * queues: a test that stops a worker needs its tasks to reach the next worker at once, and
-   * the time-skipping test server never hands a stopped worker's sticky tasks back.
+   * Kept's own heap per workflow rather than the SDK's generic guess). At least 1: journeys run
+   * local activities, which need their workflow cached (workers/tuning.ts, NO_CACHE_MESSAGE).
    */
   maxCachedWorkflows?: number;
   /**
@@ -66,13 +65,14 @@ export async function createKeptWorker(options: KeptWorkerOptions): Promise<Work
   const implicitPromises = createImplicitPromiseActivities(client, profilesDir);
   const config = createJourneyConfigActivities(profilesDir, options.playbooksDir, options.configLog);
   const statistics = createAnticipationActivities(options.activityDependencies?.statistics);
+  const maxCachedWorkflows = checkedCacheSize(options.maxCachedWorkflows ?? options.workerOptions?.maxCachedWorkflows);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     maxCachedWorkflows: defaultMaxCachedWorkflows(),
     ...options.workerOptions,
-    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : {

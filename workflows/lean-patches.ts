@@ -1,4 +1,5 @@
 import { patched } from '@temporalio/workflow';
+import { WORKFLOW_CODE_GENERATION } from '../common/code-generation';
 
 /**
  * Every patched() id that a run meets writes two history events in that run: its marker and
@@ -15,19 +16,56 @@ import { patched } from '@temporalio/workflow';
  * - `cost-lean-round-3` (generation 3): the round activity also reads the brand config and
  *   exchanges the brand statistics (no local activity markers for them when it runs), and the
  *   journey publishes its search attributes and memo once per round, writing only what changed.
+ * - generation 4 (declared only, see below): a small round runs as a local activity, inside
+ *   the workflow task that accepted its event (round-activity.ts).
  * A run recorded on an earlier generation has no marker of a later one in its history, so on
  * replay it gets that earlier generation here and asks each newer patch as it always did: its
  * history replays command for command. A new run asks only the newest marker (the `||` stops
  * there), so it writes one marker, whatever the number of generations. The answer is decided
  * once per run, at its start; the state is per run because the SDK gives each workflow its own
  * module instances.
+ *
+ * Since generation 3 a run's starter may say the generation in the run's input
+ * (`codeGeneration`, common/code-generation.ts): then the run asks no marker at all, and its
+ * history has none (two history events fewer per workflow). The input is history too, so a
+ * replay reads the same answer. A run without it (started by earlier code, or by a caller that
+ * does not say) asks the markers as before. Generations after 3 have no marker: they are
+ * declared or not had, so a run whose starter does not say gets generation 3 at most.
  */
 let generation = 0;
 
-/** Call first thing in a workflow, before any other patched() call. */
-export function startLeanRun(): boolean {
-  generation = patched('cost-lean-round-3') ? 3 : patched('cost-lean-round-2') ? 2 : patched('cost-lean-round') ? 1 : 0;
+/** The oldest generation a starter may declare: runs before it always asked the markers. */
+const FIRST_DECLARED_GENERATION = 3;
+
+/**
+ * Call first thing in a workflow, before any other patched() call, with the `codeGeneration`
+ * of the run's input.
+ */
+export function startLeanRun(declared?: unknown): boolean {
+  generation = declared === undefined ? askMarkers() : declaredGeneration(declared);
   return generation >= 1;
+}
+
+function askMarkers(): number {
+  return patched('cost-lean-round-3') ? 3 : patched('cost-lean-round-2') ? 2 : patched('cost-lean-round') ? 1 : 0;
+}
+
+/**
+ * A generation newer than this code (a client upgraded before its workers) is not guessed at:
+ * the thrown error fails the workflow task, not the run, and Temporal retries the task until a
+ * worker that knows the generation takes it. Nothing is written to the run's history meanwhile.
+ */
+function declaredGeneration(declared: unknown): number {
+  const known =
+    typeof declared === 'number' &&
+    Number.isInteger(declared) &&
+    declared >= FIRST_DECLARED_GENERATION &&
+    declared <= WORKFLOW_CODE_GENERATION;
+  if (known) return declared;
+  throw new Error(
+    `this run was started for workflow code generation ${String(declared)}; this worker runs generations ` +
+      `${FIRST_DECLARED_GENERATION} to ${WORKFLOW_CODE_GENERATION}: deploy the worker that matches the client`,
+  );
 }
 
 /**

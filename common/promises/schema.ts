@@ -124,6 +124,8 @@ export const promiseWorkflowInputSchema = makePromiseInputSchema
      * caller's promise always reports, or the journey would not count it until it changed.
      */
     madeByJourney: z.boolean().optional(),
+    /** The workflow code generation its starter runs (common/code-generation.ts). */
+    codeGeneration: z.number().int().optional(),
   });
 export type PromiseWorkflowInput = z.input<typeof promiseWorkflowInputSchema>;
 export type PromiseWorkflowArgs = z.infer<typeof promiseWorkflowInputSchema>;

@@ -14,6 +14,7 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { changedAttributes } from '../changed-attributes';
 import { isLeanRun, leanGeneration, startLeanRun } from '../lean-patches';
+import { startedOnThisGeneration } from '../../common/code-generation';
 import type { z } from 'zod';
 import type { ImplicitPromiseActivities, createImplicitPromiseActivities } from '../../activities/implicit-promises';
 import type { createJourneyForwardingActivities } from '../../activities/journey-forwarding';
@@ -83,6 +84,8 @@ export interface CustomerJourneyInput {
   carried?: CarriedState;
   /** Continue-as-new once history reaches this many events (the SDK may suggest it earlier). */
   maxHistoryEvents?: number;
+  /** The workflow code generation its starter runs (common/code-generation.ts). */
+  codeGeneration?: number;
 }
 
 interface CarriedState {
@@ -106,7 +109,7 @@ const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
  */
 export async function customerJourney(input: CustomerJourneyInput): Promise<void> {
   // One marker for this run's patches, not one per patch met (lean-patches.ts says why).
-  const lean = startLeanRun();
+  const lean = startLeanRun(input.codeGeneration);
   const carried: CarriedState = input.carried ?? {
     state: initialJourneyState(input.brand, input.customerId, new Date().toISOString()),
     outbox: [],
@@ -279,6 +282,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     state.counters.continuedAsNew += 1;
     await continueAsNew<typeof customerJourney>({
       ...input,
+      // The next run starts on this code, whatever generation this one started on.
+      ...startedOnThisGeneration,
       carried: { state, outbox, planQueue, sweepQueue, promiseQueue },
     });
   }

@@ -1,4 +1,5 @@
-import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { log, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { leanGeneration } from '../lean-patches';
 import type { ForwardRequest } from '../../activities/journey-forwarding';
 import type {
   JourneyRoundRequest,
@@ -29,6 +30,20 @@ const { runJourneyRound } = proxyActivities<ReturnType<typeof createJourneyRound
 /** At most this many events per forwarding activity: each completed chunk leaves the outbox. */
 export const FORWARD_CHUNK = 100;
 
+// Generation 4: a round this small (a live event: one forward, a promise or two) runs as a local
+// activity, inside the workflow task that accepted the event: one marker, where an activity cost
+// three history events, a second workflow task and two more round trips to the server. Larger
+// rounds (imports) keep the activity, whose heartbeats let a retry resume mid-batch; a local
+// activity's retry starts over, which forwarding and the promise changes allow (both apply an
+// event or a change once), and for a few requests costs little.
+export const LOCAL_ROUND_MAX_REQUESTS = 10;
+const { runJourneyRound: runJourneyRoundInTask } = proxyLocalActivities<
+  ReturnType<typeof createJourneyRoundActivities>
+>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
 /**
  * A round's work outside the journey in one activity (generation-2 runs, see lean-patches.ts):
  * the outbox's events to their order and case journeys, a chunk at a time, and, with the last
@@ -44,13 +59,15 @@ export async function runRoundActivity(
   const sync = reconcile ? (state.implicitPromises ??= initialImplicitPromiseSync()) : undefined;
   const changes = sync ? changesToMake(state, sync) : [];
   const promises = changes.length > 0 ? { reconcile: reconcileRequest(state, changes) } : {};
+  const inTask = leanGeneration() >= 4 && outbox.length + changes.length <= LOCAL_ROUND_MAX_REQUESTS;
+  const run = inTask ? runJourneyRoundInTask : runJourneyRound;
   let last: JourneyRoundResult | undefined;
   for (let left = outbox.length; ;) {
     const forward = outbox.slice(0, Math.min(FORWARD_CHUNK, left)).map((route) => forwardRequest(route, state));
     const isLast = forward.length === left;
     const request: JourneyRoundRequest = { forward, ...(isLast ? { ...promises, ...reads } : {}) };
     if (forward.length === 0 && !request.reconcile && !request.config && !request.statistics) break;
-    const result = await runJourneyRound.executeWithOptions({ summary: roundSummary(request) }, [request]);
+    const result = await run.executeWithOptions({ summary: roundSummary(request) }, [request]);
     outbox.splice(0, forward.length);
     left -= forward.length;
     if (isLast) {

@@ -33,6 +33,8 @@ export interface OrderJourneyInput {
   folded?: OrderMilestones;
   /** How long the order stays in "use" before its own journey ends (the customer journey goes on). */
   settleAfterDeliveryMs?: number;
+  /** The workflow code generation its starter runs (common/code-generation.ts). */
+  codeGeneration?: number;
 }
 
 const DEFAULT_SETTLE_MS = 30 * 24 * 60 * 60 * 1000;
@@ -44,7 +46,7 @@ const DEFAULT_SETTLE_MS = 30 * 24 * 60 * 60 * 1000;
  */
 export async function orderJourney(input: OrderJourneyInput): Promise<OrderState> {
   // One marker for this run's patches, not one per patch met (lean-patches.ts says why).
-  const lean = startLeanRun();
+  const lean = startLeanRun(input.codeGeneration);
   // Runs started before the event window existed keep every event, so they replay as recorded.
   const fold = isLeanRun() || patched('bounded-order-window') ? { window: ORDER_EVENT_WINDOW } : {};
   let state = foldOrder(input.orderId, input.events, input.folded, fold);

@@ -155,7 +155,7 @@ class PromiseEvents {
  */
 export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<PromiseOutcome> {
   // One marker for this run's patches, not one per patch met (lean-patches.ts says why).
-  startLeanRun();
+  startLeanRun(rawInput.codeGeneration);
   const input = promiseWorkflowInputSchema.parse(rawInput);
   const state = initialState(input);
   const events = new PromiseEvents(state, input);
