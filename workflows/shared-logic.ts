@@ -26,6 +26,7 @@ import * as journeySummary from './journey/summary';
 import * as orderAttributes from './order/order-attributes';
 import * as orderState from './order/order-state';
 import * as promisePlan from './promise/plan';
+import * as promiseState from './promise/promise-state';
 
 /**
  * Kept's pure workflow logic, loaded ONCE per worker like the schema modules
@@ -92,6 +93,7 @@ export const sharedLogicModules = {
   'workflows/order/order-attributes': orderAttributes,
   'workflows/order/order-state': orderState,
   'workflows/promise/plan': promisePlan,
+  'workflows/promise/promise-state': promiseState,
 };
 
 // outreach-state.ts builds the journey's outreach update schemas: zod needs them readied for
