@@ -68,7 +68,7 @@ import {
   type ImplicitPromiseCommand,
   type ImplicitPromiseResult,
 } from './implicit-promises';
-import type { ProactiveContactRequest } from '../../common/sweep/schema';
+import { proactiveContactRequestSchema, type ProactiveContactRequest } from '../../common/sweep/schema';
 import { proactiveContactSignal } from '../sweep/messages';
 import { applyEvent, initialJourneyState, openCaseCount, type ChildRoute, type JourneyState } from './state';
 import { trackRunningPromise } from './operator-view';
@@ -176,7 +176,10 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   registerPromiseContactHandler(state, changed);
   const promiseContacts = new PromiseContactReporter(state.brand);
   const keptEvents = new JourneyEvents();
-  setHandler(proactiveContactSignal, (request) => {
+  setHandler(proactiveContactSignal, (raw) => {
+    // Generation 4 checks what reaches the planner; earlier runs took it as sent (their histories replay so).
+    const request = leanGeneration() >= 4 ? validSweepRequest(raw, state) : raw;
+    if (!request) return;
     sweepQueue.push(request);
     changed();
   });
@@ -287,6 +290,22 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
       carried: { state, outbox, planQueue, sweepQueue, promiseQueue },
     });
   }
+}
+
+/**
+ * A sweep's request as the schema defines it, or nothing: a signal cannot be rejected, so a
+ * malformed one (sent by hand, or by another version's sweep) is logged with what is wrong and
+ * dropped, where it became a contact without a template that failed at sending.
+ */
+function validSweepRequest(raw: unknown, state: JourneyState): ProactiveContactRequest | undefined {
+  const parsed = proactiveContactRequestSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  log.warn('invalid proactive contact request dropped', {
+    brand: state.brand,
+    customerId: state.customerId,
+    issues: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(request)'}: ${issue.message}`),
+  });
+  return undefined;
 }
 
 function isProfileAnswer(event: LifecycleEvent): boolean {
