@@ -51,7 +51,8 @@ const progressSchema = z.number().int().nonnegative();
 /**
  * Hands events from a customer journey to its order and case journeys: a signal to the
  * running one, or a new run (seeded with the previous run's state when one finished): an
- * order's starts with the event, a case's is signalled with it at its start. Safe to retry: order and case journeys apply an event id once.
+ * order's starts with the event, a case's is signalled with it at its start. Safe to retry:
+ * order and case journeys apply an event id once.
  *
  * Progress is heartbeated after each request, and a retried attempt starts where the last
  * one stopped, so a batch that does not fit in one attempt still completes instead of

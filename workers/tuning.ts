@@ -10,6 +10,7 @@ import { z } from 'zod';
  * this schema does too, naming the variables.
  */
 const positiveInt = z.coerce.number().int().min(1);
+const ratio = z.coerce.number().gt(0).max(1);
 
 /**
  * Why a cache of 0 is refused: journeys run local activities (their round, the ledger copy),
@@ -18,7 +19,6 @@ const positiveInt = z.coerce.number().int().min(1);
  */
 export const NO_CACHE_MESSAGE =
   'must be at least 1: journeys run local activities, which a worker without a workflow cache drops';
-const ratio = z.coerce.number().gt(0).max(1);
 
 export const workerTuningEnvSchema = z
   .object({

@@ -45,7 +45,8 @@ const { runJourneyRound: runJourneyRoundInTask } = proxyLocalActivities<
 });
 
 /**
- * A round's work outside the journey in one activity (generation-2 runs, see lean-patches.ts):
+ * A round's work outside the journey in one activity (generation-2 runs, see lean-patches.ts;
+ * a local one for a small round since generation 4):
  * the outbox's events to their order and case journeys, a chunk at a time, and, with the last
  * chunk, the changes that bring the implicit promises in step (`reconcile`). Events accepted
  * meanwhile wait for the next round; the outbox is carried across continue-as-new.
