@@ -34,6 +34,11 @@ export type ForwardRequest =
       id: string;
       event: OrderEvent;
       known?: OrderEvent[];
+      /**
+       * The order as the journey holds it (generation 5, workflows/journey/held-orders.ts): it
+       * has no workflow yet, which starts from this with the event.
+       */
+      seed?: { events: OrderEvent[]; folded?: OrderMilestones };
     }
   | {
       kind: 'case';
@@ -87,6 +92,11 @@ function resumeFrom(details: unknown, total: number): number {
 async function forward(client: Client, taskQueue: string, request: ForwardRequest): Promise<void> {
   const workflowId =
     request.kind === 'order' ? orderWorkflowId(request.brand, request.id) : caseWorkflowId(request.brand, request.id);
+  if (request.kind === 'order' && request.seed) {
+    const { events, folded } = request.seed;
+    await startOrder(client, taskQueue, workflowId, request, orderInput(request, { events, folded }));
+    return;
+  }
   if (!request.known) {
     try {
       const handle = client.workflow.getHandle(workflowId);
@@ -111,13 +121,7 @@ async function startRun(client: Client, taskQueue: string, workflowId: string, r
   const seed = request.known ? { events: request.known } : { events: previous?.events ?? [], folded: previous?.folded };
   if (request.kind === 'order') {
     const orderSeed = seed as { events: OrderEvent[]; folded?: OrderMilestones };
-    await startOrder(client, taskQueue, workflowId, request, {
-      ...common,
-      orderId: request.id,
-      ...orderSeed,
-      events: withEvent(orderSeed.events, request.event),
-      ...startedOnThisGeneration,
-    });
+    await startOrder(client, taskQueue, workflowId, request, orderInput(request, orderSeed));
   } else {
     await client.workflow.signalWithStart('serviceCase', {
       workflowId,
@@ -129,6 +133,22 @@ async function startRun(client: Client, taskQueue: string, workflowId: string, r
       staticSummary: `Service case ${request.id} of ${request.customerId} at ${request.brand}`,
     });
   }
+}
+
+/** A new order run's input: the seed (the previous run's end, or the journey's state) with the event. */
+function orderInput(
+  request: Extract<ForwardRequest, { kind: 'order' }>,
+  seed: { events: OrderEvent[]; folded?: OrderMilestones },
+): OrderJourneyInput {
+  return {
+    brand: request.brand,
+    customerId: request.customerId,
+    journeyWorkflowId: request.journeyWorkflowId,
+    orderId: request.id,
+    events: withEvent(seed.events, request.event),
+    ...(seed.folded ? { folded: seed.folded } : {}),
+    ...startedOnThisGeneration,
+  };
 }
 
 /**

@@ -1,9 +1,10 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { LifecycleEvent } from '../common/events';
-import { caseWorkflowId, orderWorkflowId } from '../common/ids';
+import { caseWorkflowId, orderWorkflowId, promiseWorkflowId } from '../common/ids';
 import { KeptCustomerId } from '../common/search-attributes';
 import { isCaseEvent } from '../workflows/case/case-state';
 import { isOrderEvent } from '../workflows/order/order-state';
+import { deliveryPromiseId } from '../workflows/journey/implicit-promises';
 
 /** An event names an order or case of another customer of the brand: nothing was written (HTTP 409). */
 export class OwnershipConflictError extends Error {
@@ -16,7 +17,8 @@ const LOOKUP_CONCURRENCY = 16;
 interface ChildClaim {
   kind: 'order' | 'case';
   id: string;
-  workflowId: string;
+  /** The workflows that say whose the order or case is, asked in turn until one exists. */
+  workflowIds: string[];
   customerId: string;
 }
 
@@ -24,8 +26,9 @@ interface ChildClaim {
  * Order and case ids are unique per brand, so `kept/<brand>/order/<id>` is shared by every
  * customer of the brand. Before a journey accepts an event, this asks each order or case
  * workflow the event would reach whose it is (its KeptCustomerId, set when it starts) and
- * refuses the events of any other customer. One describe per id; the common case (a new
- * order id) is a single NOT_FOUND answer. See README "Order and case ids" for the race left.
+ * refuses the events of any other customer. One describe per id, two for an order without a
+ * workflow yet (its delivery promise is asked next); a new order id is answered NOT_FOUND.
+ * See README "Order and case ids" for the race left.
  */
 export async function assertOwnsOrdersAndCases(client: Client, events: readonly LifecycleEvent[]): Promise<void> {
   const claims = [...new Map(events.flatMap(childClaim).map((claim) => [claimKey(claim), claim])).values()];
@@ -33,7 +36,7 @@ export async function assertOwnsOrdersAndCases(client: Client, events: readonly 
   const conflicts: string[] = [];
   const next = async (): Promise<void> => {
     for (let claim = queue.shift(); claim; claim = queue.shift()) {
-      const owner = await ownerOf(client, claim.workflowId);
+      const owner = await firstOwner(client, claim.workflowIds);
       if (owner !== undefined && owner !== claim.customerId) {
         conflicts.push(
           `${claim.kind} ${claim.id} belongs to another customer; customer ${claim.customerId} cannot change it`,
@@ -48,16 +51,30 @@ export async function assertOwnsOrdersAndCases(client: Client, events: readonly 
 function childClaim(event: LifecycleEvent): ChildClaim[] {
   const base = { customerId: event.customerId };
   if (isOrderEvent(event)) {
-    return [{ ...base, kind: 'order', id: event.orderId, workflowId: orderWorkflowId(event.brand, event.orderId) }];
+    // A placed order may live in its journey until its next event (workflows/journey/held-orders.ts):
+    // then its delivery promise, started with the order's customer, says whose it is.
+    const workflowIds = [
+      orderWorkflowId(event.brand, event.orderId),
+      promiseWorkflowId(event.brand, deliveryPromiseId(event.orderId)),
+    ];
+    return [{ ...base, kind: 'order', id: event.orderId, workflowIds }];
   }
   if (isCaseEvent(event)) {
     const caseId = event.caseId!;
-    return [{ ...base, kind: 'case', id: caseId, workflowId: caseWorkflowId(event.brand, caseId) }];
+    return [{ ...base, kind: 'case', id: caseId, workflowIds: [caseWorkflowId(event.brand, caseId)] }];
   }
   return [];
 }
 
-const claimKey = (claim: ChildClaim) => `${claim.workflowId}\u0000${claim.customerId}`;
+const claimKey = (claim: ChildClaim) => `${claim.workflowIds[0]}\u0000${claim.customerId}`;
+
+async function firstOwner(client: Client, workflowIds: string[]): Promise<string | undefined> {
+  for (const workflowId of workflowIds) {
+    const owner = await ownerOf(client, workflowId);
+    if (owner !== undefined) return owner;
+  }
+  return undefined;
+}
 
 /** The customer an order or case workflow belongs to; undefined when there is none yet. */
 async function ownerOf(client: Client, workflowId: string): Promise<string | undefined> {

@@ -1,4 +1,5 @@
 import type { LifecycleEvent } from '../../common/events';
+import type { OrderState } from '../order/order-state';
 import type { JourneyState } from './state';
 
 /**
@@ -145,17 +146,14 @@ function isNeeded(change: ImplicitPromiseChange, record: ImplicitPromiseRecord |
 
 /** What every implicit promise should be now, from the order and case state alone. */
 export function desiredImplicitPromises(state: JourneyState): ImplicitPromiseChange[] {
-  const history = state.outreach.quietBefore;
-  const imported = (at: string | undefined) => history !== undefined && at !== undefined && at <= history;
+  const imported = (at: string | undefined) => isImportedHistory(state, at);
   const orders = Object.values(state.orders).flatMap((order): ImplicitPromiseChange[] => {
-    if (!order.promisedDeliveryAt || !order.placedAt) return [];
+    if (!hasDeliveryPromise(state, order)) return [];
     const promiseId = deliveryPromiseId(order.orderId);
-    // History imported after the fact makes no promises (it would only breach or be kept at once).
-    if (imported(order.placedAt)) return [];
     if (order.deliveredAt) return [{ kind: 'fulfil', promiseId, at: order.deliveredAt, note: 'delivered' }];
     if (order.cancelledAt) return [{ kind: 'cancel', promiseId, reason: 'order cancelled' }];
     const { orderId, promisedDeliveryAt: dueAt, placedAt: createdAt } = order;
-    return [{ kind: 'make', promise: 'delivery', promiseId, orderId, dueAt, createdAt }];
+    return [{ kind: 'make', promise: 'delivery', promiseId, orderId, dueAt: dueAt!, createdAt: createdAt! }];
   });
   const cases = Object.values(state.cases).flatMap((item): ImplicitPromiseChange[] => {
     if (!item.openedAt || imported(item.openedAt)) return [];
@@ -177,6 +175,20 @@ export function desiredImplicitPromises(state: JourneyState): ImplicitPromiseCha
     ];
   });
   return [...orders, ...cases];
+}
+
+/**
+ * True when the order has (or is to have) the implicit promise `delivery-<orderId>`: a promised
+ * date, placed live. History imported after the fact makes no promises (it would only breach
+ * or be kept at once).
+ */
+export function hasDeliveryPromise(state: JourneyState, order: OrderState): boolean {
+  return order.promisedDeliveryAt !== undefined && order.placedAt !== undefined && !isImportedHistory(state, order.placedAt);
+}
+
+function isImportedHistory(state: JourneyState, at: string | undefined): boolean {
+  const history = state.outreach.quietBefore;
+  return history !== undefined && at !== undefined && at <= history;
 }
 
 function staffOwner(

@@ -76,6 +76,7 @@ import { journeyDetails, journeySummary, liveJourneySummary } from './summary';
 import { forwardSummary, promiseChangesSummary } from './activity-summaries';
 import { FORWARD_CHUNK, contactOf, forwardRequest, runRoundActivity } from './round-activity';
 import { JourneyEvents } from './kept-events';
+import { routeForHeldOrders, routeOnBreach, wasHeld } from './held-orders';
 
 export interface CustomerJourneyInput {
   brand: string;
@@ -137,6 +138,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   const publisher = new Publisher(reconciling, isLeanRun() || patched('op-live-summary'), publishPerRound);
   // Journeys recorded before the bounded state (event windows, archive) replay without it.
   const applyOptions = { bounded: isLeanRun() || patched('bounded-journey-state') };
+  // Generation 5: a placed order with a delivery promise waits in the journey for its workflow (held-orders.ts).
+  const holdsOrders = leanGeneration() >= 5;
   const brandConfig = new BrandConfigSource(state, lean);
   let outreachChanged = false;
   const changed = () => {
@@ -172,7 +175,10 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     },
     { validator: (raw, _options) => parseEventBatch(raw).forEach((event) => validateEvent(event, input)) },
   );
-  registerOutreachHandlers(state, changed);
+  registerOutreachHandlers(state, changed, (promiseId, status) => {
+    const route = holdsOrders ? routeOnBreach(state, promiseId, status) : undefined;
+    if (route) outbox.push(route);
+  });
   registerPromiseContactHandler(state, changed);
   const promiseContacts = new PromiseContactReporter(state.brand);
   const keptEvents = new JourneyEvents();
@@ -188,8 +194,10 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     // Consent and profile answers: the newest by occurredAt wins (earlier histories applied them in arrival order).
     if (isProfileAnswer(event) && !state.profile.changedAt && (isLeanRun() || patched('outreach-profile-by-time')))
       state.profile.changedAt = {};
+    const heldBefore = holdsOrders && wasHeld(state, event);
     const { result, route } = applyEvent(state, event, applyOptions);
-    if (route) outbox.push(route);
+    const routed = holdsOrders ? routeForHeldOrders(state, route, heldBefore) : route;
+    if (routed) outbox.push(routed);
     if (result.applied) noteForAnticipation(state, event);
     // Imported history too: a delivery in it keeps a promise made live (reconcile.ts decides).
     if (reconciling && route && result.applied) promisesOutOfStep = true;
@@ -326,7 +334,11 @@ function markImported(state: JourneyState, events: LifecycleEvent[]): void {
 }
 
 /** Contact requests, operator pauses and promise reports: all validated before history. */
-function registerOutreachHandlers(state: JourneyState, changed: () => void): void {
+function registerOutreachHandlers(
+  state: JourneyState,
+  changed: () => void,
+  onPromiseStatus: (promiseId: string, status: string) => void,
+): void {
   const outreach = state.outreach;
   const now = () => new Date().toISOString();
   setHandler(
@@ -389,6 +401,7 @@ function registerOutreachHandlers(state: JourneyState, changed: () => void): voi
   );
   setHandler(promiseStatusSignal, ({ promiseId, status, dueAt }) => {
     trackPromise(state, promiseId, status, dueAt);
+    onPromiseStatus(promiseId, status);
     changed();
   });
 }

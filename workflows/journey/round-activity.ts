@@ -16,6 +16,7 @@ import {
   recordSyncRound,
   type ImplicitPromiseSync,
 } from './implicit-promises';
+import { orderSeed } from './held-orders';
 import type { ChildRoute, JourneyState } from './state';
 
 // Forwarding's options: the activity heartbeats after every event and a retry resumes where
@@ -129,6 +130,9 @@ export function forwardRequest(route: ChildRoute, state: JourneyState): ForwardR
     journeyWorkflowId: workflowInfo().workflowId,
     id: route.id,
   };
-  if (route.kind === 'order') return { ...common, kind: 'order', event: route.event as OrderEvent };
+  if (route.kind === 'order') {
+    const seed = route.startFromJourney ? orderSeed(state.orders[route.id]) : undefined;
+    return { ...common, kind: 'order', event: route.event as OrderEvent, ...(seed ? { seed } : {}) };
+  }
   return { ...common, kind: 'case', event: route.event as CaseEvent };
 }

@@ -111,7 +111,14 @@ export interface RecordEventResult {
 
 /** What the workflow must do after applying an event: route it to a child journey. */
 export type ChildRoute =
-  { kind: 'order'; id: string; event: LifecycleEvent } | { kind: 'case'; id: string; event: LifecycleEvent };
+  | {
+      kind: 'order';
+      id: string;
+      event: LifecycleEvent;
+      /** Generation 5: the order was held by the journey until now; its workflow starts from the journey's state (held-orders.ts). */
+      startFromJourney?: boolean;
+    }
+  | { kind: 'case'; id: string; event: LifecycleEvent };
 
 export function initialJourneyState(brand: string, customerId: string, now: string): JourneyState {
   return {
