@@ -1,0 +1,208 @@
+import path from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { KeptClient } from '../client/kept-client';
+import { OwnershipConflictError } from '../client/ownership';
+import type { LifecycleEventInput } from '../common/events';
+import { journeyWorkflowId, orderWorkflowId, promiseWorkflowId } from '../common/ids';
+import { KeptCustomerId, KeptFlags, KeptKind, KeptStatus } from '../common/search-attributes';
+import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
+import { deliveryPromiseId } from '../workflows/journey/implicit-promises';
+import { orderStateQuery } from '../workflows/order/messages';
+import { journeyRuns } from './helpers/journey-runs';
+import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
+import { connectTimeSkippingServer, startKeptWorker, stopWorker, uniqueTaskQueue } from './helpers/temporal';
+
+/**
+ * Generation 5 (workflows/journey/held-orders.ts): a placed order with a delivery promise lives
+ * in its journey until its next event, or its promise's breach, starts its own workflow. On the
+ * time-skipping server, with a real SMTP capture server and delivery ledger: the order's
+ * workflow starts once, with every event the journey held, whatever order they arrive in; an
+ * order never dispatched is flagged late when its date passes; another customer cannot claim a
+ * held order; and a journey that placed its order on generation 4 goes on after continuing as
+ * new onto generation 5.
+ */
+jest.setTimeout(120_000);
+
+const brand = 'nordhem';
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const items = [{ sku: 'lamp', name: 'Lamp', category: 'lighting', price: 59 }];
+
+let env: TestWorkflowEnvironment;
+let worker: Awaited<ReturnType<typeof startKeptWorker>>;
+let smtp: CaptureServer;
+let kept: KeptClient;
+const taskQueue = uniqueTaskQueue('held-orders');
+const tmp = temporaryDirectory('kept-held-orders-');
+
+beforeAll(async () => {
+  env = await connectTimeSkippingServer();
+  smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: path.join(tmp.path, 'mail') });
+  const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile: path.join(tmp.path, 'ledger.sqlite') });
+  worker = await startKeptWorker(env, { taskQueue, activityDependencies: { outreach } });
+  kept = new KeptClient({ client: env.client, taskQueue });
+});
+
+afterAll(async () => {
+  if (worker) await stopWorker(worker);
+  await smtp?.close();
+  await env?.teardown();
+  tmp.remove();
+});
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const serverNow = (): Promise<number> => env.currentTimeMs();
+
+function orderEvent(customerId: string, orderId: string, type: string, at: number, fields: Record<string, unknown> = {}) {
+  return {
+    type,
+    eventId: `${orderId}-${type}`,
+    brand,
+    customerId,
+    occurredAt: iso(at),
+    orderId,
+    ...fields,
+  } as LifecycleEventInput;
+}
+
+const placed = (customerId: string, orderId: string, at: number, promisedAt: number) =>
+  orderEvent(customerId, orderId, 'order.placed', at, { items, promisedDeliveryAt: iso(promisedAt) });
+
+/** The order workflow's description, or undefined while it has none. */
+async function orderWorkflow(orderId: string) {
+  try {
+    return await env.client.workflow.getHandle(orderWorkflowId(brand, orderId)).describe();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** Lets the journey's rounds and the workflows they start run, until `done` says so. */
+async function settle(what: string, done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    if (await done()) return;
+    await env.sleep(1_000);
+  }
+  throw new Error(`never settled: ${what}`);
+}
+
+const deliveryPromiseOpen = async (customerId: string, orderId: string) =>
+  (await kept.getJourney(brand, customerId)).implicitPromises?.confirmed[deliveryPromiseId(orderId)]?.status ===
+  'open';
+
+const orderEventTypes = async (orderId: string) =>
+  (await env.client.workflow.getHandle(orderWorkflowId(brand, orderId)).query(orderStateQuery)).events.map(
+    (event) => event.type,
+  );
+
+describe('an order held in its journey', () => {
+  it('has no workflow of its own until its dispatch starts one with both events', async () => {
+    const [customerId, orderId] = ['c-held', 'o-held'];
+    const now = await serverNow();
+    await kept.recordEvent(placed(customerId, orderId, now, now + 3 * DAY));
+    await settle('the delivery promise is open', () => deliveryPromiseOpen(customerId, orderId));
+    expect(await orderWorkflow(orderId)).toBeUndefined();
+    expect((await kept.getJourney(brand, customerId)).orders[orderId]?.status).toBe('placed');
+
+    await kept.recordEvent(orderEvent(customerId, orderId, 'shipment.dispatched', now + HOUR));
+    await settle('the order has its workflow', async () => (await orderWorkflow(orderId)) !== undefined);
+    const order = (await orderWorkflow(orderId))!;
+    expect({
+      kind: order.typedSearchAttributes.get(KeptKind),
+      customer: order.typedSearchAttributes.get(KeptCustomerId),
+      status: order.typedSearchAttributes.get(KeptStatus),
+    }).toEqual({ kind: 'order', customer: customerId, status: 'dispatched' });
+    expect(await orderEventTypes(orderId)).toEqual(['order.placed', 'shipment.dispatched']);
+  });
+
+  it('is flagged late, in a workflow of its own, when its delivery promise breaches undispatched', async () => {
+    const [customerId, orderId] = ['c-held-late', 'o-held-late'];
+    const now = await serverNow();
+    await kept.recordEvent(placed(customerId, orderId, now, now + 2 * DAY));
+    await settle('the delivery promise is open', () => deliveryPromiseOpen(customerId, orderId));
+    expect(await orderWorkflow(orderId)).toBeUndefined();
+
+    await env.sleep(3 * DAY);
+    await settle('the late order has its workflow, flagged late', async () => {
+      const order = await orderWorkflow(orderId);
+      return (order?.typedSearchAttributes.get(KeptFlags) ?? []).includes('late');
+    });
+    expect((await orderWorkflow(orderId))!.typedSearchAttributes.get(KeptStatus)).toBe('placed');
+    expect(await orderEventTypes(orderId)).toEqual(['order.placed']);
+  });
+
+  it('starts its workflow once when placement, dispatch and delivery come in one batch', async () => {
+    const [customerId, orderId] = ['c-held-batch', 'o-held-batch'];
+    const now = await serverNow();
+    // Sent newest first: the client sorts by occurredAt, and the journey applies them so.
+    await kept.recordEvents([
+      orderEvent(customerId, orderId, 'shipment.delivered', now),
+      orderEvent(customerId, orderId, 'shipment.dispatched', now - DAY),
+      placed(customerId, orderId, now - 2 * DAY, now + DAY),
+    ]);
+    await settle('the order is delivered', async () => (await orderWorkflow(orderId)) !== undefined);
+    await settle('the order has all three events', async () => (await orderEventTypes(orderId)).length === 3);
+    expect(await orderEventTypes(orderId)).toEqual(['order.placed', 'shipment.dispatched', 'shipment.delivered']);
+  });
+
+  it('gets the placement by signal when the dispatch came first and started the workflow', async () => {
+    const [customerId, orderId] = ['c-held-reversed', 'o-held-reversed'];
+    const now = await serverNow();
+    await kept.recordEvent(orderEvent(customerId, orderId, 'shipment.dispatched', now));
+    await settle('the order has its workflow', async () => (await orderWorkflow(orderId)) !== undefined);
+    await kept.recordEvent(placed(customerId, orderId, now - HOUR, now + 2 * DAY));
+    await settle('the order has both events', async () => (await orderEventTypes(orderId)).length === 2);
+    expect(await orderEventTypes(orderId)).toEqual(['order.placed', 'shipment.dispatched']);
+  });
+
+  it("refuses another customer's event for a held order, and the owner's dispatch still starts it", async () => {
+    const orderId = 'o-held-owned';
+    const now = await serverNow();
+    await kept.recordEvent(placed('c-owner', orderId, now, now + 3 * DAY));
+    await settle('the delivery promise is open', () => deliveryPromiseOpen('c-owner', orderId));
+    expect(await orderWorkflow(orderId)).toBeUndefined();
+
+    await expect(
+      kept.recordEvent(orderEvent('c-intruder', orderId, 'shipment.delivered', now + HOUR)),
+    ).rejects.toBeInstanceOf(OwnershipConflictError);
+    await expect(kept.hasJourney(brand, 'c-intruder')).resolves.toBe(false);
+
+    await kept.recordEvent(orderEvent('c-owner', orderId, 'shipment.dispatched', now + HOUR));
+    await settle('the order has its workflow', async () => (await orderWorkflow(orderId)) !== undefined);
+    expect((await orderWorkflow(orderId))!.typedSearchAttributes.get(KeptCustomerId)).toBe('c-owner');
+    expect(await orderEventTypes(orderId)).toEqual(['order.placed', 'shipment.dispatched']);
+  });
+
+  it('reaches an order a generation-4 run started, after the journey continued as new onto generation 5', async () => {
+    const [customerId, orderId] = ['c-held-upgrade', 'o-held-upgrade'];
+    const workflowId = journeyWorkflowId(brand, customerId);
+    // Started as a generation-4 client would, with a history bound that a few events pass.
+    await env.client.workflow.start('customerJourney', {
+      workflowId,
+      taskQueue,
+      args: [{ brand, customerId, codeGeneration: 4, maxHistoryEvents: 40 }],
+    });
+    const now = await serverNow();
+    await kept.recordEvent(placed(customerId, orderId, now, now + 3 * DAY));
+    await settle('generation 4 started the order', async () => (await orderWorkflow(orderId)) !== undefined);
+    for (let view = 0; (await journeyRuns(env, workflowId)).length < 2; view++) {
+      expect(view).toBeLessThan(20);
+      await kept.recordEvent({
+        type: 'product.viewed',
+        eventId: `${customerId}-view-${view}`,
+        brand,
+        customerId,
+        occurredAt: iso(now + view * 1000),
+        sku: 'lamp',
+      } as LifecycleEventInput);
+    }
+
+    await kept.recordEvent(orderEvent(customerId, orderId, 'shipment.dispatched', now + HOUR));
+    await settle('the order has its dispatch', async () => (await orderEventTypes(orderId)).length === 2);
+    expect(await orderEventTypes(orderId)).toEqual(['order.placed', 'shipment.dispatched']);
+    const promise = await env.client.workflow.getHandle(promiseWorkflowId(brand, deliveryPromiseId(orderId))).describe();
+    expect(promise.status.name).toBe('RUNNING');
+  });
+});
