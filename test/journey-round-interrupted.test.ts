@@ -19,7 +19,7 @@ import { connectDevServer, startKeptWorker, stopWorker, uniqueTaskQueue } from '
  * A journey's round runs as a local activity since generation 4 (workflows/journey/round-activity.ts),
  * and a local activity that fails is run again from its start. On the dev server: the round's
  * first attempt starts the order, then fails before the delivery promise is made; the retry
- * runs the whole round again. The order is started once and has its event once, and the
+ * runs the whole round again. The order is started once and has each event once, and the
  * delivery promise is made once and known open to the journey.
  */
 jest.setTimeout(90_000);
@@ -61,16 +61,29 @@ describe('a journey round that fails halfway', () => {
       },
     });
     const kept = new KeptClient({ client: env.client, taskQueue });
-    const placed = kept.recordEvent({
-      type: 'order.placed',
-      eventId: `${customerId}-placed`,
-      brand,
-      customerId,
-      occurredAt: new Date().toISOString(),
-      orderId,
-      items: [{ sku: 'lamp', name: 'Lamp', category: 'lighting', price: 59 }],
-      promisedDeliveryAt: new Date(Date.now() + 3 * 86_400_000).toISOString(),
-    });
+    // Placement and dispatch in one update: one round starts the order (it was held in the
+    // journey until the dispatch, held-orders.ts) and makes the delivery promise.
+    const placedAt = Date.now() - 60_000;
+    const placed = kept.recordEvents([
+      {
+        type: 'order.placed',
+        eventId: `${customerId}-placed`,
+        brand,
+        customerId,
+        occurredAt: new Date(placedAt).toISOString(),
+        orderId,
+        items: [{ sku: 'lamp', name: 'Lamp', category: 'lighting', price: 59 }],
+        promisedDeliveryAt: new Date(placedAt + 3 * 86_400_000).toISOString(),
+      },
+      {
+        type: 'shipment.dispatched',
+        eventId: `${customerId}-dispatched`,
+        brand,
+        customerId,
+        occurredAt: new Date(placedAt + 30_000).toISOString(),
+        orderId,
+      },
+    ]);
     try {
       await placed;
       const journey = env.client.workflow.getHandle(journeyWorkflowId(brand, customerId));
@@ -83,6 +96,7 @@ describe('a journey round that fails halfway', () => {
       const order = env.client.workflow.getHandle(orderWorkflowId(brand, orderId));
       expect((await order.query(orderStateQuery)).events.map((event) => event.eventId)).toEqual([
         `${customerId}-placed`,
+        `${customerId}-dispatched`,
       ]);
       const runs = async (workflowId: string) => {
         let count = 0;
@@ -93,8 +107,8 @@ describe('a journey round that fails halfway', () => {
         expect(await runs(orderWorkflowId(brand, orderId))).toBe(1);
         expect(await runs(promiseWorkflowId(brand, promiseId))).toBe(1);
       }, 15_000);
-      // The first attempt did get halfway: the order was started there, and the retry signalled
-      // it the same event, which it applied once.
+      // The first attempt did get halfway: the order was started there (with both events), and
+      // the retry's start found it running and signalled it the dispatch, which it applied once.
       expect(attempts.slice(0, 2)).toEqual([1, 2]);
       const history = (await order.fetchHistory()).events ?? [];
       expect(history.filter((event) => event.workflowExecutionSignaledEventAttributes)).toHaveLength(1);
