@@ -345,6 +345,8 @@ async function rarerBranches(client: Client, taskQueue: string): Promise<Recordi
     ['rescued-journey', journeyWorkflowId('maison-laurent', rescued)],
     ['waiting-journey', journeyWorkflowId('nordhem', waiting)],
     ['waiting-promise-delivery', promiseWorkflowId('nordhem', deliveryPromiseId('o-waiting'))],
+    // Generation 5: held in the journey until its promise breached, which started it (held-orders.ts).
+    ['waiting-order', orderWorkflowId('nordhem', 'o-waiting')],
   ];
 }
 
