@@ -54,7 +54,13 @@ afterAll(async () => {
 const iso = (ms: number): string => new Date(ms).toISOString();
 const serverNow = (): Promise<number> => env.currentTimeMs();
 
-function orderEvent(customerId: string, orderId: string, type: string, at: number, fields: Record<string, unknown> = {}) {
+function orderEvent(
+  customerId: string,
+  orderId: string,
+  type: string,
+  at: number,
+  fields: Record<string, unknown> = {},
+) {
   return {
     type,
     eventId: `${orderId}-${type}`,
@@ -89,8 +95,7 @@ async function settle(what: string, done: () => Promise<boolean>): Promise<void>
 }
 
 const deliveryPromiseOpen = async (customerId: string, orderId: string) =>
-  (await kept.getJourney(brand, customerId)).implicitPromises?.confirmed[deliveryPromiseId(orderId)]?.status ===
-  'open';
+  (await kept.getJourney(brand, customerId)).implicitPromises?.confirmed[deliveryPromiseId(orderId)]?.status === 'open';
 
 const orderEventTypes = async (orderId: string) =>
   (await env.client.workflow.getHandle(orderWorkflowId(brand, orderId)).query(orderStateQuery)).events.map(
@@ -202,7 +207,9 @@ describe('an order held in its journey', () => {
     await kept.recordEvent(orderEvent(customerId, orderId, 'shipment.dispatched', now + HOUR));
     await settle('the order has its dispatch', async () => (await orderEventTypes(orderId)).length === 2);
     expect(await orderEventTypes(orderId)).toEqual(['order.placed', 'shipment.dispatched']);
-    const promise = await env.client.workflow.getHandle(promiseWorkflowId(brand, deliveryPromiseId(orderId))).describe();
+    const promise = await env.client.workflow
+      .getHandle(promiseWorkflowId(brand, deliveryPromiseId(orderId)))
+      .describe();
     expect(promise.status.name).toBe('RUNNING');
   });
 });

@@ -183,7 +183,9 @@ export function desiredImplicitPromises(state: JourneyState): ImplicitPromiseCha
  * or be kept at once).
  */
 export function hasDeliveryPromise(state: JourneyState, order: OrderState): boolean {
-  return order.promisedDeliveryAt !== undefined && order.placedAt !== undefined && !isImportedHistory(state, order.placedAt);
+  return (
+    order.promisedDeliveryAt !== undefined && order.placedAt !== undefined && !isImportedHistory(state, order.placedAt)
+  );
 }
 
 function isImportedHistory(state: JourneyState, at: string | undefined): boolean {
