@@ -35,7 +35,7 @@ export type ForwardRequest =
       event: OrderEvent;
       known?: OrderEvent[];
       /**
-       * The order as the journey holds it (generation 5, workflows/journey/held-orders.ts): it
+       * The order as the journey held it (generation 5, workflows/journey/held-orders.ts): it
        * has no workflow yet, which starts from this with the event.
        */
       seed?: { events: OrderEvent[]; folded?: OrderMilestones };

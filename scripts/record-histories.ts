@@ -338,8 +338,20 @@ async function rarerBranches(client: Client, taskQueue: string): Promise<Recordi
     ],
     { outreach: 'none' },
   );
+  // A brand without a service profile makes no delivery promise: the journey, which held the
+  // order for its promise, starts its workflow after the round (generation 5, held-orders.ts).
+  const unpromised = 'c-unpromised';
+  await kept.recordEvent(
+    event('plainco', unpromised, 'order.placed', now, {
+      orderId: 'o-unpromised',
+      items: mug,
+      promisedDeliveryAt: new Date(now + 5 * DAY).toISOString(),
+    }),
+  );
   await sleep(3_000);
   return [
+    ['unpromised-journey', journeyWorkflowId('plainco', unpromised)],
+    ['unpromised-order', orderWorkflowId('plainco', 'o-unpromised')],
     ['imported-in-transit-journey', journeyWorkflowId('nordhem', inTransit)],
     ['imported-journey', journeyWorkflowId('nordhem', importer)],
     ['rescued-journey', journeyWorkflowId('maison-laurent', rescued)],

@@ -121,8 +121,20 @@ function shipmentDispatched(customerId: string, orderId: string): LifecycleEvent
   };
 }
 
+function shipmentDelayed(customerId: string, orderId: string, newEstimatedDeliveryAt: string): LifecycleEventInput {
+  return {
+    type: 'shipment.delayed',
+    eventId: `${customerId}-delayed`,
+    brand,
+    customerId,
+    occurredAt: new Date().toISOString(),
+    orderId,
+    newEstimatedDeliveryAt,
+  };
+}
+
 describe('the cost of one event', () => {
-  test('order.placed with a promised date, then shipment.dispatched, stay within their history budget', async () => {
+  test('order.placed with a promised date, then shipment.dispatched, stay within their history budget; a delay starts the order', async () => {
     const customerId = `cost-${Date.now().toString(36)}`;
     const orderId = `o-${customerId}`;
     const workflowIds = customerWorkflows(customerId, orderId);
@@ -137,13 +149,18 @@ describe('the cost of one event', () => {
     const afterDispatched = await settledCosts(workflowIds);
     console.log(describeCosts('after shipment.dispatched', afterDispatched));
 
+    await kept.recordEvent(shipmentDelayed(customerId, orderId, new Date(Date.now() + 5 * DAY).toISOString()));
+    const afterDelayed = await settledCosts(workflowIds);
+    console.log(describeCosts('after shipment.delayed', afterDelayed));
+
     const placed = total(afterPlaced);
     const dispatched = difference(afterDispatched, afterPlaced);
-    console.log(JSON.stringify({ placed, dispatched }));
+    const delayed = difference(afterDelayed, afterDispatched);
+    console.log(JSON.stringify({ placed, dispatched, delayed }));
 
-    // The work was done: the order is on its way, and its delivery date is an open promise.
+    // The work was done: the order is on its way, late, and its delivery date is an open promise.
     const journey = await env.client.workflow.getHandle(journeyWorkflowId(brand, customerId)).query(journeyStateQuery);
-    expect(journey.orders[orderId]?.stage).toBe('receive');
+    expect(journey.orders[orderId]?.status).toBe('delayed');
     expect(runningPromises(journey).map(({ promiseId, status }) => ({ promiseId, status }))).toEqual([
       { promiseId: deliveryPromiseId(orderId), status: 'open' },
     ]);
@@ -159,7 +176,8 @@ describe('the cost of one event', () => {
     //                        generation 5 (the order waits in the journey): 15, 2, 0, 2
     //   shipment.dispatched  before 29 events, 4 tasks, 2 activities, 3 markers;  after 21-23, 3, 1, 3
     //                        generation 3: 19, 3, 1, 0;  generation 4: 14, 2, 0, 1
-    //                        generation 5 (starts the order, with both events): 14, 2, 0, 1
+    //                        generation 5 (a routine order has no workflow): 9, 1, 0, 1
+    //   shipment.delayed     generation 5: the order leaves its routine path, its workflow starts
     // Markers and activities are deterministic. Workflow tasks (3 history events each) depend on
     // whether an activity's completion and a signal arrive in one task (or a slow machine makes
     // a task heartbeat), so the budgets count the events net of tasks beyond one per workflow.
@@ -171,15 +189,18 @@ describe('the cost of one event', () => {
     expect([...afterPlaced.values()].filter((cost) => cost.kinds['MarkerRecorded core_patch'])).toEqual([]);
     expect(placed.activities).toBe(0);
     expect(placed.historyEvents - 3 * (placed.workflowTasks - placed.workflows)).toBeLessThanOrEqual(15);
-    // The dispatch starts the order's workflow, from the journey's state of it.
-    expect(dispatched.workflows).toBe(1);
-    const order = await env.client.workflow.getHandle(orderWorkflowId(brand, orderId)).query(orderStateQuery);
-    expect({ status: order.status, events: order.events.map((event) => event.type) }).toEqual({
-      status: 'dispatched',
-      events: ['order.placed', 'shipment.dispatched'],
-    });
+    // The dispatch is the journey's alone: the order is on its routine path.
+    expect(dispatched.workflows).toBe(0);
+    expect(afterDispatched.has(orderWorkflowId(brand, orderId))).toBe(false);
     expect(dispatched.activities).toBe(0);
     expect(dispatched.markers).toBe(1);
-    expect(dispatched.historyEvents - 3 * (dispatched.workflowTasks - 2)).toBeLessThanOrEqual(14);
+    expect(dispatched.historyEvents - 3 * (dispatched.workflowTasks - 1)).toBeLessThanOrEqual(9);
+    // The delay starts the order's workflow, from the journey's state of it.
+    expect(delayed.workflows).toBe(1);
+    const order = await env.client.workflow.getHandle(orderWorkflowId(brand, orderId)).query(orderStateQuery);
+    expect({ status: order.status, events: order.events.map((event) => event.type) }).toEqual({
+      status: 'delayed',
+      events: ['order.placed', 'shipment.dispatched', 'shipment.delayed'],
+    });
   });
 });

@@ -14,13 +14,14 @@ import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
 import { connectTimeSkippingServer, startKeptWorker, stopWorker, uniqueTaskQueue } from './helpers/temporal';
 
 /**
- * Generation 5 (workflows/journey/held-orders.ts): a placed order with a delivery promise lives
- * in its journey until its next event, or its promise's breach, starts its own workflow. On the
- * time-skipping server, with a real SMTP capture server and delivery ledger: the order's
- * workflow starts once, with every event the journey held, whatever order they arrive in; an
- * order never dispatched is flagged late when its date passes; another customer cannot claim a
- * held order; and a journey that placed its order on generation 4 goes on after continuing as
- * new onto generation 5.
+ * Generation 5 (workflows/journey/held-orders.ts): an order with a delivery promise lives in its
+ * journey, without a workflow of its own, while nothing goes wrong with it. On the time-skipping
+ * server, with a real SMTP capture server and delivery ledger: a routine order never has one;
+ * an order that leaves its routine path (a delay, a failed payment or delivery) or whose promise
+ * breaches gets one, once, with every event the journey held, whatever order they arrived in,
+ * and every later event; one whose promise cannot be made has one at once; another customer
+ * cannot claim a held order; and a journey that placed its order on generation 4 goes on after
+ * continuing as new onto generation 5.
  */
 jest.setTimeout(120_000);
 
@@ -103,29 +104,57 @@ const orderEventTypes = async (orderId: string) =>
   );
 
 describe('an order held in its journey', () => {
-  it('has no workflow of its own until its dispatch starts one with both events', async () => {
-    const [customerId, orderId] = ['c-held', 'o-held'];
+  it('has no workflow of its own on its routine path: placed, dispatched, delivered', async () => {
+    const [customerId, orderId] = ['c-routine', 'o-routine'];
     const now = await serverNow();
     await kept.recordEvent(placed(customerId, orderId, now, now + 3 * DAY));
     await settle('the delivery promise is open', () => deliveryPromiseOpen(customerId, orderId));
-    expect(await orderWorkflow(orderId)).toBeUndefined();
-    expect((await kept.getJourney(brand, customerId)).orders[orderId]?.status).toBe('placed');
-
     await kept.recordEvent(orderEvent(customerId, orderId, 'shipment.dispatched', now + HOUR));
+    await kept.recordEvent(orderEvent(customerId, orderId, 'shipment.delivered', now + DAY));
+    const promiseStatus = async () =>
+      (await kept.getJourney(brand, customerId)).implicitPromises?.confirmed[deliveryPromiseId(orderId)]?.status;
+    await settle('the delivery promise is kept', async () => (await promiseStatus()) === 'kept');
+
+    expect(await orderWorkflow(orderId)).toBeUndefined();
+    const journey = await kept.getJourney(brand, customerId);
+    expect(journey.orders[orderId]?.status).toBe('delivered');
+    expect(journey.heldOrders).toEqual([orderId]);
+  });
+
+  it('gets its workflow, with every event so far, when the carrier reports a delay; later events follow', async () => {
+    const [customerId, orderId] = ['c-held-delayed', 'o-held-delayed'];
+    const now = await serverNow();
+    await kept.recordEvent(placed(customerId, orderId, now, now + 3 * DAY));
+    await kept.recordEvent(orderEvent(customerId, orderId, 'shipment.dispatched', now + HOUR));
+    await settle('the delivery promise is open', () => deliveryPromiseOpen(customerId, orderId));
+    expect(await orderWorkflow(orderId)).toBeUndefined();
+
+    await kept.recordEvent(
+      orderEvent(customerId, orderId, 'shipment.delayed', now + 2 * HOUR, {
+        newEstimatedDeliveryAt: iso(now + 5 * DAY),
+      }),
+    );
     await settle('the order has its workflow', async () => (await orderWorkflow(orderId)) !== undefined);
     const order = (await orderWorkflow(orderId))!;
     expect({
       kind: order.typedSearchAttributes.get(KeptKind),
       customer: order.typedSearchAttributes.get(KeptCustomerId),
       status: order.typedSearchAttributes.get(KeptStatus),
-    }).toEqual({ kind: 'order', customer: customerId, status: 'dispatched' });
-    expect(await orderEventTypes(orderId)).toEqual(['order.placed', 'shipment.dispatched']);
+      flags: order.typedSearchAttributes.get(KeptFlags),
+    }).toEqual({ kind: 'order', customer: customerId, status: 'delayed', flags: ['late'] });
+    expect(await orderEventTypes(orderId)).toEqual(['order.placed', 'shipment.dispatched', 'shipment.delayed']);
+
+    // Back on its way and delivered: the order's workflow hears of it, though the status is routine again.
+    await kept.recordEvent(orderEvent(customerId, orderId, 'shipment.delivered', now + 4 * DAY));
+    await settle('the order is delivered', async () => (await orderEventTypes(orderId)).length === 4);
+    expect((await orderWorkflow(orderId))!.typedSearchAttributes.get(KeptStatus)).toBe('delivered');
   });
 
-  it('is flagged late, in a workflow of its own, when its delivery promise breaches undispatched', async () => {
+  it('is flagged late, in a workflow of its own, when its delivery promise breaches', async () => {
     const [customerId, orderId] = ['c-held-late', 'o-held-late'];
     const now = await serverNow();
     await kept.recordEvent(placed(customerId, orderId, now, now + 2 * DAY));
+    await kept.recordEvent(orderEvent(customerId, orderId, 'shipment.dispatched', now + HOUR));
     await settle('the delivery promise is open', () => deliveryPromiseOpen(customerId, orderId));
     expect(await orderWorkflow(orderId)).toBeUndefined();
 
@@ -134,25 +163,47 @@ describe('an order held in its journey', () => {
       const order = await orderWorkflow(orderId);
       return (order?.typedSearchAttributes.get(KeptFlags) ?? []).includes('late');
     });
-    expect((await orderWorkflow(orderId))!.typedSearchAttributes.get(KeptStatus)).toBe('placed');
-    expect(await orderEventTypes(orderId)).toEqual(['order.placed']);
+    expect((await orderWorkflow(orderId))!.typedSearchAttributes.get(KeptStatus)).toBe('dispatched');
+    expect(await orderEventTypes(orderId)).toEqual(['order.placed', 'shipment.dispatched']);
   });
 
-  it('starts its workflow once when placement, dispatch and delivery come in one batch', async () => {
+  it.each([
+    ['a brand without a service profile', 'plainco', 2 * DAY],
+    ['a date past the promise horizon', brand, 3 * 365 * DAY],
+  ])('has its workflow at once when its delivery promise cannot be made: %s', async (_, orderBrand, promisedIn) => {
+    const [customerId, orderId] = [`c-unpromised-${orderBrand}`, `o-unpromised-${orderBrand}`];
+    const now = await serverNow();
+    await kept.recordEvent({ ...placed(customerId, orderId, now, now + promisedIn), brand: orderBrand });
+    const order = () => env.client.workflow.getHandle(orderWorkflowId(orderBrand, orderId));
+    await settle(
+      'the order has its workflow',
+      async () =>
+        (await order()
+          .describe()
+          .catch(() => undefined)) !== undefined,
+    );
+    expect((await order().query(orderStateQuery)).events.map((event) => event.type)).toEqual(['order.placed']);
+    const journey = await kept.getJourney(orderBrand, customerId);
+    expect(journey.implicitPromises?.confirmed[deliveryPromiseId(orderId)]?.status).toBe('none');
+    expect(journey.heldOrders ?? []).toEqual([]);
+  });
+
+  it('starts its workflow once when placement, dispatch and a failed delivery come in one batch', async () => {
     const [customerId, orderId] = ['c-held-batch', 'o-held-batch'];
     const now = await serverNow();
     // Sent newest first: the client sorts by occurredAt, and the journey applies them so.
     await kept.recordEvents([
-      orderEvent(customerId, orderId, 'shipment.delivered', now),
+      orderEvent(customerId, orderId, 'delivery.failed', now, { reason: 'nobody at home' }),
       orderEvent(customerId, orderId, 'shipment.dispatched', now - DAY),
       placed(customerId, orderId, now - 2 * DAY, now + DAY),
     ]);
-    await settle('the order is delivered', async () => (await orderWorkflow(orderId)) !== undefined);
+    await settle('the order has its workflow', async () => (await orderWorkflow(orderId)) !== undefined);
     await settle('the order has all three events', async () => (await orderEventTypes(orderId)).length === 3);
-    expect(await orderEventTypes(orderId)).toEqual(['order.placed', 'shipment.dispatched', 'shipment.delivered']);
+    expect(await orderEventTypes(orderId)).toEqual(['order.placed', 'shipment.dispatched', 'delivery.failed']);
+    expect((await orderWorkflow(orderId))!.typedSearchAttributes.get(KeptStatus)).toBe('delivery-failed');
   });
 
-  it('gets the placement by signal when the dispatch came first and started the workflow', async () => {
+  it('is not held when the dispatch came first: the placement follows it to the workflow', async () => {
     const [customerId, orderId] = ['c-held-reversed', 'o-held-reversed'];
     const now = await serverNow();
     await kept.recordEvent(orderEvent(customerId, orderId, 'shipment.dispatched', now));
@@ -162,22 +213,27 @@ describe('an order held in its journey', () => {
     expect(await orderEventTypes(orderId)).toEqual(['order.placed', 'shipment.dispatched']);
   });
 
-  it("refuses another customer's event for a held order, and the owner's dispatch still starts it", async () => {
+  it("refuses another customer's event for a held order, before and after its delivery", async () => {
     const orderId = 'o-held-owned';
     const now = await serverNow();
     await kept.recordEvent(placed('c-owner', orderId, now, now + 3 * DAY));
     await settle('the delivery promise is open', () => deliveryPromiseOpen('c-owner', orderId));
     expect(await orderWorkflow(orderId)).toBeUndefined();
+    const intrude = () =>
+      kept.recordEvent({
+        ...orderEvent('c-intruder', orderId, 'shipment.delivered', now),
+        eventId: `x-${Date.now()}`,
+      });
+    await expect(intrude()).rejects.toBeInstanceOf(OwnershipConflictError);
 
-    await expect(
-      kept.recordEvent(orderEvent('c-intruder', orderId, 'shipment.delivered', now + HOUR)),
-    ).rejects.toBeInstanceOf(OwnershipConflictError);
+    await kept.recordEvent(orderEvent('c-owner', orderId, 'shipment.delivered', now + DAY));
+    await settle('the delivery promise is kept', async () => {
+      const journey = await kept.getJourney(brand, 'c-owner');
+      return journey.implicitPromises?.confirmed[deliveryPromiseId(orderId)]?.status === 'kept';
+    });
+    await expect(intrude()).rejects.toBeInstanceOf(OwnershipConflictError);
     await expect(kept.hasJourney(brand, 'c-intruder')).resolves.toBe(false);
-
-    await kept.recordEvent(orderEvent('c-owner', orderId, 'shipment.dispatched', now + HOUR));
-    await settle('the order has its workflow', async () => (await orderWorkflow(orderId)) !== undefined);
-    expect((await orderWorkflow(orderId))!.typedSearchAttributes.get(KeptCustomerId)).toBe('c-owner');
-    expect(await orderEventTypes(orderId)).toEqual(['order.placed', 'shipment.dispatched']);
+    expect(await orderWorkflow(orderId)).toBeUndefined();
   });
 
   it('reaches an order a generation-4 run started, after the journey continued as new onto generation 5', async () => {

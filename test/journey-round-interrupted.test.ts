@@ -61,8 +61,8 @@ describe('a journey round that fails halfway', () => {
       },
     });
     const kept = new KeptClient({ client: env.client, taskQueue });
-    // Placement and dispatch in one update: one round starts the order (it was held in the
-    // journey until the dispatch, held-orders.ts) and makes the delivery promise.
+    // Placement and a failed payment in one update: one round starts the order (held in the
+    // journey while on its routine path, held-orders.ts) and makes the delivery promise.
     const placedAt = Date.now() - 60_000;
     const placed = kept.recordEvents([
       {
@@ -76,8 +76,8 @@ describe('a journey round that fails halfway', () => {
         promisedDeliveryAt: new Date(placedAt + 3 * 86_400_000).toISOString(),
       },
       {
-        type: 'shipment.dispatched',
-        eventId: `${customerId}-dispatched`,
+        type: 'payment.failed',
+        eventId: `${customerId}-payment-failed`,
         brand,
         customerId,
         occurredAt: new Date(placedAt + 30_000).toISOString(),
@@ -96,7 +96,7 @@ describe('a journey round that fails halfway', () => {
       const order = env.client.workflow.getHandle(orderWorkflowId(brand, orderId));
       expect((await order.query(orderStateQuery)).events.map((event) => event.eventId)).toEqual([
         `${customerId}-placed`,
-        `${customerId}-dispatched`,
+        `${customerId}-payment-failed`,
       ]);
       const runs = async (workflowId: string) => {
         let count = 0;
@@ -108,7 +108,7 @@ describe('a journey round that fails halfway', () => {
         expect(await runs(promiseWorkflowId(brand, promiseId))).toBe(1);
       }, 15_000);
       // The first attempt did get halfway: the order was started there (with both events), and
-      // the retry's start found it running and signalled it the dispatch, which it applied once.
+      // the retry's start found it running and signalled it the failed payment, applied once.
       expect(attempts.slice(0, 2)).toEqual([1, 2]);
       const history = (await order.fetchHistory()).events ?? [];
       expect(history.filter((event) => event.workflowExecutionSignaledEventAttributes)).toHaveLength(1);

@@ -18,8 +18,9 @@ import { WORKFLOW_CODE_GENERATION } from '../common/code-generation';
  *   journey publishes its search attributes and memo once per round, writing only what changed.
  * - generation 4 (declared only, see below): a small round runs as a local activity, inside
  *   the workflow task that accepted its event (round-activity.ts).
- * - generation 5 (declared only): a placed order with a delivery promise lives in the journey
- *   until its next event or its promise's breach starts its workflow (journey/held-orders.ts).
+ * - generation 5 (declared only): an order with a delivery promise lives in the journey, without
+ *   a workflow of its own, until it leaves its routine path or its promise breaches
+ *   (journey/held-orders.ts).
  * A run recorded on an earlier generation has no marker of a later one in its history, so on
  * replay it gets that earlier generation here and asks each newer patch as it always did: its
  * history replays command for command. A new run asks only the newest marker (the `||` stops

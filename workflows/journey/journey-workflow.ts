@@ -76,7 +76,7 @@ import { journeyDetails, journeySummary, liveJourneySummary } from './summary';
 import { forwardSummary, promiseChangesSummary } from './activity-summaries';
 import { FORWARD_CHUNK, contactOf, forwardRequest, runRoundActivity } from './round-activity';
 import { JourneyEvents } from './kept-events';
-import { routeForHeldOrders, routeOnBreach, wasHeld } from './held-orders';
+import { isNewOrder, releasedOrders, routeForHeldOrders, routeOnBreach } from './held-orders';
 
 export interface CustomerJourneyInput {
   brand: string;
@@ -138,7 +138,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   const publisher = new Publisher(reconciling, isLeanRun() || patched('op-live-summary'), publishPerRound);
   // Journeys recorded before the bounded state (event windows, archive) replay without it.
   const applyOptions = { bounded: isLeanRun() || patched('bounded-journey-state') };
-  // Generation 5: a placed order with a delivery promise waits in the journey for its workflow (held-orders.ts).
+  // Generation 5: an order with a delivery promise has no workflow while nothing goes wrong (held-orders.ts).
   const holdsOrders = leanGeneration() >= 5;
   const brandConfig = new BrandConfigSource(state, lean);
   let outreachChanged = false;
@@ -194,9 +194,9 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     // Consent and profile answers: the newest by occurredAt wins (earlier histories applied them in arrival order).
     if (isProfileAnswer(event) && !state.profile.changedAt && (isLeanRun() || patched('outreach-profile-by-time')))
       state.profile.changedAt = {};
-    const heldBefore = holdsOrders && wasHeld(state, event);
+    const newOrder = holdsOrders && isNewOrder(state, event);
     const { result, route } = applyEvent(state, event, applyOptions);
-    const routed = holdsOrders ? routeForHeldOrders(state, route, heldBefore) : route;
+    const routed = holdsOrders ? routeForHeldOrders(state, event, route, newOrder) : route;
     if (routed) outbox.push(routed);
     if (result.applied) noteForAnticipation(state, event);
     // Imported history too: a delivery in it keeps a promise made live (reconcile.ts decides).
@@ -239,6 +239,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
         const planning = planQueue.length > 0 || sweepQueue.length > 0;
         const reads = leanGeneration() >= 3 ? roundReadRequests(state, brandConfig, planning) : {};
         const answers = await runRoundActivity(outbox, state, reconcileNow, reads);
+        // Held orders whose delivery promise could not be made get their workflow next round.
+        if (holdsOrders) outbox.push(...releasedOrders(state));
         if (leanGeneration() >= 3) outlooksReadInRound = receiveRoundReads(state, brandConfig, reads, answers);
       }
     } else if (outbox.length > 0) await forward(outbox, state);

@@ -83,6 +83,8 @@ export interface JourneyState {
   promises: { open: string[]; atRisk: string[]; running?: Record<string, RunningPromise> };
   /** Implicit promises (delivery dates, response targets) as the promise workflows confirmed them. */
   implicitPromises?: ImplicitPromiseSync;
+  /** Orders that have no workflow of their own: the journey alone holds them (generation 5, held-orders.ts). */
+  heldOrders?: string[];
   /** Deliveries to learn from and late-delivery outlooks (see anticipation-state.ts). */
   anticipation?: AnticipationState;
   /** Tasks colleagues marked done (`task.completed`), newest last, at most COMPLETED_TASKS_LIMIT. */
@@ -115,7 +117,7 @@ export type ChildRoute =
       kind: 'order';
       id: string;
       event: LifecycleEvent;
-      /** Generation 5: the order was held by the journey until now; its workflow starts from the journey's state (held-orders.ts). */
+      /** Generation 5: the journey held the order until now; its workflow starts from the journey's state (held-orders.ts). */
       startFromJourney?: boolean;
     }
   | { kind: 'case'; id: string; event: LifecycleEvent };
