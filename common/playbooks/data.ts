@@ -118,26 +118,10 @@ export function fillReason(
 
 /** The calendar day (YYYY-MM-DD) of an instant in a zone. */
 function dayIn(instant: string, timeZone: string): string {
-  const parts = dayFormat(timeZone)
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
     .formatToParts(new Date(instant))
     .reduce<Record<string, string>>((found, part) => ({ ...found, [part.type]: part.value }), {});
   return `${parts.year}-${parts.month}-${parts.day}`;
-}
-
-/**
- * One formatter per zone: building an Intl.DateTimeFormat costs far more than using one, and a
- * journey's planning fills reasons for every contact it plans (a CPU profile put dayIn at 3% of
- * the workflow thread). A formatter is a pure function of its options, so sharing it is safe in
- * workflow code.
- */
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-function dayFormat(timeZone: string): Intl.DateTimeFormat {
-  let format = dayFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dayFormats.set(timeZone, format);
-  }
-  return format;
 }
 
 /** By when a task must be done: the brand's response target (business time) after the anchor. */
