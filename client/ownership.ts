@@ -51,8 +51,9 @@ export async function assertOwnsOrdersAndCases(client: Client, events: readonly 
 function childClaim(event: LifecycleEvent): ChildClaim[] {
   const base = { customerId: event.customerId };
   if (isOrderEvent(event)) {
-    // A placed order may live in its journey until its next event (workflows/journey/held-orders.ts):
-    // then its delivery promise, started with the order's customer, says whose it is.
+    // An order on its routine path may have no workflow, only its journey's state of it
+    // (workflows/journey/held-orders.ts): then its delivery promise, started with the order's
+    // customer, says whose it is.
     const workflowIds = [
       orderWorkflowId(event.brand, event.orderId),
       promiseWorkflowId(event.brand, deliveryPromiseId(event.orderId)),
