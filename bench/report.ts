@@ -45,6 +45,7 @@ export function reportRows(results: BenchResults): ReportRow[] {
     cost(`client round trip p50, ${label}`, 'ms', kept[key].roundTripP50Ms, bare[key].roundTripP50Ms);
     cost(`client round trip p99, ${label}`, 'ms', kept[key].roundTripP99Ms, bare[key].roundTripP99Ms);
     cost(`server + worker CPU per event, ${label}`, 'ms', kept[key].cpuMsPerEvent, bare[key].cpuMsPerEvent);
+    cost(`  of which the worker, ${label}`, 'ms', kept[key].workerCpuMsPerEvent, bare[key].workerCpuMsPerEvent);
   }
   for (const type of ['order.placed', 'shipment.dispatched'] as const) {
     const k = kept.perEvent[type];

@@ -68,6 +68,19 @@ function deepFreeze(value: unknown, visited = new WeakSet<object>()): void {
 const isLibrary = (name: string) => (id: string) => id.includes(`node_modules/${name}/`);
 
 /**
+ * The source modules webpack hoisted into the bundle's module `id` (workers/workflow-bundle.ts,
+ * `hoistWorkflowModules`): the development build heads each with a `;// ./path` line. A module
+ * that is not hoisted is its own only source.
+ */
+function sourcesOf(code: string, id: string): string[] {
+  const start = code.indexOf(`/***/ "${id}"`);
+  const end = code.indexOf('\n/***/ "', start + 1);
+  const body = code.slice(start, end === -1 ? undefined : end);
+  const hoisted = [...body.matchAll(/^;\/\/ (\.\/\S+)$/gm)].map((match) => match[1]!);
+  return hoisted.length > 0 ? hoisted : [id];
+}
+
+/**
  * zod formats whose check runs a RegExp that zod builds once at load (so, preloaded, a frozen
  * one), unless the schema passes a `pattern` of its own: zod resets the pattern's lastIndex
  * before each check, which throws on a frozen RegExp and fails the workflow task.
@@ -98,7 +111,11 @@ const SHARED_KEPT_MODULES = [
 ];
 
 describe("Kept's workflow bundle", () => {
-  const { shared, perWorkflow } = modulesByPhase(readFileSync(process.env.KEPT_TEST_WORKFLOW_BUNDLE!, 'utf8'));
+  const bundle = readFileSync(process.env.KEPT_TEST_WORKFLOW_BUNDLE!, 'utf8');
+  const { shared, perWorkflow } = modulesByPhase(bundle);
+  /** What every workflow evaluates for itself, by source file (hoisted modules listed one by one). */
+  const perWorkflowSources = perWorkflow.flatMap((id) => sourcesOf(bundle, id));
+  const keptModule = (id: string) => id.startsWith('./') && !id.includes('node_modules/');
 
   it("compiles Kept's workflow code for Node (ES2022): no SWC spread or class-field helper copied into each module", () => {
     const code = readFileSync(process.env.KEPT_TEST_WORKFLOW_BUNDLE!, 'utf8');
@@ -116,7 +133,7 @@ describe("Kept's workflow bundle", () => {
     const expected = SHARED_KEPT_MODULES.map((module) => `./${module}.ts`);
     // The SDK's own modules (node_modules/@temporalio/...) load with the bundle and are shared too;
     // webpack names them `./node_modules/...` or, with a linked node_modules, by their real path.
-    const keptModules = shared.filter((id) => id.startsWith('./') && !id.includes('node_modules/'));
+    const keptModules = shared.filter(keptModule);
     expect(keptModules.sort()).toEqual(expected.sort());
   });
 
@@ -131,18 +148,25 @@ describe("Kept's workflow bundle", () => {
   });
 
   it("evaluates per workflow nothing but Kept's own modules and the SDK's per-workflow ones", () => {
-    const libraries = perWorkflow.filter(
+    const libraries = perWorkflowSources.filter(
       (id) => id.includes('node_modules/') && !isLibrary('@temporalio/workflow')(id),
     );
     expect(libraries).toEqual([]);
     // Not vacuous: the workflows themselves are evaluated per workflow.
-    expect(perWorkflow).toEqual(
+    expect(perWorkflowSources).toEqual(
       expect.arrayContaining(['./workflows/journey/journey-workflow.ts', './workflows/promise/promise-workflow.ts']),
     );
   });
 
+  it("hoists Kept's per-workflow modules into one: each module of its own cost every cached workflow its wrappers", () => {
+    expect(perWorkflow.filter(keptModule)).toEqual(['./workflows/index.ts']);
+    expect(perWorkflowSources.filter(keptModule).length).toBeGreaterThan(20);
+    // The shared ones stay modules of their own, outside the hoisted one.
+    expect(perWorkflowSources).not.toContain('./workflows/journey/state.ts');
+  });
+
   it('builds no schema in a workflow module on a zod format pattern that the preload froze (see common/email-format.ts)', () => {
-    const keptModules = perWorkflow.filter((id) => id.startsWith('./') && id.endsWith('.ts'));
+    const keptModules = perWorkflowSources.filter((id) => id.startsWith('./') && id.endsWith('.ts'));
     const offending = keptModules.flatMap((id) => {
       const source = withoutComments(readFileSync(path.resolve(__dirname, '..', id), 'utf8'));
       return [...source.matchAll(SHARED_PATTERN_FORMAT)].map((match) => `${id}: ${match[0]}`);
