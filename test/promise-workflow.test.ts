@@ -110,6 +110,23 @@ function promise(promiseId: string, extra: Partial<MakePromiseInput> = {}): Make
   };
 }
 
+/** Each timer the workflow started, in order: its summary (as the Temporal UI shows it) and how it ended. */
+async function timersOf(workflowId: string): Promise<{ summary?: string; ended: 'fired' | 'cancelled' | 'running' }[]> {
+  const { events = [] } = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  const ended = new Map<string, 'fired' | 'cancelled'>();
+  for (const event of events) {
+    if (event.timerFiredEventAttributes) ended.set(event.timerFiredEventAttributes.timerId!, 'fired');
+    if (event.timerCanceledEventAttributes) ended.set(event.timerCanceledEventAttributes.timerId!, 'cancelled');
+  }
+  return events.flatMap((event) => {
+    const started = event.timerStartedEventAttributes;
+    if (!started) return [];
+    const data = event.userMetadata?.summary?.data;
+    const summary = data ? (JSON.parse(Buffer.from(data).toString('utf8')) as string) : undefined;
+    return [{ ...(summary ? { summary } : {}), ended: ended.get(started.timerId!) ?? 'running' }];
+  });
+}
+
 async function skipTo(instant: number): Promise<void> {
   const now = await env.currentTimeMs();
   if (instant <= now) throw new Error(`the test clock is already past ${iso(instant)} (${iso(now)})`);
@@ -255,6 +272,11 @@ describe('changing a promise', () => {
     expect(steps).not.toContain('at-risk');
     expect(steps).not.toContain('breach');
     expect(steps).toEqual(expect.arrayContaining(['due-2/reminder-1', 'due-2/at-risk', 'due-2/reminder-2']));
+
+    // The wait for the old window's first step ended with its timer cancelled, not left to fire.
+    const timers = await timersOf(promiseWorkflowId('maison-laurent', 'p-reneg'));
+    expect(timers[0]).toEqual({ summary: expect.stringMatching(/^reminder-1 at /), ended: 'cancelled' });
+    expect(timers.filter((timer) => timer.ended === 'running')).toEqual([]);
   });
 
   it('cancellation tells the customer; any later change is a clear error with nothing written', async () => {

@@ -13,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { changedAttributes } from '../changed-attributes';
+import { readyOrTimeout } from '../lean-wait';
 import { isLeanRun, leanGeneration, startLeanRun } from '../lean-patches';
 import { startedOnThisGeneration } from '../../common/code-generation';
 import type { z } from 'zod';
@@ -140,6 +141,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   const applyOptions = { bounded: isLeanRun() || patched('bounded-journey-state') };
   // Generation 5: an order with a delivery promise has no workflow while nothing goes wrong (held-orders.ts).
   const holdsOrders = leanGeneration() >= 5;
+  // Generation 6: its wait for the next outreach decision keeps fewer promises pending (lean-wait.ts).
+  const waitsLean = leanGeneration() >= 6;
   const brandConfig = new BrandConfigSource(state, lean);
   let outreachChanged = false;
   const changed = () => {
@@ -224,6 +227,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
       promisesOutOfStep ||
       historyIsLong();
     if (wakeInMs === undefined) await condition(ready);
+    else if (waitsLean) await readyOrTimeout(ready, wakeInMs, `next outreach decision at ${wakeAt}`);
     else await condition(ready, wakeInMs, { summary: `next outreach decision at ${wakeAt}` });
     outreachChanged = false;
     brandConfig.nextRound();

@@ -14,6 +14,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import { isLeanRun, leanGeneration, startLeanRun } from '../lean-patches';
+import { readyOrTimeout } from '../lean-wait';
 import { changedAttributes } from '../changed-attributes';
 import type { ImplicitPromiseActivities } from '../../activities/implicit-promises';
 import { journeyWorkflowId } from '../../common/ids';
@@ -257,7 +258,13 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
     const wait = step.at - Date.now();
     if (wait > 0) {
       const summary = `${step.step} at ${iso(step.at)}`;
-      if (await condition(() => version !== seen || state.result !== undefined, wait, { summary })) continue;
+      const changedMeanwhile = () => version !== seen || state.result !== undefined;
+      // Generation 6: the same timer with fewer promises pending while the promise sleeps (lean-wait.ts).
+      const woken =
+        leanGeneration() >= 6
+          ? await readyOrTimeout(changedMeanwhile, wait, summary)
+          : await condition(changedMeanwhile, wait, { summary });
+      if (woken) continue;
     }
     if (step.action === 'breach' && (await keptAccordingToJourney(state, input))) {
       changed();
