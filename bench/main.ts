@@ -10,9 +10,9 @@ import { measureHeapPerCachedWorkflow } from './heap';
 import { runImportBench } from './import-bench';
 import { startMailWatch } from './mail-watch';
 import { formatTable, reportRows, type BenchResults } from './report';
-import { runSystem, type SystemResult } from './run-system';
+import { runAfterIngest, runIngestRounds, type RunContext } from './run-system';
 import { bareSystem, keptSystem, type BenchSystem } from './systems';
-import { startWorkerProcess } from './worker-process';
+import { startWorkerProcess, type WorkerProcess } from './worker-process';
 import { keptWorkflowBundleOptions } from '../workers/workflow-bundle';
 
 /**
@@ -28,6 +28,7 @@ const optionsSchema = z.object({
   timerSamples: z.coerce.number().int().min(1),
   historySample: z.coerce.number().int().min(1),
   importEvents: z.coerce.number().int().min(0),
+  rounds: z.coerce.number().int().min(1),
   json: z.boolean(),
 });
 type BenchOptions = z.infer<typeof optionsSchema>;
@@ -42,6 +43,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--timer-samples <n>', 'orders whose promised time fires during the run', '20')
     .option('--history-sample <n>', 'customers whose histories are counted per event type', '5')
     .option('--import-events <n>', 'bulk-import this many generated events (e.g. 1000000); 0: skip', '0')
+    .option('--rounds <n>', 'ingest rounds, alternating between the systems', '4')
     .option('--json', 'print the rows as JSON', false)
     .parse(argv);
   const parsed = optionsSchema.safeParse(program.opts());
@@ -66,10 +68,26 @@ async function main(): Promise<void> {
       bare: (queue: string) => bareSystem(client, queue, brand),
     };
     const results: Partial<BenchResults> = {};
-    for (const name of ['bare', 'kept'] as const) {
-      const system = systems[name](`bench-${name}`);
-      const workerEnv = baseWorkerEnv(server, directory, mail.port, bundles[name], system.taskQueue);
-      results[name] = await measureSystem(system, name, workerEnv, client, server, mail, options, log);
+    const names = ['bare', 'kept'] as const;
+    // Both workers run through the ingest, whose rounds alternate between the systems.
+    const contexts: RunContext[] = [];
+    try {
+      for (const name of names) {
+        const system = systems[name](`bench-${name}`);
+        const env = baseWorkerEnv(server, directory, mail.port, bundles[name], system.taskQueue);
+        const worker = await startWorkerProcess({ script: `${name}-worker.ts`, env });
+        contexts.push(runContext(system, worker, client, server, mail, options, log));
+      }
+      log(`${options.customers} new customers, then an event to each, in ${options.rounds} rounds per system`);
+      const ingested = await runIngestRounds(contexts, options.rounds);
+      for (const [index, name] of names.entries()) {
+        results[name] = await runAfterIngest(contexts[index]!, ingested[index]!);
+        await contexts[index]!.worker.stop();
+      }
+    } finally {
+      await Promise.all(contexts.map((context) => context.worker.stop()));
+    }
+    for (const name of names) {
       log(`${name}: heap per cached workflow (${options.heapCustomers} customers, workflows in the main thread)`);
       const heapSystem = systems[name](`bench-${name}-heap`);
       const heapWorker = await startWorkerProcess({
@@ -117,35 +135,29 @@ async function main(): Promise<void> {
   }
 }
 
-async function measureSystem(
+function runContext(
   system: BenchSystem,
-  name: 'kept' | 'bare',
-  env: NodeJS.ProcessEnv,
+  worker: WorkerProcess,
   client: Client,
   server: BenchServer,
   mail: Awaited<ReturnType<typeof startMailWatch>>,
   options: BenchOptions,
   log: (line: string) => void,
-): Promise<SystemResult> {
-  const worker = await startWorkerProcess({ script: `${name}-worker.ts`, env });
-  try {
-    return await runSystem({
-      client,
-      system,
-      worker,
-      serverPid: server.pid,
-      mail,
-      concurrency: options.concurrency,
-      customers: options.customers,
-      sleepingLevels: options.large ? [10_000, 50_000] : [],
-      historySample: Math.min(options.historySample, options.customers),
-      emailSamples: options.emailSamples,
-      timerSamples: options.timerSamples,
-      log,
-    });
-  } finally {
-    await worker.stop();
-  }
+): RunContext {
+  return {
+    client,
+    system,
+    worker,
+    serverPid: server.pid,
+    mail,
+    concurrency: options.concurrency,
+    customers: options.customers,
+    sleepingLevels: options.large ? [10_000, 50_000] : [],
+    historySample: Math.min(options.historySample, options.customers),
+    emailSamples: options.emailSamples,
+    timerSamples: options.timerSamples,
+    log,
+  };
 }
 
 /** The environment every bench worker gets; Kept's worker reads its usual KEPT_* settings too. */

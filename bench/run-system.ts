@@ -57,34 +57,81 @@ export interface RunContext {
 const customerId = (prefix: string, index: number) => `${prefix}-${index}`;
 const inThreeDays = () => new Date(Date.now() + 3 * 86_400_000);
 
-export async function runSystem(context: RunContext): Promise<SystemResult> {
+/** One system's ingest phases, from the rounds of `runIngestRounds`. */
+export interface IngestPhases {
+  newCustomers: IngestResult;
+  existingCustomers: IngestResult;
+  perEvent: SystemResult['perEvent'];
+}
+
+/**
+ * Every system's ingest, in rounds that alternate between the systems: each round sends
+ * `order.placed` for its share of new customers to each system in turn, then
+ * `shipment.dispatched` to them. A shared machine (or the shared server) that speeds up or
+ * slows down during the run then weighs on both systems alike; one system's phases after the
+ * other's made the baseline's rate move by ±40% between runs. The histories of the first
+ * `historySample` customers are counted after their placement and after their dispatch.
+ */
+export async function runIngestRounds(contexts: RunContext[], rounds: number): Promise<IngestPhases[]> {
+  for (const context of contexts) {
+    // One customer first, so loading the workflow code and first connections are not measured.
+    await ingest(context, [placed('warm-up')]);
+    await ingest(context, [dispatched('warm-up')]);
+  }
+  const customers = contexts[0]!.customers;
+  const ids = Array.from({ length: customers }, (_, index) => customerId('c', index));
+  const size = Math.ceil(customers / Math.max(1, Math.min(rounds, customers)));
+  const chunks = Array.from({ length: Math.ceil(customers / size) }, (_, index) =>
+    ids.slice(index * size, (index + 1) * size),
+  );
+  const sample = ids.slice(0, Math.min(contexts[0]!.historySample, chunks[0]!.length));
+  const runs = contexts.map(() => ({
+    placed: [] as IngestSample[],
+    dispatched: [] as IngestSample[],
+    afterPlaced: noCounts,
+    afterDispatched: noCounts,
+  }));
+  for (const [round, chunk] of chunks.entries()) {
+    for (const [index, context] of contexts.entries()) {
+      const result = await ingest(
+        context,
+        chunk.map((id) => placed(id)),
+      );
+      context.log(roundLine(context, round, chunks.length, 'order.placed', result));
+      runs[index]!.placed.push(result);
+      if (round === 0) runs[index]!.afterPlaced = await countCustomers(context, sample);
+    }
+    for (const [index, context] of contexts.entries()) {
+      const result = await ingest(
+        context,
+        chunk.map((id) => dispatched(id)),
+      );
+      context.log(roundLine(context, round, chunks.length, 'shipment.dispatched', result));
+      runs[index]!.dispatched.push(result);
+      if (round === 0) runs[index]!.afterDispatched = await countCustomers(context, sample);
+    }
+  }
+  return runs.map((run) => ({
+    newCustomers: combine(run.placed),
+    existingCustomers: combine(run.dispatched),
+    perEvent: {
+      'order.placed': divideCounts(run.afterPlaced, sample.length),
+      'shipment.dispatched': divideCounts(addCounts(run.afterDispatched, run.afterPlaced, -1), sample.length),
+    },
+  }));
+}
+
+function roundLine(context: RunContext, round: number, rounds: number, type: string, sample: IngestSample): string {
+  const rate = (sample.events * 1000) / Math.max(sample.settledMs, 1);
+  return `${context.system.name}: round ${round + 1}/${rounds}, ${sample.events} × ${type}: ${rate.toFixed(1)} events/s settled`;
+}
+
+/** What a system does after its ingest: sleeping customers, event → email, timers. */
+export async function runAfterIngest(context: RunContext, ingested: IngestPhases): Promise<SystemResult> {
   const { system, log } = context;
-  const ids = Array.from({ length: context.customers }, (_, index) => customerId('c', index));
-  const sample = ids.slice(0, context.historySample);
-
-  // One customer first, so loading the workflow code and first connections are not measured.
-  await ingest(context, [placed('warm-up')]);
-  await ingest(context, [dispatched('warm-up')]);
-  log(`${system.name}: ${ids.length} new customers (order.placed)`);
-  const newCustomers = await ingest(
-    context,
-    ids.map((id) => placed(id)),
-  );
-  const afterPlaced = await countCustomers(context, sample);
-  log(`${system.name}: ${ids.length} events to existing journeys (shipment.dispatched)`);
-  const existingCustomers = await ingest(
-    context,
-    ids.map((id) => dispatched(id)),
-  );
-  const afterDispatched = await countCustomers(context, sample);
-  const perEvent = {
-    'order.placed': divideCounts(afterPlaced, sample.length),
-    'shipment.dispatched': divideCounts(addCounts(afterDispatched, afterPlaced, -1), sample.length),
-  };
-
-  const sleeping = [await measureSleeping(context, ids.length)];
-  let reached = ids.length;
-  for (const level of context.sleepingLevels.filter((level) => level > ids.length)) {
+  const sleeping = [await measureSleeping(context, context.customers)];
+  let reached = context.customers;
+  for (const level of context.sleepingLevels.filter((level) => level > reached)) {
     log(`${system.name}: growing to ${level} sleeping customers`);
     const more = Array.from({ length: level - reached }, (_, index) => customerId('c', reached + index));
     await ingest(
@@ -103,13 +150,23 @@ export async function runSystem(context: RunContext): Promise<SystemResult> {
   const emailAcceptedMs = await measureEmail(context);
   log(`${system.name}: timer lateness, ${context.timerSamples} orders promised in 10 s`);
   const lateness = await measureTimers(context);
-  return { newCustomers, existingCustomers, perEvent, sleeping, emailAcceptedMs, timerLatenessMs: lateness };
+  return { ...ingested, sleeping, emailAcceptedMs, timerLatenessMs: lateness };
 }
 
 const placed = (id: string): BenchEvent => ({ kind: 'order.placed', customerId: id, promisedAt: inThreeDays() });
 const dispatched = (id: string): BenchEvent => ({ kind: 'shipment.dispatched', customerId: id });
 
-export async function ingest(context: RunContext, events: BenchEvent[]): Promise<IngestResult> {
+/** One ingest, raw: combined over rounds by `combine`. */
+interface IngestSample {
+  events: number;
+  acknowledgedMs: number;
+  settledMs: number;
+  roundTrips: number[];
+  cpuMs: number;
+  workerCpuMs: number;
+}
+
+export async function ingest(context: RunContext, events: BenchEvent[]): Promise<IngestSample> {
   const meter = cpuMeter([context.worker.pid, context.serverPid]);
   const workerMeter = cpuMeter([context.worker.pid]);
   const roundTrips: number[] = [];
@@ -121,17 +178,39 @@ export async function ingest(context: RunContext, events: BenchEvent[]): Promise
   });
   const acknowledged = Date.now();
   const settled = Math.max(acknowledged, await context.worker.settled());
-  const cpuMs = meter();
-  const workerCpuMs = workerMeter();
-  const perSecond = (until: number) => (events.length * 1000) / Math.max(until - started, 1);
   return {
     events: events.length,
-    acknowledgedPerSecond: perSecond(acknowledged),
-    settledPerSecond: perSecond(settled),
+    acknowledgedMs: acknowledged - started,
+    settledMs: settled - started,
+    roundTrips,
+    cpuMs: meter(),
+    workerCpuMs: workerMeter(),
+  };
+}
+
+/** The rounds of one phase as one measurement: rates over their summed time, percentiles over all calls. */
+function combine(samples: IngestSample[]): IngestResult {
+  const sum = (pick: (sample: IngestSample) => number) => samples.reduce((total, sample) => total + pick(sample), 0);
+  const events = sum((sample) => sample.events);
+  const roundTrips = samples.flatMap((sample) => sample.roundTrips);
+  return {
+    events,
+    acknowledgedPerSecond:
+      (events * 1000) /
+      Math.max(
+        sum((sample) => sample.acknowledgedMs),
+        1,
+      ),
+    settledPerSecond:
+      (events * 1000) /
+      Math.max(
+        sum((sample) => sample.settledMs),
+        1,
+      ),
     roundTripP50Ms: percentile(roundTrips, 50),
     roundTripP99Ms: percentile(roundTrips, 99),
-    cpuMsPerEvent: cpuMs / Math.max(events.length, 1),
-    workerCpuMsPerEvent: workerCpuMs / Math.max(events.length, 1),
+    cpuMsPerEvent: sum((sample) => sample.cpuMs) / Math.max(events, 1),
+    workerCpuMsPerEvent: sum((sample) => sample.workerCpuMs) / Math.max(events, 1),
   };
 }
 

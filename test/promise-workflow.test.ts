@@ -112,7 +112,7 @@ function promise(promiseId: string, extra: Partial<MakePromiseInput> = {}): Make
 
 /** Each timer the workflow started, in order: its summary (as the Temporal UI shows it) and how it ended. */
 async function timersOf(workflowId: string): Promise<{ summary?: string; ended: 'fired' | 'cancelled' | 'running' }[]> {
-  const { events = [] } = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   const ended = new Map<string, 'fired' | 'cancelled'>();
   for (const event of events) {
     if (event.timerFiredEventAttributes) ended.set(event.timerFiredEventAttributes.timerId!, 'fired');
