@@ -4,11 +4,13 @@ import { CancellationScope, condition, sleep } from '@temporalio/workflow';
  * `condition(ready, ms, { summary })` with the same timer and the same cancel, for a workflow
  * that spends its life waiting (generation 6, lean-patches.ts).
  *
- * Why: the SDK's version races a timer against the condition inside a cancellable scope, which
- * keeps eleven promises pending for as long as the workflow sleeps, and the SDK's stack-trace
- * hook keeps a stack (text and frames) for every pending promise of every cached workflow:
- * about 1 KiB each. This one keeps six, and issues the same commands: a timer with the summary
- * when it starts, and the timer's cancel when `ready` turns true first.
+ * Why: the SDK's stack-trace hook keeps a stack (text and frames) for every pending promise of
+ * every cached workflow, and the SDK's version races a timer against the condition inside a
+ * cancellable scope: more promises, each with the scope's frames in its stack, for as long as
+ * the workflow sleeps. Measured on a sleeping journey: 15 pending promises with 6,001
+ * characters of stack text before, 13 with 2,634 after (a promise workflow: 20 / 7,366 before,
+ * 18 / 3,909 after). It issues the same commands: a timer with the summary when it starts, and
+ * the timer's cancel when `ready` turns true first.
  *
  * Answers true when `ready` turned true, false when the time ran out (as `condition` does).
  */
