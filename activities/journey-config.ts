@@ -83,10 +83,21 @@ export function createJourneyConfigActivities(
       return { brand, profile, version, playbookError: (error as Error).message, ...errorPart };
     }
   };
+  // Profile and playbooks are the cached objects while their files are unchanged, so their
+  // hash is too: hashing them (a JSON text of every playbook) on every round was a cost per event.
+  const hashCache = new Map<string, { parts: unknown[]; hash: string }>();
+  const hashOf = (config: BrandConfig): string => {
+    const parts = [config.profile, config.playbooks, config.playbookError];
+    const cached = hashCache.get(config.brand);
+    if (cached && cached.parts.every((part, index) => part === parts[index])) return cached.hash;
+    const hash = configHash(config);
+    hashCache.set(config.brand, { parts, hash });
+    return hash;
+  };
   return {
     async loadBrandConfig(brand: string, knownHash?: string): Promise<BrandConfig> {
       const config = fullConfig(brand);
-      const hash = configHash(config);
+      const hash = hashOf(config);
       if (hash === knownHash) {
         const { version, configError } = config;
         return { brand, version, hash, unchanged: true, ...(configError ? { configError } : {}) };

@@ -85,6 +85,8 @@ function markerDetail(marker: temporal.api.history.v1.IMarkerRecordedEventAttrib
       const value: unknown = JSON.parse(Buffer.from(payload).toString('utf8'));
       if (typeof value === 'string') return ` ${value}`;
       if (value && typeof value === 'object' && 'activityType' in value) return ` ${String(value.activityType)}`;
+      // Core writes a local activity's marker data in snake case.
+      if (value && typeof value === 'object' && 'activity_type' in value) return ` ${String(value.activity_type)}`;
     } catch {
       // Not JSON: no detail to show.
     }
