@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { InvalidPromiseError, PromiseClient, PromiseClosedError, PromiseNotFoundError } from '../client/promises';
-import { loadServiceProfile } from '../common/profiles/load-profiles';
+import { profileFileReader } from '../common/profiles/load-profiles';
 import type { ServiceProfile } from '../common/profiles/schema';
 import { journeyWorkflowId } from '../common/ids';
 import type {
@@ -11,8 +11,6 @@ import type {
   ImplicitPromiseResult,
 } from '../workflows/journey/implicit-promises';
 import { journeyStateQuery } from '../workflows/journey/messages';
-import path from 'node:path';
-import { existsSync } from 'node:fs';
 
 export interface ImplicitPromiseRequest {
   brand: string;
@@ -37,10 +35,7 @@ export type ImplicitPromiseActivities = ReturnType<typeof createImplicitPromiseA
  * made twice is found, one already closed stays closed.
  */
 export function createImplicitPromiseActivities(client: Client, profilesDir: string) {
-  const profileOf = (brand: string): ServiceProfile | undefined => {
-    const file = path.join(profilesDir, `${brand}.json`);
-    return existsSync(file) ? loadServiceProfile(file) : undefined;
-  };
+  const profileOf = profileFileReader(profilesDir);
   const promiseClient = () =>
     new PromiseClient({
       client,

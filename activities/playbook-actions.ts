@@ -4,11 +4,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { InvalidPromiseError, PromiseClient } from '../client/promises';
 import { brandIdSchema, idSchema, timestampSchema } from '../common/events';
-import { loadServiceProfile } from '../common/profiles/load-profiles';
+import { profileFileReader } from '../common/profiles/load-profiles';
 import { isoDurationSchema } from '../common/profiles/schema';
 import { promiseContactSchema, promiseKindSchema } from '../common/promises/schema';
-import path from 'node:path';
-import { existsSync } from 'node:fs';
 
 /** A playbook's `make-promise` action, as the journey asks for it (validated here: an activity is a boundary). */
 export const playbookPromiseRequestSchema = z.object({
@@ -34,16 +32,16 @@ export type PlaybookPromiseRequest = z.input<typeof playbookPromiseRequestSchema
  * whatever the owner's load, as implicit promises are. Idempotent by promise id.
  */
 export function createPlaybookActionActivities(client: Client, profilesDir: string) {
+  const profileOf = profileFileReader(profilesDir);
   return {
     async makePlaybookPromise(raw: PlaybookPromiseRequest): Promise<{ promiseId: string; dueAt?: string }> {
       const parsed = playbookPromiseRequestSchema.safeParse(raw);
       if (!parsed.success)
         throw ApplicationFailure.nonRetryable(`playbook promise: ${parsed.error.message}`, 'InvalidPlaybookPromise');
       const request = parsed.data;
-      const file = path.join(profilesDir, `${request.brand}.json`);
-      if (!existsSync(file))
+      const profile = profileOf(request.brand);
+      if (!profile)
         throw ApplicationFailure.nonRetryable(`playbook promise: no service profile for ${request.brand}`, 'NoProfile');
-      const profile = loadServiceProfile(file);
       const promises = new PromiseClient({
         client,
         taskQueue: Context.current().info.taskQueue,

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../common/config';
-import { loadServiceProfile, loadServiceProfiles } from '../common/profiles/load-profiles';
+import { loadServiceProfile, loadServiceProfiles, profileFileReader } from '../common/profiles/load-profiles';
 import { temporaryDirectory } from './helpers/outreach';
 
 /** Service profiles: the two shipped ones load; a bad file stops start-up naming the field. */
@@ -41,6 +41,29 @@ describe('service profiles', () => {
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/nordhem\.json: .*targets\.response\.urgent: use an ISO 8601 duration/);
     expect(load).toThrow(/businessHours\.week\.mon\.0\.start: use HH:MM/);
+  });
+
+  it('reads a profile again when its file changes, and only then', () => {
+    const directory = path.join(tmp.path, 'reader');
+    cpSync(shipped, directory, { recursive: true });
+    const file = path.join(directory, 'nordhem.json');
+    const read = profileFileReader(directory);
+    const first = read('nordhem');
+    expect(first?.displayName).toBe('Nordhem Furniture');
+    expect(read('nordhem')).toBe(first);
+    expect(read('no-such-brand')).toBeUndefined();
+
+    const edited = JSON.parse(readFileSync(file, 'utf8'));
+    edited.displayName = 'Nordhem Home';
+    writeFileSync(file, JSON.stringify(edited));
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(file, later, later);
+    expect(read('nordhem')?.displayName).toBe('Nordhem Home');
+
+    writeFileSync(file, '{ "brand": "nordhem" ');
+    const broken = new Date(Date.now() + 120_000);
+    utimesSync(file, broken, broken);
+    expect(() => read('nordhem')).toThrow(/nordhem\.json: not readable JSON/);
   });
 
   it('stops the worker at start-up with that message', () => {

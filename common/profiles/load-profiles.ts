@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config';
 import { serviceProfileSchema, type ServiceProfile } from './schema';
@@ -32,6 +32,34 @@ export function loadServiceProfile(file: string): ServiceProfile {
     throw new ConfigError(`${file}: ${fields.join('; ')}`);
   }
   return result.data;
+}
+
+/**
+ * A brand's profile from `<directory>/<brand>.json` as it is on disk now (undefined without a
+ * file), parsed again only when the file's modification time changes: activities ask for it
+ * on every promise they make, and reading and validating the file each time cost a worker
+ * more than the rest of the request. A bad file throws, as loadServiceProfile does.
+ */
+export function profileFileReader(directory: string): (brand: string) => ServiceProfile | undefined {
+  const cache = new Map<string, { modifiedAt: number; profile: ServiceProfile }>();
+  return (brand) => {
+    const file = path.join(directory, `${brand}.json`);
+    const modifiedAt = modificationTime(file);
+    if (modifiedAt === undefined) return undefined;
+    const cached = cache.get(brand);
+    if (cached?.modifiedAt === modifiedAt) return cached.profile;
+    const profile = loadServiceProfile(file);
+    cache.set(brand, { modifiedAt, profile });
+    return profile;
+  };
+}
+
+function modificationTime(file: string): number | undefined {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
