@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { addBusinessDuration } from '../business-time';
 import type { Severity } from '../events';
 import type { JourneyState } from '../../workflows/journey/state';
@@ -116,12 +117,14 @@ export function fillReason(
   return tidy.length <= 300 ? tidy : `${tidy.slice(0, 299)}…`;
 }
 
-/** The calendar day (YYYY-MM-DD) of an instant in a zone. */
+/**
+ * The calendar day (YYYY-MM-DD) of an instant in a zone. Through luxon, which keeps one Intl
+ * formatter per zone: a new Intl.DateTimeFormat per date was 2% of the workflow thread's time.
+ */
 function dayIn(instant: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
-    .formatToParts(new Date(instant))
-    .reduce<Record<string, string>>((found, part) => ({ ...found, [part.type]: part.value }), {});
-  return `${parts.year}-${parts.month}-${parts.day}`;
+  const day = DateTime.fromISO(instant, { zone: timeZone }).toISODate();
+  if (day === null) throw new RangeError(`cannot tell the day of ${instant} in ${timeZone}`);
+  return day;
 }
 
 /** By when a task must be done: the brand's response target (business time) after the anchor. */

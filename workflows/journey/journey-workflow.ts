@@ -55,7 +55,7 @@ import { BrandConfigSource } from './brand-config';
 import { exchangeStatistics } from './anticipation';
 import { receiveRoundReads, roundReadRequests } from './round-reads';
 import { noteForAnticipation } from './anticipation-state';
-import { runDueOutreach } from './outreach-runner';
+import { hasOutreachWork, runDueOutreach } from './outreach-runner';
 import { PromiseContactReporter, registerPromiseContactHandler } from './promise-contacts';
 import { planFromPlaybooks, planLateNotices, stillWantedNow } from './planner';
 import {
@@ -271,17 +271,22 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
         );
       }
     }
-    // Before outreach, which may wait long on a mail server: the round's changes show meanwhile.
-    if (publishPerRound) publisher.publish(state);
-    await runDueOutreach(state, workflowInfo().workflowId, now, brandConfig, stillWantedNow(state, now()), {
-      applyEvent: (event) => {
-        accept(event);
-        changed();
-      },
-      onDecided: promiseContacts.collect,
-      events: keptEvents,
-    });
-    await promiseContacts.flush();
+    // Most rounds have no outreach due. Those publish once, at the end: the same commands as
+    // publishing before an outreach that does nothing, without building the details twice.
+    if (hasOutreachWork(state.outreach, now())) {
+      // Before outreach, which may wait long on a mail server: the round's changes show meanwhile.
+      if (publishPerRound) publisher.publish(state);
+      await runDueOutreach(state, workflowInfo().workflowId, now, brandConfig, stillWantedNow(state, now()), {
+        applyEvent: (event) => {
+          accept(event);
+          changed();
+        },
+        onDecided: promiseContacts.collect,
+        events: keptEvents,
+      });
+      // Only outreach collects promise contacts to report.
+      await promiseContacts.flush();
+    }
     publisher.publish(state);
     if (!historyIsLong()) continue;
     // Let every update and signal handler finish so nothing is lost at the boundary.

@@ -81,6 +81,15 @@ export type StillWanted = (
  * current configuration (read once per round, recorded in history), and is sent, deferred
  * or suppressed — and the decision is recorded on the journey and in the delivery ledger.
  */
+/**
+ * Whether runDueOutreach has anything to do now (decisions the ledger missed, or a contact
+ * due): the journey's round skips it, and what goes with it, when not. It issues no command
+ * then, so skipping it leaves every history as it was.
+ */
+export function hasOutreachWork(outreach: OutreachState, now: string): boolean {
+  return (outreach.unrecorded?.length ?? 0) > 0 || dueContacts(outreach, now).length > 0;
+}
+
 export async function runDueOutreach(
   journey: JourneyState,
   workflowId: string,
