@@ -11,7 +11,7 @@ import { runImportBench } from './import-bench';
 import { startMailWatch } from './mail-watch';
 import { formatTable, reportRows, type BenchResults } from './report';
 import { runAfterIngest, runIngestRounds, type RunContext } from './run-system';
-import { bareSystem, keptSystem, type BenchSystem } from './systems';
+import { bareSystem, floorSystem, keptSystem, type BenchSystem } from './systems';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 import { keptWorkflowBundleOptions } from '../workers/workflow-bundle';
 
@@ -66,13 +66,16 @@ async function main(): Promise<void> {
     const systems = {
       kept: (queue: string) => keptSystem(client, queue, brand),
       bare: (queue: string) => bareSystem(client, queue, brand),
+      floor: (queue: string) => floorSystem(client, queue, brand),
     };
     const results: Partial<BenchResults> = {};
     const names = ['bare', 'kept'] as const;
-    // Both workers run through the ingest, whose rounds alternate between the systems.
+    // The three workers run through the ingest, whose rounds alternate between the systems.
+    // The floor (Kept's Temporal shape without Kept's logic) is measured in the ingest only.
+    const ingestNames = ['bare', 'floor', 'kept'] as const;
     const contexts: RunContext[] = [];
     try {
-      for (const name of names) {
+      for (const name of ingestNames) {
         const system = systems[name](`bench-${name}`);
         const env = baseWorkerEnv(server, directory, mail.port, bundles[name], system.taskQueue);
         const worker = await startWorkerProcess({ script: `${name}-worker.ts`, env });
@@ -80,7 +83,10 @@ async function main(): Promise<void> {
       }
       log(`${options.customers} new customers, then an event to each, in ${options.rounds} rounds per system`);
       const ingested = await runIngestRounds(contexts, options.rounds);
-      for (const [index, name] of names.entries()) {
+      results.floor = ingested[ingestNames.indexOf('floor')];
+      await contexts[ingestNames.indexOf('floor')]!.worker.stop();
+      for (const name of names) {
+        const index = ingestNames.indexOf(name);
         results[name] = await runAfterIngest(contexts[index]!, ingested[index]!);
         await contexts[index]!.worker.stop();
       }
@@ -180,8 +186,8 @@ function baseWorkerEnv(
   };
 }
 
-/** Bundles Kept's workflows and the baseline's once, for every worker of the run. */
-async function writeBundles(directory: string): Promise<Record<'kept' | 'bare', string>> {
+/** Bundles Kept's workflows, the baseline's and the floor's once, for every worker of the run. */
+async function writeBundles(directory: string): Promise<Record<'kept' | 'bare' | 'floor', string>> {
   const quiet = {
     log: () => undefined,
     trace: () => undefined,
@@ -190,13 +196,19 @@ async function writeBundles(directory: string): Promise<Record<'kept' | 'bare', 
     warn: () => undefined,
     error: (m: string) => console.error(m),
   };
-  const [kept, bare] = await Promise.all([
+  const [kept, bare, floor] = await Promise.all([
     bundleWorkflowCode(keptWorkflowBundleOptions({ logger: quiet })),
     bundleWorkflowCode({ workflowsPath: require.resolve('./bare-workflows'), logger: quiet }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('./floor-workflows'), logger: quiet }),
   ]);
-  const paths = { kept: path.join(directory, 'kept-bundle.js'), bare: path.join(directory, 'bare-bundle.js') };
+  const paths = {
+    kept: path.join(directory, 'kept-bundle.js'),
+    bare: path.join(directory, 'bare-bundle.js'),
+    floor: path.join(directory, 'floor-bundle.js'),
+  };
   writeFileSync(paths.kept, kept.code);
   writeFileSync(paths.bare, bare.code);
+  writeFileSync(paths.floor, floor.code);
   return paths;
 }
 

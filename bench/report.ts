@@ -2,12 +2,14 @@ import Table from 'cli-table3';
 import type { HeapResult } from './heap';
 import type { ImportBenchResult } from './import-bench';
 import { percentile } from './stats';
-import type { SystemResult } from './run-system';
+import type { IngestPhases, SystemResult } from './run-system';
 
 /**
  * The bench's table: one row per measure, Kept and bare side by side, and how many times
  * Kept's cost is the baseline's (for rates: how many times slower; for costs: how many times
- * more). Values are numbers; `--json` prints the same rows.
+ * more). The ingest rows also show the floor (Kept's Temporal shape without Kept's logic) and
+ * Kept ÷ floor: what Kept's own code costs beyond the Temporal work its shape asks for.
+ * Values are numbers; `--json` prints the same rows.
  */
 export interface ReportRow {
   measure: string;
@@ -16,11 +18,17 @@ export interface ReportRow {
   bare: number | null;
   /** Kept's cost ÷ bare's: above 1 is worse. */
   ratio: number | null;
+  /** The floor's value (Kept's Temporal shape without Kept's logic), for the ingest rows. */
+  floor?: number | null;
+  /** Kept's cost ÷ the floor's: what Kept's own code adds to its shape. */
+  keptOverFloor?: number | null;
 }
 
 export interface BenchResults {
   kept: SystemResult;
   bare: SystemResult;
+  /** Measured in the ingest rounds only (bench/floor-workflows.ts). */
+  floor: IngestPhases;
   keptHeap: HeapResult;
   bareHeap: HeapResult;
   import?: ImportBenchResult;
@@ -29,32 +37,38 @@ export interface BenchResults {
 const MIB = 1024 * 1024;
 
 export function reportRows(results: BenchResults): ReportRow[] {
-  const { kept, bare } = results;
+  const { kept, bare, floor } = results;
   const rows: ReportRow[] = [];
-  const rate = (measure: string, k: number, b: number) =>
-    rows.push({ measure, unit: 'events/s', kept: k, bare: b, ratio: b / k });
-  const cost = (measure: string, unit: string, k: number, b: number) =>
-    rows.push({ measure, unit, kept: k, bare: b, ratio: b === 0 ? null : k / b });
+  const rate = (measure: string, k: number, b: number, f?: number) =>
+    rows.push({ measure, unit: 'events/s', kept: k, bare: b, ratio: b / k, ...versusFloor(f, f && f / k) });
+  const cost = (measure: string, unit: string, k: number, b: number, f?: number) =>
+    rows.push({ measure, unit, kept: k, bare: b, ratio: b === 0 ? null : k / b, ...versusFloor(f, f && k / f) });
 
   for (const [label, key] of [
     ['new customer (order.placed)', 'newCustomers'],
     ['existing journey (shipment.dispatched)', 'existingCustomers'],
   ] as const) {
-    rate(`ingest ${label}, acknowledged`, kept[key].acknowledgedPerSecond, bare[key].acknowledgedPerSecond);
-    rate(`ingest ${label}, settled`, kept[key].settledPerSecond, bare[key].settledPerSecond);
-    cost(`client round trip p50, ${label}`, 'ms', kept[key].roundTripP50Ms, bare[key].roundTripP50Ms);
-    cost(`client round trip p99, ${label}`, 'ms', kept[key].roundTripP99Ms, bare[key].roundTripP99Ms);
-    cost(`server + worker CPU per event, ${label}`, 'ms', kept[key].cpuMsPerEvent, bare[key].cpuMsPerEvent);
-    cost(`  of which the worker, ${label}`, 'ms', kept[key].workerCpuMsPerEvent, bare[key].workerCpuMsPerEvent);
+    const [k, b, f] = [kept[key], bare[key], floor[key]];
+    rate(`ingest ${label}, acknowledged`, k.acknowledgedPerSecond, b.acknowledgedPerSecond, f.acknowledgedPerSecond);
+    rate(`ingest ${label}, settled`, k.settledPerSecond, b.settledPerSecond, f.settledPerSecond);
+    cost(`client round trip p50, ${label}`, 'ms', k.roundTripP50Ms, b.roundTripP50Ms, f.roundTripP50Ms);
+    cost(`client round trip p99, ${label}`, 'ms', k.roundTripP99Ms, b.roundTripP99Ms, f.roundTripP99Ms);
+    cost(`server + worker CPU per event, ${label}`, 'ms', k.cpuMsPerEvent, b.cpuMsPerEvent, f.cpuMsPerEvent);
+    cost(`  of which the worker, ${label}`, 'ms', k.workerCpuMsPerEvent, b.workerCpuMsPerEvent, f.workerCpuMsPerEvent);
   }
   for (const type of ['order.placed', 'shipment.dispatched'] as const) {
-    const k = kept.perEvent[type];
-    const b = bare.perEvent[type];
-    cost(`${type}: workflows started`, 'per event', k.workflows, b.workflows);
-    cost(`${type}: workflow tasks`, 'per event', k.workflowTasks, b.workflowTasks);
-    cost(`${type}: activities`, 'per event', k.activities, b.activities);
-    cost(`${type}: markers (local activities, patches)`, 'per event', k.localActivities, b.localActivities);
-    cost(`${type}: history events`, 'per event', k.historyEvents, b.historyEvents);
+    const [k, b, f] = [kept.perEvent[type], bare.perEvent[type], floor.perEvent[type]];
+    cost(`${type}: workflows started`, 'per event', k.workflows, b.workflows, f.workflows);
+    cost(`${type}: workflow tasks`, 'per event', k.workflowTasks, b.workflowTasks, f.workflowTasks);
+    cost(`${type}: activities`, 'per event', k.activities, b.activities, f.activities);
+    cost(
+      `${type}: markers (local activities, patches)`,
+      'per event',
+      k.localActivities,
+      b.localActivities,
+      f.localActivities,
+    );
+    cost(`${type}: history events`, 'per event', k.historyEvents, b.historyEvents, f.historyEvents);
   }
   cost('event → email accepted p50', 'ms', percentile(kept.emailAcceptedMs, 50), percentile(bare.emailAcceptedMs, 50));
   cost('event → email accepted p99', 'ms', percentile(kept.emailAcceptedMs, 99), percentile(bare.emailAcceptedMs, 99));
@@ -112,15 +126,25 @@ export function reportRows(results: BenchResults): ReportRow[] {
   return rows;
 }
 
+/** The floor's columns of a row: absent where the floor was not measured. */
+function versusFloor(floor: number | undefined, keptOverFloor: number | undefined): Partial<ReportRow> {
+  if (floor === undefined) return {};
+  return { floor, keptOverFloor: floor === 0 || keptOverFloor === undefined ? null : keptOverFloor };
+}
+
 export function formatTable(rows: ReportRow[]): string {
-  const table = new Table({ head: ['measure', 'unit', 'Kept', 'bare', 'Kept ÷ bare'] });
+  const table = new Table({ head: ['measure', 'unit', 'Kept', 'bare', 'Kept ÷ bare', 'floor', 'Kept ÷ floor'] });
+  const times = (ratio: number | null | undefined) =>
+    ratio === null || ratio === undefined ? '' : `${format(ratio)}×`;
   for (const row of rows) {
     table.push([
       row.measure,
       row.unit,
       format(row.kept),
       format(row.bare),
-      row.ratio === null ? '' : `${format(row.ratio)}×`,
+      times(row.ratio),
+      row.floor === undefined ? '' : format(row.floor),
+      times(row.keptOverFloor),
     ]);
   }
   return table.toString();

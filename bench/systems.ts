@@ -3,6 +3,7 @@ import { KeptClient } from '../client/kept-client';
 import type { LifecycleEventInput } from '../common/events';
 import { journeyWorkflowId } from '../common/ids';
 import { bareEventUpdate, type BareEvent } from './bare-messages';
+import { floorCustomerId, floorPromiseId } from './floor-activities';
 
 /**
  * The two systems under test, behind one shape: what the bench sends (the same business
@@ -21,7 +22,7 @@ export interface BenchEvent {
 }
 
 export interface BenchSystem {
-  name: 'kept' | 'bare';
+  name: 'kept' | 'bare' | 'floor';
   taskQueue: string;
   send(event: BenchEvent): Promise<unknown>;
   workflowIdsOf(customerId: string): Promise<string[]>;
@@ -56,6 +57,25 @@ export function bareSystem(client: Client, taskQueue: string, brand: string): Be
         }),
       }),
     workflowIdsOf: async (customerId) => [bareWorkflowId(brand, customerId)],
+  };
+}
+
+/** Kept's Temporal shape without Kept's logic (bench/floor-workflows.ts): ingest only. */
+export function floorSystem(client: Client, taskQueue: string, brand: string): BenchSystem {
+  return {
+    name: 'floor',
+    taskQueue,
+    send: (event) =>
+      client.workflow.executeUpdateWithStart(bareEventUpdate, {
+        args: [toBareEvent(event)],
+        startWorkflowOperation: new WithStartWorkflowOperation('floorCustomer', {
+          args: [event.customerId],
+          workflowId: floorCustomerId(brand, event.customerId),
+          taskQueue,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      }),
+    workflowIdsOf: async (customerId) => [floorCustomerId(brand, customerId), floorPromiseId(customerId)],
   };
 }
 

@@ -15,7 +15,7 @@ export interface WorkerProcess {
 }
 
 export interface WorkerProcessOptions {
-  script: 'kept-worker.ts' | 'bare-worker.ts' | 'module-heap-worker.ts';
+  script: 'kept-worker.ts' | 'bare-worker.ts' | 'floor-worker.ts' | 'module-heap-worker.ts';
   env: NodeJS.ProcessEnv;
 }
 

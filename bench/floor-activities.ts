@@ -1,0 +1,33 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
+import { KeptKind } from '../common/search-attributes';
+import type { BareEvent } from './bare-messages';
+
+export interface FloorRoundRequest {
+  customerId: string;
+  event: BareEvent;
+}
+
+/** The floor's round: starts the promise workflow for a promised date (idempotent by id), as Kept's round does. */
+export function createFloorActivities(client: Client) {
+  return {
+    async floorRound({ customerId, event }: FloorRoundRequest): Promise<void> {
+      if (event.type !== 'order.placed' || !event.dueAt) return;
+      try {
+        await client.workflow.start('floorPromise', {
+          args: [event.dueAt],
+          workflowId: floorPromiseId(customerId),
+          taskQueue: Context.current().info.taskQueue,
+          typedSearchAttributes: [{ key: KeptKind, value: 'promise' }],
+        });
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
+    },
+  };
+}
+
+export type FloorActivities = ReturnType<typeof createFloorActivities>;
+
+export const floorCustomerId = (brand: string, customerId: string) => `floor/${brand}/customer/${customerId}`;
+export const floorPromiseId = (customerId: string) => `floor/promise/${customerId}`;

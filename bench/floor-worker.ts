@@ -1,0 +1,31 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { workerTuningFromEnv } from '../workers/tuning';
+import { createFloorActivities } from './floor-activities';
+import { benchWorkerEnvSchema, installQuietRuntime, serveProbe } from './worker-probe';
+
+/** The floor's worker process: bench/floor-workflows.ts on its own task queue. */
+async function main(): Promise<void> {
+  const env = benchWorkerEnvSchema.parse(process.env);
+  installQuietRuntime();
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const worker = await Worker.create({
+    connection,
+    namespace: 'default',
+    taskQueue: env.BENCH_TASK_QUEUE,
+    workflowBundle: { codePath: env.BENCH_WORKFLOW_BUNDLE },
+    activities: createFloorActivities(new Client({ connection: clientConnection, namespace: 'default' })),
+    ...workerTuningFromEnv(),
+    debugMode: env.BENCH_WORKFLOWS_IN_MAIN_THREAD,
+  });
+  serveProbe(worker);
+  await worker.run();
+  await clientConnection.close();
+  await connection.close();
+}
+
+main().catch((error: unknown) => {
+  console.error('bench floor worker failed:', error);
+  process.exit(1);
+});
