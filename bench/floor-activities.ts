@@ -2,6 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { Context } from '@temporalio/activity';
 import { KeptKind } from '../common/search-attributes';
 import type { BareEvent } from './bare-messages';
+import { floorPromiseId } from './floor-ids';
 
 export interface FloorRoundRequest {
   customerId: string;
@@ -28,6 +29,3 @@ export function createFloorActivities(client: Client) {
 }
 
 export type FloorActivities = ReturnType<typeof createFloorActivities>;
-
-export const floorCustomerId = (brand: string, customerId: string) => `floor/${brand}/customer/${customerId}`;
-export const floorPromiseId = (customerId: string) => `floor/promise/${customerId}`;

@@ -3,12 +3,14 @@ import {
   proxyLocalActivities,
   setHandler,
   sleep,
+  startChild,
   upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { KeptStage } from '../common/search-attributes';
 import { bareEventUpdate, type BareEvent } from './bare-messages';
 import type { FloorActivities } from './floor-activities';
+import { floorPromiseId } from './floor-ids';
 
 /**
  * The floor: what Kept's shape costs on Temporal with none of Kept's logic, so the bench can
@@ -23,7 +25,18 @@ const { floorRound } = proxyLocalActivities<FloorActivities>({ startToCloseTimeo
 /** Remembered event ids, like Kept's (a journey remembers its latest 2,000). */
 const REMEMBERED_EVENT_IDS = 2_000;
 
-export async function floorCustomer(customerId: string): Promise<void> {
+/** Which parts of Kept's shape the floor does (`--floor-shape`): all of them unless told. */
+export interface FloorShape {
+  /** A local activity per event. */
+  round: boolean;
+  /** A search attribute and a memo per event. */
+  publish: boolean;
+  /** A second workflow per promised date (started from the round, or from the workflow without one). */
+  promise: boolean;
+}
+
+export async function floorCustomer(customerId: string, shape?: FloorShape): Promise<void> {
+  const { round, publish, promise } = shape ?? { round: true, publish: true, promise: true };
   const seen: string[] = [];
   const outbox: BareEvent[] = [];
   setHandler(bareEventUpdate, (event) => {
@@ -36,9 +49,16 @@ export async function floorCustomer(customerId: string): Promise<void> {
   for (;;) {
     await condition(() => outbox.length > 0);
     const event = outbox.shift()!;
-    await floorRound({ customerId, event });
-    upsertSearchAttributes([{ key: KeptStage, value: event.type }]);
-    upsertMemo({ summary: `Customer ${customerId}: last event ${event.type}` });
+    const startsPromise = promise && event.type === 'order.placed' && event.dueAt !== undefined;
+    if (round) await floorRound({ customerId, event: startsPromise ? event : { ...event, dueAt: undefined } });
+    else if (startsPromise)
+      await startChild(floorPromise, { args: [event.dueAt!], workflowId: floorPromiseId(customerId) });
+    // Without a promise workflow the customer's workflow keeps the timer, as bare's does.
+    if (!startsPromise && event.dueAt) void sleep(Math.max(1, Date.parse(event.dueAt) - Date.now()));
+    if (publish) {
+      upsertSearchAttributes([{ key: KeptStage, value: event.type }]);
+      upsertMemo({ summary: `Customer ${customerId}: last event ${event.type}` });
+    }
   }
 }
 

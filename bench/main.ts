@@ -14,11 +14,24 @@ import { runAfterIngest, runIngestRounds, type RunContext } from './run-system';
 import { bareSystem, floorSystem, keptSystem, type BenchSystem } from './systems';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 import { keptWorkflowBundleOptions } from '../workers/workflow-bundle';
+import type { FloorShape } from './floor-workflows';
 
 /**
  * `npm run bench`: Kept against a bare Temporal baseline, in one run on one dev server of
  * its own. See README "Performance" for what each row means.
  */
+const FLOOR_PARTS = ['round', 'publish', 'promise'] as const;
+/** `round,publish,promise` (the default: all of Kept's shape), a subset, or `none`. */
+const floorShapeSchema = z
+  .string()
+  .transform((text) => (text === 'none' ? [] : text.split(',').map((part) => part.trim())))
+  .pipe(z.array(z.enum(FLOOR_PARTS, { message: `each part is one of ${FLOOR_PARTS.join(', ')}, or none` })))
+  .transform((parts): FloorShape => ({
+    round: parts.includes('round'),
+    publish: parts.includes('publish'),
+    promise: parts.includes('promise'),
+  }));
+
 const optionsSchema = z.object({
   customers: z.coerce.number().int().min(1),
   large: z.boolean(),
@@ -29,6 +42,7 @@ const optionsSchema = z.object({
   historySample: z.coerce.number().int().min(1),
   importEvents: z.coerce.number().int().min(0),
   rounds: z.coerce.number().int().min(1),
+  floorShape: floorShapeSchema,
   json: z.boolean(),
 });
 type BenchOptions = z.infer<typeof optionsSchema>;
@@ -44,6 +58,11 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--history-sample <n>', 'customers whose histories are counted per event type', '5')
     .option('--import-events <n>', 'bulk-import this many generated events (e.g. 1000000); 0: skip', '0')
     .option('--rounds <n>', 'ingest rounds, alternating between the systems', '4')
+    .option(
+      '--floor-shape <parts>',
+      "the parts of Kept's shape the floor does: round, publish, promise",
+      FLOOR_PARTS.join(','),
+    )
     .option('--json', 'print the rows as JSON', false)
     .parse(argv);
   const parsed = optionsSchema.safeParse(program.opts());
@@ -66,7 +85,7 @@ async function main(): Promise<void> {
     const systems = {
       kept: (queue: string) => keptSystem(client, queue, brand),
       bare: (queue: string) => bareSystem(client, queue, brand),
-      floor: (queue: string) => floorSystem(client, queue, brand),
+      floor: (queue: string) => floorSystem(client, queue, brand, options.floorShape),
     };
     const results: Partial<BenchResults> = {};
     const names = ['bare', 'kept'] as const;

@@ -3,7 +3,8 @@ import { KeptClient } from '../client/kept-client';
 import type { LifecycleEventInput } from '../common/events';
 import { journeyWorkflowId } from '../common/ids';
 import { bareEventUpdate, type BareEvent } from './bare-messages';
-import { floorCustomerId, floorPromiseId } from './floor-activities';
+import { floorCustomerId, floorPromiseId } from './floor-ids';
+import type { FloorShape } from './floor-workflows';
 
 /**
  * The two systems under test, behind one shape: what the bench sends (the same business
@@ -61,7 +62,7 @@ export function bareSystem(client: Client, taskQueue: string, brand: string): Be
 }
 
 /** Kept's Temporal shape without Kept's logic (bench/floor-workflows.ts): ingest only. */
-export function floorSystem(client: Client, taskQueue: string, brand: string): BenchSystem {
+export function floorSystem(client: Client, taskQueue: string, brand: string, shape: FloorShape): BenchSystem {
   return {
     name: 'floor',
     taskQueue,
@@ -69,7 +70,7 @@ export function floorSystem(client: Client, taskQueue: string, brand: string): B
       client.workflow.executeUpdateWithStart(bareEventUpdate, {
         args: [toBareEvent(event)],
         startWorkflowOperation: new WithStartWorkflowOperation('floorCustomer', {
-          args: [event.customerId],
+          args: [event.customerId, shape],
           workflowId: floorCustomerId(brand, event.customerId),
           taskQueue,
           workflowIdConflictPolicy: 'USE_EXISTING',
