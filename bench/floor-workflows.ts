@@ -29,14 +29,16 @@ const REMEMBERED_EVENT_IDS = 2_000;
 export interface FloorShape {
   /** A local activity per event. */
   round: boolean;
-  /** A search attribute and a memo per event. */
-  publish: boolean;
+  /** A search attribute per event (what operators search). */
+  attributes: boolean;
+  /** A memo per event (the summary operators read). */
+  memo: boolean;
   /** A second workflow per promised date (started from the round, or from the workflow without one). */
   promise: boolean;
 }
 
 export async function floorCustomer(customerId: string, shape?: FloorShape): Promise<void> {
-  const { round, publish, promise } = shape ?? { round: true, publish: true, promise: true };
+  const { round, attributes, memo, promise } = shape ?? { round: true, attributes: true, memo: true, promise: true };
   const seen: string[] = [];
   const outbox: BareEvent[] = [];
   setHandler(bareEventUpdate, (event) => {
@@ -55,10 +57,8 @@ export async function floorCustomer(customerId: string, shape?: FloorShape): Pro
       await startChild(floorPromise, { args: [event.dueAt!], workflowId: floorPromiseId(customerId) });
     // Without a promise workflow the customer's workflow keeps the timer, as bare's does.
     if (!startsPromise && event.dueAt) void sleep(Math.max(1, Date.parse(event.dueAt) - Date.now()));
-    if (publish) {
-      upsertSearchAttributes([{ key: KeptStage, value: event.type }]);
-      upsertMemo({ summary: `Customer ${customerId}: last event ${event.type}` });
-    }
+    if (attributes) upsertSearchAttributes([{ key: KeptStage, value: event.type }]);
+    if (memo) upsertMemo({ summary: `Customer ${customerId}: last event ${event.type}` });
   }
 }
 

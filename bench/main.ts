@@ -20,15 +20,16 @@ import type { FloorShape } from './floor-workflows';
  * `npm run bench`: Kept against a bare Temporal baseline, in one run on one dev server of
  * its own. See README "Performance" for what each row means.
  */
-const FLOOR_PARTS = ['round', 'publish', 'promise'] as const;
-/** `round,publish,promise` (the default: all of Kept's shape), a subset, or `none`. */
+const FLOOR_PARTS = ['round', 'attributes', 'memo', 'promise'] as const;
+/** `round,attributes,memo,promise` (the default: all of Kept's shape), a subset, or `none`. */
 const floorShapeSchema = z
   .string()
   .transform((text) => (text === 'none' ? [] : text.split(',').map((part) => part.trim())))
   .pipe(z.array(z.enum(FLOOR_PARTS, { message: `each part is one of ${FLOOR_PARTS.join(', ')}, or none` })))
   .transform((parts): FloorShape => ({
     round: parts.includes('round'),
-    publish: parts.includes('publish'),
+    attributes: parts.includes('attributes'),
+    memo: parts.includes('memo'),
     promise: parts.includes('promise'),
   }));
 
@@ -60,7 +61,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--rounds <n>', 'ingest rounds, alternating between the systems', '4')
     .option(
       '--floor-shape <parts>',
-      "the parts of Kept's shape the floor does: round, publish, promise",
+      "the parts of Kept's shape the floor does: round, attributes, memo, promise",
       FLOOR_PARTS.join(','),
     )
     .option('--json', 'print the rows as JSON', false)

@@ -76,7 +76,10 @@ export function floorSystem(client: Client, taskQueue: string, brand: string, sh
           workflowIdConflictPolicy: 'USE_EXISTING',
         }),
       }),
-    workflowIdsOf: async (customerId) => [floorCustomerId(brand, customerId), floorPromiseId(customerId)],
+    workflowIdsOf: async (customerId) => [
+      floorCustomerId(brand, customerId),
+      ...(shape.promise ? [floorPromiseId(customerId)] : []),
+    ],
   };
 }
 
