@@ -77,11 +77,6 @@ export type StillWanted = (
 ) => { wanted: true } | { wanted: false; why: string };
 
 /**
- * One decision round: every due contact goes through the contact policy with the brand's
- * current configuration (read once per round, recorded in history), and is sent, deferred
- * or suppressed — and the decision is recorded on the journey and in the delivery ledger.
- */
-/**
  * Whether runDueOutreach has anything to do now (decisions the ledger missed, or a contact
  * due): the journey's round skips it, and what goes with it, when not. It issues no command
  * then, so skipping it leaves every history as it was.
@@ -90,6 +85,11 @@ export function hasOutreachWork(outreach: OutreachState, now: string): boolean {
   return (outreach.unrecorded?.length ?? 0) > 0 || dueContacts(outreach, now).length > 0;
 }
 
+/**
+ * One decision round: every due contact goes through the contact policy with the brand's
+ * current configuration (read once per round, recorded in history), and is sent, deferred
+ * or suppressed — and the decision is recorded on the journey and in the delivery ledger.
+ */
 export async function runDueOutreach(
   journey: JourneyState,
   workflowId: string,
