@@ -16,10 +16,6 @@ import { startWorkerProcess, type WorkerProcess } from './worker-process';
 import { keptWorkflowBundleOptions } from '../workers/workflow-bundle';
 import type { FloorShape } from './floor-workflows';
 
-/**
- * `npm run bench`: Kept against a bare Temporal baseline, in one run on one dev server of
- * its own. See README "Performance" for what each row means.
- */
 const FLOOR_PARTS = ['round', 'attributes', 'memo', 'promise'] as const;
 /** `round,attributes,memo,promise` (the default: all of Kept's shape), a subset, or `none`. */
 const floorShapeSchema = z
@@ -33,6 +29,10 @@ const floorShapeSchema = z
     promise: parts.includes('promise'),
   }));
 
+/**
+ * `npm run bench`: Kept against a bare Temporal baseline, in one run on one dev server of
+ * its own. See README "Performance" for what each row means.
+ */
 const optionsSchema = z.object({
   customers: z.coerce.number().int().min(1),
   large: z.boolean(),
@@ -67,9 +67,12 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--json', 'print the rows as JSON', false)
     .parse(argv);
   const parsed = optionsSchema.safeParse(program.opts());
-  if (!parsed.success) program.error(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
+  if (!parsed.success) program.error(parsed.error.issues.map((i) => `--${flagOf(i.path[0])}: ${i.message}`).join('; '));
   return parsed.data!;
 }
+
+/** The flag as typed (`floorShape` → `floor-shape`), for error messages. */
+const flagOf = (key: PropertyKey | undefined): string => String(key).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv);
