@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import type { ScheduleDescription } from '@temporalio/client';
+import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createSweepActivities } from '../activities/sweep';
 import { KeptClient } from '../client/kept-client';
@@ -67,10 +67,21 @@ describe('scheduled proactive contacts', () => {
     for await (const summary of env.client.schedule.list()) {
       if (summary.scheduleId.startsWith(prefix)) ids.push(summary.scheduleId);
     }
+    // The list is eventually consistent: a schedule deleted a moment ago may still be listed,
+    // and describing it then says it is gone. It counts as gone.
     const described = await Promise.all(
-      ids.sort().map(async (id) => [id, comparable(await env.client.schedule.getHandle(id).describe())]),
+      ids.sort().map(async (id) => {
+        const description = await env.client.schedule
+          .getHandle(id)
+          .describe()
+          .catch((error: unknown) => {
+            if (error instanceof ScheduleNotFoundError) return undefined;
+            throw error;
+          });
+        return description ? [[id, comparable(description)] as const] : [];
+      }),
     );
-    return Object.fromEntries(described);
+    return Object.fromEntries(described.flat());
   }
 
   /** What a schedule is (not its run-time info: next runs, recent actions, update time). */
