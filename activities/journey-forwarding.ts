@@ -19,6 +19,7 @@ import { orderEventSignal } from '../workflows/order/messages';
 import type { OrderJourneyInput } from '../workflows/order/order-workflow';
 import { heartbeat } from './heartbeat';
 import { startedOnThisGeneration } from '../common/code-generation';
+import { eagerStartOptions } from '../client/eager-start';
 
 /**
  * One event for an order or case journey. `known` is what journeys recorded before
@@ -167,6 +168,7 @@ async function startOrder(
     await client.workflow.start('orderJourney', {
       workflowId,
       taskQueue,
+      ...eagerStartOptions(client),
       args: [input],
       typedSearchAttributes: orderStartAttributes(request, input),
       staticSummary: `Order ${request.id} of ${request.customerId} at ${request.brand}`,

@@ -3,13 +3,17 @@ import { Context } from '@temporalio/activity';
 import { KeptKind } from '../common/search-attributes';
 import type { BareEvent } from './bare-messages';
 import { floorPromiseId } from './floor-ids';
+import { eagerStartOptions } from '../client/eager-start';
 
 export interface FloorRoundRequest {
   customerId: string;
   event: BareEvent;
 }
 
-/** The floor's round: starts the promise workflow for a promised date (idempotent by id), as Kept's round does. */
+/**
+ * The floor's round: starts the promise workflow for a promised date (idempotent by id), as
+ * Kept's round does, on the worker's own connection and eagerly where it can, as Kept's does.
+ */
 export function createFloorActivities(client: Client) {
   return {
     async floorRound({ customerId, event }: FloorRoundRequest): Promise<void> {
@@ -19,6 +23,7 @@ export function createFloorActivities(client: Client) {
           args: [event.dueAt],
           workflowId: floorPromiseId(customerId),
           taskQueue: Context.current().info.taskQueue,
+          ...eagerStartOptions(client),
           typedSearchAttributes: [{ key: KeptKind, value: 'promise' }],
         });
       } catch (error) {

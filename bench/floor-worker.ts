@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { workerTuningFromEnv } from '../workers/tuning';
 import { createFloorActivities } from './floor-activities';
@@ -9,19 +9,17 @@ async function main(): Promise<void> {
   const env = benchWorkerEnvSchema.parse(process.env);
   installQuietRuntime();
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await Worker.create({
     connection,
     namespace: 'default',
     taskQueue: env.BENCH_TASK_QUEUE,
     workflowBundle: { codePath: env.BENCH_WORKFLOW_BUNDLE },
-    activities: createFloorActivities(new Client({ connection: clientConnection, namespace: 'default' })),
+    activities: createFloorActivities(new Client({ connection, namespace: 'default' })),
     ...workerTuningFromEnv(),
     debugMode: env.BENCH_WORKFLOWS_IN_MAIN_THREAD,
   });
   serveProbe(worker);
   await worker.run();
-  await clientConnection.close();
   await connection.close();
 }
 

@@ -52,6 +52,7 @@ import {
 import { resolveDueAt } from '../workflows/promise/plan';
 import type { promiseWorkflow } from '../workflows/promise/promise-workflow';
 import { startedOnThisGeneration } from '../common/code-generation';
+import { eagerStartOptions } from './eager-start';
 
 /** Who a load lookup is about: one person, or a whole team. */
 export interface LoadQuery {
@@ -215,6 +216,7 @@ export class PromiseClient {
       await this.options.client.workflow.start<typeof promiseWorkflow>('promiseWorkflow', {
         workflowId,
         taskQueue: this.options.taskQueue,
+        ...eagerStartOptions(this.options.client),
         args: [args],
         // A promise id is used once: a second make of the same id answers with the first.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
 import { createJourneyForwardingActivities } from '../activities/journey-forwarding';
@@ -10,7 +10,6 @@ import { createPromiseContactActivities } from '../activities/promise-contacts';
 import { createPlaybookActionActivities } from '../activities/playbook-actions';
 import { createAnticipationActivities } from '../activities/anticipation/statistics-activities';
 import { createStaffDigestActivities } from '../activities/staff-digest';
-import { connectClient } from '../client/connection';
 import { loadKeptEnv, projectPath } from '../common/config';
 import { checkedCacheSize, defaultMaxCachedWorkflows } from './tuning';
 import { keptBundlerOptions } from './workflow-bundle';
@@ -18,8 +17,9 @@ import { keptBundlerOptions } from './workflow-bundle';
 export interface KeptWorkerOptions {
   connection: NativeConnection;
   /**
-   * A client on the same namespace, for activities that start or signal workflows.
-   * Defaults to one connected by configuration (see client/connection.ts).
+   * A client on the same namespace, for activities that start or signal workflows. Defaults
+   * to one on the worker's own connection, which lets the promise and order workflows that
+   * activities start run their first task here at once (client/eager-start.ts).
    */
   client?: Client;
   namespace: string;
@@ -59,7 +59,7 @@ export type KeptWorkerSdkOptions = Partial<
 
 /** Creates the worker that runs every Kept workflow and activity on one task queue. */
 export async function createKeptWorker(options: KeptWorkerOptions): Promise<Worker> {
-  const client = options.client ?? (await connectClient());
+  const client = options.client ?? new Client({ connection: options.connection, namespace: options.namespace });
   const profilesDir = options.profilesDir ?? projectPath(loadKeptEnv().KEPT_PROFILES_DIR);
   const forwarding = createJourneyForwardingActivities(client);
   const implicitPromises = createImplicitPromiseActivities(client, profilesDir);

@@ -78,9 +78,10 @@ export async function startKeptWorker(
   options: Partial<Omit<KeptWorkerOptions, 'connection' | 'namespace' | 'client'>> = {},
 ): Promise<{ worker: Worker; taskQueue: string; running: Promise<void> }> {
   const taskQueue = options.taskQueue ?? uniqueTaskQueue();
+  // No client of the test's own: activities use the worker's connection, as in production
+  // (workers/main.ts), so the eager start of promise and order workflows is what tests run.
   const worker = await createKeptWorker({
     connection: env.nativeConnection,
-    client: env.client,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: { codePath: required('KEPT_TEST_WORKFLOW_BUNDLE') },
