@@ -175,7 +175,18 @@ export function addBusinessDuration(start: Instant, isoDuration: string, hours: 
  * 50% of a promise's window). A window with no open time at all falls back to real time.
  */
 export function businessFraction(from: Instant, to: Instant, fraction: number, hours: BusinessHours): Instant {
-  const open = businessDurationBetween(from, to, hours);
-  if (open <= 0) return Math.round(from + (to - from) * fraction);
-  return addBusinessMs(from, Math.round(open * fraction), hours);
+  return businessFractionsOf(from, to, hours)(fraction);
+}
+
+/**
+ * `businessFraction` for several fractions of one window (a promise's reminders and at-risk
+ * point): the window's open time, the costly part, is counted once for all of them.
+ */
+export function businessFractionsOf(from: Instant, to: Instant, hours: BusinessHours): (fraction: number) => Instant {
+  let open: number | undefined;
+  return (fraction) => {
+    open ??= businessDurationBetween(from, to, hours);
+    if (open <= 0) return Math.round(from + (to - from) * fraction);
+    return addBusinessMs(from, Math.round(open * fraction), hours);
+  };
 }

@@ -334,11 +334,22 @@ export function describeIssues(input: unknown, error: z.ZodError): string {
   return `${type ? `${type}: ` : ''}${details.join('; ')}`;
 }
 
+/**
+ * Zones already found valid. Building an Intl formatter to test a zone costs about a
+ * millisecond, and every promise's input and many events name the brand's few zones again.
+ * Only valid names are kept (a few hundred exist), so invalid input cannot grow the set. The
+ * workflows of a worker share it (workflows/shared-logic.ts): the answer depends on the name
+ * alone, never on which workflow asked first.
+ */
+const knownTimeZones = new Set<string>();
+
 function isKnownTimeZone(zone: string): boolean {
+  if (knownTimeZones.has(zone)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
   } catch {
     return false;
   }
+  knownTimeZones.add(zone);
+  return true;
 }

@@ -37,6 +37,26 @@ export function operatorZone(state: JourneyState): string {
 
 /** e.g. "Thu 4 Dec 2026 17:00 CET": the weekday and the zone, so nobody converts in their head. */
 export function formatInZone(instant: string, zone: string): string {
+  const key = `${zone} ${instant}`;
+  let text = formattedInZone.get(key);
+  if (text === undefined) {
+    if (formattedInZone.size >= FORMATTED_KEPT) formattedInZone.clear();
+    formattedInZone.set(key, (text = formatNow(instant, zone)));
+  }
+  return text;
+}
+
+/**
+ * Times already formatted. The journey's details are rebuilt every round and show mostly the
+ * same instants as the round before (its stages, its latest decisions), each parsed and
+ * formatted by luxon at about 0.1 ms. Workflows of a worker share this memo
+ * (workflows/shared-logic.ts): the text depends on the instant and the zone alone, so which
+ * workflow formatted it first makes no difference; cleared when full, so it stays small.
+ */
+const formattedInZone = new Map<string, string>();
+const FORMATTED_KEPT = 5_000;
+
+function formatNow(instant: string, zone: string): string {
   const time = DateTime.fromISO(instant, { zone, locale: 'en-GB' });
   if (!time.isValid) return instant;
   const part: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};

@@ -1,5 +1,5 @@
 import { Duration } from 'luxon';
-import { addBusinessDuration, businessFraction } from '../../common/business-time';
+import { addBusinessDuration, businessFractionsOf } from '../../common/business-time';
 import type { Due, PromiseProfile, PromiseState } from '../../common/promises/schema';
 
 /**
@@ -49,7 +49,7 @@ export function planSteps(
   const due = Date.parse(state.dueAt);
   const hours = profile.businessHours;
   const prefix = windowPrefix(state.renegotiations);
-  const fraction = (f: number): number => businessFraction(start, due, f, hours);
+  const fraction = businessFractionsOf(start, due, hours);
   const steps: PlannedStep[] = profile.promises.remindAt.map((f, index) => ({
     step: `${prefix}reminder-${index + 1}`,
     at: fraction(f),
