@@ -4,6 +4,7 @@ import {
   addBusinessMs,
   businessDurationBetween,
   businessFraction,
+  businessFractionsOf,
   isOpen,
   nextOpening,
 } from '../common/business-time';
@@ -182,5 +183,18 @@ describe('businessFraction', () => {
   it('falls back to real time for a window entirely outside opening hours', () => {
     const start = at('2027-03-27T10:00:00+01:00');
     expect(businessFraction(start, start + 10 * HOUR, 0.5, paris)).toBe(start + 5 * HOUR);
+  });
+
+  it('gives the same instants when one window serves several fractions (a promise plan counts it once)', () => {
+    const windows = [
+      [at('2027-03-26T16:00:00+01:00'), at('2027-03-30T11:00:00+02:00')],
+      [at('2027-03-27T10:00:00+01:00'), at('2027-03-27T20:00:00+01:00')],
+    ] as const;
+    for (const [start, end] of windows) {
+      const ofWindow = businessFractionsOf(start, end, paris);
+      for (const fraction of [0.5, 0.8, 0.25, 0.8]) {
+        expect(iso(ofWindow(fraction))).toBe(iso(businessFraction(start, end, fraction, paris)));
+      }
+    }
   });
 });
