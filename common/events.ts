@@ -343,7 +343,8 @@ export function describeIssues(input: unknown, error: z.ZodError): string {
  */
 const knownTimeZones = new Set<string>();
 
-function isKnownTimeZone(zone: string): boolean {
+/** Whether Intl knows this IANA zone name (as luxon's Info.isValidIANAZone, but memoised). */
+export function isKnownTimeZone(zone: string): boolean {
   if (knownTimeZones.has(zone)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });

@@ -1,6 +1,7 @@
-import { DateTime, Duration, Info } from 'luxon';
+import { DateTime, Duration } from 'luxon';
 import type { OrderState } from '../../workflows/order/order-state';
 import type { Playbook } from '../playbooks/schema';
+import { isKnownTimeZone } from '../events';
 import {
   blendedTransitModel,
   conditionalLateRisk,
@@ -121,7 +122,7 @@ export function scheduleLateNotice(
  * quiet hours began; otherwise undefined (the contact policy may defer it, harmlessly).
  */
 export function beforeQuietHours(at: number, promisedAt: number, quiet: QuietHours): number | undefined {
-  const zone = Info.isValidIANAZone(quiet.zone) ? quiet.zone : 'UTC';
+  const zone = isKnownTimeZone(quiet.zone) ? quiet.zone : 'UTC';
   const local = DateTime.fromMillis(at, { zone });
   const [start, end] = [minutesOf(quiet.quietHours.start), minutesOf(quiet.quietHours.end)];
   if (start === end) return undefined;

@@ -1,5 +1,5 @@
-import { DateTime, Duration, Info } from 'luxon';
-import type { Channel, MessageCategory } from '../events';
+import { DateTime, Duration } from 'luxon';
+import { isKnownTimeZone, type Channel, type MessageCategory } from '../events';
 import type { ServiceProfile } from '../profiles/schema';
 
 /**
@@ -278,7 +278,7 @@ function capBlock(input: PolicyInput, now: DateTime): { until: DateTime; why: st
 
 function customerZone(input: PolicyInput): string {
   const zone = input.customer.timezone;
-  if (zone && Info.isValidIANAZone(zone)) return zone;
+  if (zone && isKnownTimeZone(zone)) return zone;
   return input.profile.businessHours.timezone;
 }
 
