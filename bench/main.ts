@@ -36,6 +36,18 @@ const floorShapeSchema = z
 const optionsSchema = z.object({
   customers: z.coerce.number().int().min(1),
   large: z.boolean(),
+  sleeping: z
+    .string()
+    .optional()
+    .transform((list) => (list ? list.split(',').map((part) => Number(part.trim())) : []))
+    .pipe(
+      z.array(
+        z
+          .number({ error: 'each level is a number of customers' })
+          .int('each level is a whole number of customers')
+          .min(1, 'each level is at least 1'),
+      ),
+    ),
   concurrency: z.coerce.number().int().min(1),
   heapCustomers: z.coerce.number().int().min(1),
   emailSamples: z.coerce.number().int().min(1),
@@ -52,6 +64,10 @@ function parseOptions(argv: string[]): BenchOptions {
   const program = new Command('bench')
     .option('--customers <n>', 'sleeping customers (order placed + dispatched) per system', '1000')
     .option('--large', 'also grow to 10,000 and 50,000 sleeping customers (hours for Kept today)', false)
+    .option(
+      '--sleeping <levels>',
+      'also grow to these numbers of sleeping customers, e.g. 10000 (--large: 10000,50000)',
+    )
     .option('--concurrency <n>', 'events in flight during ingest', '32')
     .option('--heap-customers <n>', 'customers cached by the heap-measuring worker', '200')
     .option('--email-samples <n>', 'customers for event → email, one at a time', '20')
@@ -181,7 +197,9 @@ function runContext(
     mail,
     concurrency: options.concurrency,
     customers: options.customers,
-    sleepingLevels: options.large ? [10_000, 50_000] : [],
+    sleepingLevels: [...new Set([...options.sleeping, ...(options.large ? [10_000, 50_000] : [])])].sort(
+      (a, b) => a - b,
+    ),
     historySample: Math.min(options.historySample, options.customers),
     emailSamples: options.emailSamples,
     timerSamples: options.timerSamples,
