@@ -56,6 +56,7 @@ const optionsSchema = z.object({
   importEvents: z.coerce.number().int().min(0),
   rounds: z.coerce.number().int().min(1),
   floorShape: floorShapeSchema,
+  serverStore: z.enum(['memory', 'file'], { error: 'memory or file' }).optional(),
   json: z.boolean(),
 });
 type BenchOptions = z.infer<typeof optionsSchema>;
@@ -80,6 +81,10 @@ function parseOptions(argv: string[]): BenchOptions {
       "the parts of Kept's shape the floor does: round, attributes, memo, promise",
       FLOOR_PARTS.join(','),
     )
+    .option(
+      '--server-store <store>',
+      "the dev server's store, memory or file (default: file when a level reaches 50,000 customers)",
+    )
     .option('--json', 'print the rows as JSON', false)
     .parse(argv);
   const parsed = optionsSchema.safeParse(program.opts());
@@ -94,11 +99,13 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv);
   const log = (line: string) => console.error(`[bench] ${line}`);
   const directory = mkdtempSync(path.join(tmpdir(), 'kept-bench-'));
-  const server = await startBenchServer();
+  const server = await startBenchServer(
+    serverStoreOf(options) === 'file' ? path.join(directory, 'temporal.db') : undefined,
+  );
   const mail = await startMailWatch(path.join(directory, 'mail'));
   const client = new Client({ connection: server.connection, namespace: 'default' });
   try {
-    log(`dev server ${server.address} (pid ${server.pid}); bundling workflows`);
+    log(`dev server ${server.address} (pid ${server.pid}, store in ${serverStoreOf(options)}); bundling workflows`);
     const bundles = await writeBundles(directory);
     // A brand with a service profile (config/profiles), so Kept's outreach runs as for a real shop.
     const brand = 'nordhem';
@@ -197,14 +204,21 @@ function runContext(
     mail,
     concurrency: options.concurrency,
     customers: options.customers,
-    sleepingLevels: [...new Set([...options.sleeping, ...(options.large ? [10_000, 50_000] : [])])].sort(
-      (a, b) => a - b,
-    ),
+    sleepingLevels: sleepingLevelsOf(options),
     historySample: Math.min(options.historySample, options.customers),
     emailSamples: options.emailSamples,
     timerSamples: options.timerSamples,
     log,
   };
+}
+
+function sleepingLevelsOf(options: BenchOptions): number[] {
+  return [...new Set([...options.sleeping, ...(options.large ? [10_000, 50_000] : [])])].sort((a, b) => a - b);
+}
+
+/** In memory unless told, or unless a level is large enough to crash the in-memory store (dev-server.ts). */
+function serverStoreOf(options: BenchOptions): 'memory' | 'file' {
+  return options.serverStore ?? (sleepingLevelsOf(options).some((level) => level >= 50_000) ? 'file' : 'memory');
 }
 
 /** The environment every bench worker gets; Kept's worker reads its usual KEPT_* settings too. */
