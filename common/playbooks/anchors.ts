@@ -174,7 +174,11 @@ function sortedValues<T>(record: Record<string, T>): T[] {
 /** `at` plus a signed ISO duration (`-P30D` = thirty days before), in UTC calendar time. */
 export function addSigned(at: string, duration: string, times = 1): string {
   const negative = duration.startsWith('-');
-  const parsed = Duration.fromISO(negative ? duration.slice(1) : duration);
+  const unsigned = negative ? duration.slice(1) : duration;
+  const fixedMs = fixedLengthMs(unsigned);
+  const atMs = fixedMs === undefined ? undefined : strictInstantMs(at);
+  if (atMs !== undefined) return new Date(atMs + (negative ? -1 : 1) * fixedMs! * times).toISOString();
+  const parsed = Duration.fromISO(unsigned);
   const scaled = Duration.fromObject(
     Object.fromEntries(Object.entries(parsed.toObject()).map(([unit, value]) => [unit, (value ?? 0) * times])),
   );
@@ -183,7 +187,39 @@ export function addSigned(at: string, duration: string, times = 1): string {
 }
 
 export function durationMs(duration: string): number {
-  return Duration.fromISO(duration.replace(/^-/, '')).toMillis();
+  const unsigned = duration.replace(/^-/, '');
+  return fixedLengthMs(unsigned) ?? Duration.fromISO(unsigned).toMillis();
+}
+
+/*
+ * Playbook planning adds durations to instants for every anchor of every playbook at every
+ * event, and luxon's parsing and calendar arithmetic were most of what it cost (issue 13).
+ * In UTC a week, a day, an hour, a minute and a second each have one length, so a duration
+ * made only of those, in whole numbers, is a number of milliseconds, and adding it to an
+ * instant given with its offset is the sum luxon computes (test/anchors-arithmetic.test.ts
+ * checks both against luxon). Anything else (months, years, fractions, an instant without
+ * an offset, which luxon reads as UTC and Date.parse as local time) keeps luxon.
+ */
+const FIXED_LENGTH_DURATION = /^P(?:(\d{1,6})W)?(?:(\d{1,6})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,6})M)?(?:(\d{1,6})S)?)?$/;
+const UNIT_MS = [7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1_000] as const;
+const STRICT_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** An instant with its offset, on a day its month has (Date.parse takes 30 February as 2 March). */
+function strictInstantMs(at: string): number | undefined {
+  const date = STRICT_INSTANT.exec(at);
+  if (!date) return undefined;
+  const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return undefined;
+  const ms = Date.parse(at);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** The length of a duration of weeks, days and clock time in whole numbers; else undefined. */
+function fixedLengthMs(duration: string): number | undefined {
+  const parts = FIXED_LENGTH_DURATION.exec(duration);
+  if (!parts) return undefined;
+  return UNIT_MS.reduce((sum, unitMs, index) => sum + Number(parts[index + 1] ?? 0) * unitMs, 0);
 }
 
 /** The base instant of a trigger for an anchor: the anchor's time plus the trigger's offset. */
