@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { ConfigHashOf } from '../client/config-announcer';
 import { KeptClient } from '../client/kept-client';
 import { PromiseClient } from '../client/promises';
 import type { EventTimeBounds } from '../common/events';
@@ -22,6 +23,8 @@ export interface ApiDependencies {
   now?: () => Date;
   /** The window around now that live events must fall in (KEPT_MAX_FUTURE_SKEW, KEPT_MAX_EVENT_AGE). */
   eventTimeBounds?: EventTimeBounds;
+  /** The brand config hash each event is sent with (client/config-announcer.ts); without it journeys read it every round. */
+  configHashOf?: ConfigHashOf;
   /** Problems with the configuration files now (e.g. a bad profile); any makes `/ready` answer 503. */
   configProblems?: () => string[];
 }
@@ -37,7 +40,12 @@ export interface ApiServices {
 export function buildServices(deps: ApiDependencies): ApiServices {
   return {
     deps,
-    kept: new KeptClient({ client: deps.client, taskQueue: deps.taskQueue, timeBounds: deps.eventTimeBounds }),
+    kept: new KeptClient({
+      client: deps.client,
+      taskQueue: deps.taskQueue,
+      timeBounds: deps.eventTimeBounds,
+      configHashOf: deps.configHashOf,
+    }),
     promises: new PromiseClient({ client: deps.client, taskQueue: deps.taskQueue, profiles: deps.profiles }),
     now: deps.now ?? (() => new Date()),
   };

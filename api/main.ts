@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { configAnnouncer } from '../client/config-announcer';
 import { connectClient } from '../client/connection';
 import { liveEventTimeBounds, loadKeptEnv, projectPath } from '../common/config';
 import { loadServiceProfiles, profileProblems } from '../common/profiles/load-profiles';
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
       profiles: loadServiceProfiles(profilesDir),
       hasServiceProfile: (brand) => existsSync(path.join(profilesDir, `${brand}.json`)),
       configProblems: () => profileProblems(profilesDir),
+      // The folders the worker reads (its defaults), so an event says which config it saw.
+      configHashOf: configAnnouncer(profilesDir),
       unsubscribeSecret: env.KEPT_UNSUBSCRIBE_SECRET,
       bodyLimit: env.KEPT_API_BODY_LIMIT,
       eventTimeBounds: liveEventTimeBounds(env),

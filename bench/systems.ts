@@ -1,5 +1,7 @@
 import { Client, WithStartWorkflowOperation } from '@temporalio/client';
+import { configAnnouncer } from '../client/config-announcer';
 import { KeptClient } from '../client/kept-client';
+import { loadKeptEnv, projectPath } from '../common/config';
 import type { LifecycleEventInput } from '../common/events';
 import { journeyWorkflowId } from '../common/ids';
 import { bareEventUpdate, type BareEvent } from './bare-messages';
@@ -30,7 +32,9 @@ export interface BenchSystem {
 }
 
 export function keptSystem(client: Client, taskQueue: string, brand: string): BenchSystem {
-  const kept = new KeptClient({ client, taskQueue });
+  // As the API sends events: with the config hash, read from the folders the bench's worker reads.
+  const configHashOf = configAnnouncer(projectPath(loadKeptEnv().KEPT_PROFILES_DIR));
+  const kept = new KeptClient({ client, taskQueue, configHashOf });
   return {
     name: 'kept',
     taskQueue,

@@ -20,12 +20,14 @@ import {
   journeyStateQuery,
   recordEventsUpdate,
   recordEventUpdate,
+  type RecordEventContext,
   type RecordEventsOptions,
 } from '../workflows/journey/messages';
 import type { JourneyState, RecordEventResult } from '../workflows/journey/state';
 import type { customerJourney } from '../workflows/journey/journey-workflow';
 import { assertOwnsOrdersAndCases } from './ownership';
 import { startedOnThisGeneration } from '../common/code-generation';
+import type { ConfigHashOf } from './config-announcer';
 
 export interface KeptClientOptions {
   client: Client;
@@ -36,6 +38,11 @@ export interface KeptClientOptions {
    * events in virtual time, which no real clock can judge.
    */
   timeBounds?: EventTimeBounds;
+  /**
+   * The brand config each event is sent with (client/config-announcer.ts), which spares the
+   * journey a config read per round. Without it journeys read the config every round.
+   */
+  configHashOf?: ConfigHashOf;
 }
 
 /**
@@ -48,9 +55,10 @@ export class KeptClient {
   /** Records one event; starts the customer's journey if it is new (update-with-start). */
   async recordEvent(input: LifecycleEventInput): Promise<RecordEventResult> {
     const event = await this.admit(input);
+    const context = await this.contextFor(event.brand);
     return rethrowRejection(() =>
       this.options.client.workflow.executeUpdateWithStart(recordEventUpdate, {
-        args: [event],
+        args: [event, context],
         startWorkflowOperation: this.startJourney(event),
       }),
     );
@@ -63,7 +71,8 @@ export class KeptClient {
   async recordEventOnExistingJourney(input: LifecycleEventInput): Promise<RecordEventResult> {
     const event = await this.admit(input);
     const handle = this.options.client.workflow.getHandle(journeyWorkflowId(event.brand, event.customerId));
-    return rethrowRejection(() => handle.executeUpdate(recordEventUpdate, { args: [event] }));
+    const context = await this.contextFor(event.brand);
+    return rethrowRejection(() => handle.executeUpdate(recordEventUpdate, { args: [event, context] }));
   }
 
   /**
@@ -77,9 +86,10 @@ export class KeptClient {
     await assertOwnsOrdersAndCases(this.options.client, events);
     const resultOf = new Map<LifecycleEvent, RecordEventResult>();
     for (const group of groupByJourney(events).values()) {
+      const context = await this.contextFor(group[0]!.brand);
       const batchResults = await rethrowRejection(() =>
         this.options.client.workflow.executeUpdateWithStart(recordEventsUpdate, {
-          args: [group, options],
+          args: [group, { ...options, ...context }],
           startWorkflowOperation: this.startJourney(group[0]!),
         }),
       );
@@ -110,6 +120,12 @@ export class KeptClient {
     this.checkTimes([event]);
     await assertOwnsOrdersAndCases(this.options.client, [event]);
     return event;
+  }
+
+  /** What the event is sent with besides itself: the brand config's hash, when this client knows it. */
+  private async contextFor(brand: string): Promise<RecordEventContext> {
+    const configHash = await this.options.configHashOf?.(brand);
+    return configHash ? { configHash } : {};
   }
 
   private checkTimes(events: readonly LifecycleEvent[]): void {

@@ -4,7 +4,9 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { configAnnouncer } from '../client/config-announcer';
 import { KeptClient } from '../client/kept-client';
+import { loadKeptEnv, projectPath } from '../common/config';
 import { PromiseClient } from '../client/promises';
 import { caseWorkflowId, journeyWorkflowId, orderWorkflowId, promiseWorkflowId } from '../common/ids';
 import type { LifecycleEventInput } from '../common/events';
@@ -58,6 +60,12 @@ async function main(label: string): Promise<void> {
   }
 }
 
+/**
+ * Events go with the config hash, as the API sends them (generation 7 skips the config read
+ * when it matches), read from the folders the recording worker reads.
+ */
+const configHashOf = configAnnouncer(projectPath(loadKeptEnv().KEPT_PROFILES_DIR));
+
 /** One recorded workflow: the fixture file name and the workflow id. */
 type Recording = readonly [name: string, workflowId: string];
 
@@ -94,7 +102,7 @@ const BREACH_AFTER_MS = 20_000;
 async function importedHistory(client: Client, taskQueue: string): Promise<Recording[]> {
   const brand = 'nordhem';
   const customerId = 'c-recorded';
-  const kept = new KeptClient({ client, taskQueue });
+  const kept = new KeptClient({ client, taskQueue, configHashOf });
   const now = Date.now();
   let n = 0;
   const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR).toISOString();
@@ -161,7 +169,7 @@ async function importedHistory(client: Client, taskQueue: string): Promise<Recor
  */
 async function liveCustomer(client: Client, taskQueue: string, brand: string): Promise<Recording[]> {
   const customerId = `c-live-${brand}`;
-  const kept = new KeptClient({ client, taskQueue });
+  const kept = new KeptClient({ client, taskQueue, configHashOf });
   let n = 0;
   const event = (type: string, fields: Record<string, unknown> = {}) =>
     ({
@@ -256,7 +264,7 @@ async function sweepOfLiveJourneys(client: Client, taskQueue: string): Promise<R
  * an implicit delivery promise that reaches its date undelivered (`promises-breach-check-v1`).
  */
 async function rarerBranches(client: Client, taskQueue: string): Promise<Recording[]> {
-  const kept = new KeptClient({ client, taskQueue });
+  const kept = new KeptClient({ client, taskQueue, configHashOf });
   let n = 0;
   const event = (brand: string, customerId: string, type: string, at: number, fields: Record<string, unknown> = {}) =>
     ({

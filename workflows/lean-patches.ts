@@ -23,6 +23,8 @@ import { WORKFLOW_CODE_GENERATION } from '../common/code-generation';
  *   (journey/held-orders.ts).
  * - generation 6 (declared only): the journey and the promise wait for their next step with
  *   fewer promises pending (lean-wait.ts): the same timer and cancel, less heap per cached workflow.
+ * - generation 7 (declared only): a round whose events all carry the hash of the config the
+ *   journey holds does not read the config again (journey/brand-config.ts).
  * A run recorded on an earlier generation has no marker of a later one in its history, so on
  * replay it gets that earlier generation here and asks each newer patch as it always did: its
  * history replays command for command. A new run asks only the newest marker (the `||` stops

@@ -16,22 +16,63 @@ const { loadBrandConfig } = proxyLocalActivities<ReturnType<typeof createJourney
  */
 export class BrandConfigSource {
   private current?: BrandConfig;
+  /** When `current` was last read (workflow time, ms). */
+  private readAt = 0;
   /** Read in this round already: planning and outreach share one answer (one marker, not two). */
   private readThisRound = false;
+  /** What the events accepted since the last round began said of the config (see announce()). */
+  private announced?: Announcement;
+  /** What this round's events said. */
+  private announcedThisRound?: Announcement;
 
-  /** `oncePerRound`: runs recorded before `cost-lean-round` asked at every use, and replay so. */
+  /**
+   * `oncePerRound`: runs recorded before `cost-lean-round` asked at every use, and replay so.
+   * `trustsAnnouncements`: generation 7 (see announce()); earlier runs read at every round.
+   */
   constructor(
     private readonly state: JourneyState,
     private readonly oncePerRound = false,
+    private readonly trustsAnnouncements = false,
   ) {}
+
+  /**
+   * Generation 7: an event may carry the hash of the brand's config as its sender read it
+   * (`configHash`, client/config-announcer.ts). When every event of a round says the hash
+   * the journey holds, the round does not read the config again: most events (a product
+   * viewed, a question asked, a survey answered) had a local activity for that read alone.
+   * An event that says nothing or another hash, a round with no event (a timer's), a config
+   * error on show, or a copy read more than CONFIG_TRUSTED_FOR_MS ago still reads, as before.
+   * The hash is in the update's input, so a replay decides the same.
+   */
+  announce(configHash: string | undefined): void {
+    this.announced = combine(this.announced, configHash ?? UNANNOUNCED);
+  }
 
   /** A new round of the journey's loop: the next load() asks again (the config may have changed). */
   nextRound(): void {
     this.readThisRound = false;
+    this.announcedThisRound = this.announced;
+    this.announced = undefined;
+  }
+
+  /** This round's events said the config is the one held, recently read, with no error to clear. */
+  knownCurrent(): boolean {
+    const held = this.current;
+    return (
+      this.trustsAnnouncements &&
+      held?.hash !== undefined &&
+      this.announcedThisRound === held.hash &&
+      !held.configError &&
+      Date.now() - this.readAt <= CONFIG_TRUSTED_FOR_MS
+    );
   }
 
   async load(): Promise<BrandConfig> {
     if (this.oncePerRound && this.readThisRound && this.current) return this.current;
+    if (this.knownCurrent()) {
+      this.readThisRound = true;
+      return this.current!;
+    }
     return this.receive(await loadBrandConfig(this.state.brand, this.current?.hash));
   }
 
@@ -47,11 +88,27 @@ export class BrandConfigSource {
         ? withoutError({ ...this.current, version: answer.version }, answer.configError)
         : answer;
     this.current = config;
+    this.readAt = Date.now();
     this.readThisRound = true;
     noteConfigError(this.state, config.configError);
     noteBrandProfile(this.state, config);
     return config;
   }
+}
+
+/**
+ * An announced hash is trusted for this long after the journey last read its config: an API
+ * whose config folder lags the workers' (a deployment half done) cannot hold a journey on an
+ * old config for longer.
+ */
+export const CONFIG_TRUSTED_FOR_MS = 10 * 60_000;
+
+/** A hash, or UNANNOUNCED once any event of the round said none or another one. */
+type Announcement = string;
+const UNANNOUNCED = '';
+
+function combine(sofar: Announcement | undefined, next: Announcement): Announcement {
+  return sofar === undefined || sofar === next ? next : UNANNOUNCED;
 }
 
 function withoutError(config: BrandConfig, configError: string | undefined): BrandConfig {

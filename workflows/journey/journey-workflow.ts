@@ -19,7 +19,13 @@ import { startedOnThisGeneration } from '../../common/code-generation';
 import type { z } from 'zod';
 import type { ImplicitPromiseActivities, createImplicitPromiseActivities } from '../../activities/implicit-promises';
 import type { createJourneyForwardingActivities } from '../../activities/journey-forwarding';
-import { InvalidEventError, parseEventBatch, parseLifecycleEvent, type LifecycleEvent } from '../../common/events';
+import {
+  InvalidEventError,
+  parseEventBatch,
+  parseLifecycleEvent,
+  parseRecordEventContext,
+  type LifecycleEvent,
+} from '../../common/events';
 import {
   KeptBrand,
   KeptCustomerId,
@@ -143,7 +149,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   const holdsOrders = leanGeneration() >= 5;
   // Generation 6: its wait for the next outreach decision keeps fewer promises pending (lean-wait.ts).
   const waitsLean = leanGeneration() >= 6;
-  const brandConfig = new BrandConfigSource(state, lean);
+  // Generation 7: a round whose events say the config is unchanged does not read it (brand-config.ts).
+  const brandConfig = new BrandConfigSource(state, lean, leanGeneration() >= 7);
   let outreachChanged = false;
   const changed = () => {
     outreachChanged = true;
@@ -153,12 +160,18 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   setHandler(journeyStateQuery, () => state);
   setHandler(
     recordEventUpdate,
-    (raw) => {
+    (raw, context?: unknown) => {
       const result = accept(parseLifecycleEvent(raw));
+      brandConfig.announce(parseRecordEventContext(context)?.configHash);
       changed();
       return result;
     },
-    { validator: (raw) => void validateEvent(raw, input) },
+    {
+      validator: (raw, context?: unknown) => {
+        validateEvent(raw, input);
+        parseRecordEventContext(context);
+      },
+    },
   );
   setHandler(
     recordEventsUpdate,
@@ -173,10 +186,16 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
         else markImported(state, events);
       }
       const results = events.map((event) => accept(event, options?.outreach !== 'none'));
+      brandConfig.announce(parseRecordEventContext(options)?.configHash);
       changed();
       return results;
     },
-    { validator: (raw, _options) => parseEventBatch(raw).forEach((event) => validateEvent(event, input)) },
+    {
+      validator: (raw, options) => {
+        parseEventBatch(raw).forEach((event) => validateEvent(event, input));
+        parseRecordEventContext(options);
+      },
+    },
   );
   registerOutreachHandlers(state, changed, (promiseId, status) => {
     const route = holdsOrders ? routeOnBreach(state, promiseId, status) : undefined;

@@ -4,9 +4,19 @@ import type { PromiseContactRequestInput } from '../../common/promises/customer-
 import type { ContactRequestInput } from './outreach-state';
 import type { JourneyState, RecordEventResult } from './state';
 
+/**
+ * What the sender of an event knows besides the event (generation 7): the hash of the brand's
+ * config as it reads it (client/config-announcer.ts), which spares the journey a read.
+ */
+export interface RecordEventContext {
+  configHash?: string;
+}
+
 /** Record one lifecycle event. Rejected by the validator (nothing in history) when malformed. */
-export const recordEventUpdate = defineUpdate<RecordEventResult, [LifecycleEventInput]>('recordEvent');
-export interface RecordEventsOptions {
+export const recordEventUpdate = defineUpdate<RecordEventResult, [LifecycleEventInput, RecordEventContext?]>(
+  'recordEvent',
+);
+export interface RecordEventsOptions extends RecordEventContext {
   /**
    * 'none' for history imported after the fact: the events shape the journey but Kept
    * sends nothing about them (no "your parcel is late" for a parcel delivered in 2023).

@@ -11,6 +11,7 @@ import type { JourneyState } from './state';
  *
  * The config is asked for only when the playbooks will plan this round (the queue only grows
  * while the activity runs, so they will); otherwise outreach reads it itself if it needs it.
+ * Nor when the round's events said it is unchanged (generation 7).
  */
 export function roundReadRequests(
   state: JourneyState,
@@ -18,7 +19,9 @@ export function roundReadRequests(
   planning: boolean,
 ): RoundReadRequests {
   const statistics = takeStatisticsExchange(state);
-  return { ...(planning ? { config: config.request() } : {}), ...(statistics ? { statistics } : {}) };
+  // Generation 7: not when the round's events said the config is the one held (brand-config.ts).
+  const readConfig = planning && !config.knownCurrent();
+  return { ...(readConfig ? { config: config.request() } : {}), ...(statistics ? { statistics } : {}) };
 }
 
 /**
