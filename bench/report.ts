@@ -47,6 +47,7 @@ export function reportRows(results: BenchResults): ReportRow[] {
   for (const [label, key] of [
     ['new customer (order.placed)', 'newCustomers'],
     ['existing journey (shipment.dispatched)', 'existingCustomers'],
+    ['existing journey (product.viewed)', 'browsingCustomers'],
   ] as const) {
     const [k, b, f] = [kept[key], bare[key], floor[key]];
     rate(`ingest ${label}, acknowledged`, k.acknowledgedPerSecond, b.acknowledgedPerSecond, f.acknowledgedPerSecond);
@@ -56,7 +57,7 @@ export function reportRows(results: BenchResults): ReportRow[] {
     cost(`server + worker CPU per event, ${label}`, 'ms', k.cpuMsPerEvent, b.cpuMsPerEvent, f.cpuMsPerEvent);
     cost(`  of which the worker, ${label}`, 'ms', k.workerCpuMsPerEvent, b.workerCpuMsPerEvent, f.workerCpuMsPerEvent);
   }
-  for (const type of ['order.placed', 'shipment.dispatched'] as const) {
+  for (const type of ['order.placed', 'shipment.dispatched', 'product.viewed'] as const) {
     const [k, b, f] = [kept.perEvent[type], bare.perEvent[type], floor.perEvent[type]];
     cost(`${type}: workflows started`, 'per event', k.workflows, b.workflows, f.workflows);
     cost(`${type}: workflow tasks`, 'per event', k.workflowTasks, b.workflowTasks, f.workflowTasks);

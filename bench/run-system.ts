@@ -32,7 +32,9 @@ export interface SleepingResult {
 export interface SystemResult {
   newCustomers: IngestResult;
   existingCustomers: IngestResult;
-  perEvent: Record<'order.placed' | 'shipment.dispatched', HistoryCounts>;
+  /** `product.viewed` to the same customers: an event with no order, promise or case to touch. */
+  browsingCustomers: IngestResult;
+  perEvent: Record<'order.placed' | 'shipment.dispatched' | 'product.viewed', HistoryCounts>;
   sleeping: SleepingResult[];
   emailAcceptedMs: number[];
   timerLatenessMs: number[];
@@ -61,22 +63,24 @@ const inThreeDays = () => new Date(Date.now() + 3 * 86_400_000);
 export interface IngestPhases {
   newCustomers: IngestResult;
   existingCustomers: IngestResult;
+  browsingCustomers: IngestResult;
   perEvent: SystemResult['perEvent'];
 }
 
 /**
  * Every system's ingest, in rounds that alternate between the systems: each round sends
  * `order.placed` for its share of new customers to each system in turn, then
- * `shipment.dispatched` to them. A shared machine (or the shared server) that speeds up or
+ * `shipment.dispatched` to them, then `product.viewed`. A shared machine (or the shared server) that speeds up or
  * slows down during the run then weighs on both systems alike; one system's phases after the
  * other's made the baseline's rate move by ±40% between runs. The histories of the first
- * `historySample` customers are counted after their placement and after their dispatch.
+ * `historySample` customers are counted after each of their events.
  */
 export async function runIngestRounds(contexts: RunContext[], rounds: number): Promise<IngestPhases[]> {
   for (const context of contexts) {
     // One customer first, so loading the workflow code and first connections are not measured.
     await ingest(context, [placed('warm-up')]);
     await ingest(context, [dispatched('warm-up')]);
+    await ingest(context, [viewed('warm-up')]);
   }
   const customers = contexts[0]!.customers;
   const ids = Array.from({ length: customers }, (_, index) => customerId('c', index));
@@ -88,8 +92,10 @@ export async function runIngestRounds(contexts: RunContext[], rounds: number): P
   const runs = contexts.map(() => ({
     placed: [] as IngestSample[],
     dispatched: [] as IngestSample[],
+    viewed: [] as IngestSample[],
     afterPlaced: noCounts,
     afterDispatched: noCounts,
+    afterViewed: noCounts,
   }));
   for (const [round, chunk] of chunks.entries()) {
     for (const [index, context] of contexts.entries()) {
@@ -110,13 +116,24 @@ export async function runIngestRounds(contexts: RunContext[], rounds: number): P
       runs[index]!.dispatched.push(result);
       if (round === 0) runs[index]!.afterDispatched = await countCustomers(context, sample);
     }
+    for (const [index, context] of contexts.entries()) {
+      const result = await ingest(
+        context,
+        chunk.map((id) => viewed(id)),
+      );
+      context.log(roundLine(context, round, chunks.length, 'product.viewed', result));
+      runs[index]!.viewed.push(result);
+      if (round === 0) runs[index]!.afterViewed = await countCustomers(context, sample);
+    }
   }
   return runs.map((run) => ({
     newCustomers: combine(run.placed),
     existingCustomers: combine(run.dispatched),
+    browsingCustomers: combine(run.viewed),
     perEvent: {
       'order.placed': divideCounts(run.afterPlaced, sample.length),
       'shipment.dispatched': divideCounts(addCounts(run.afterDispatched, run.afterPlaced, -1), sample.length),
+      'product.viewed': divideCounts(addCounts(run.afterViewed, run.afterDispatched, -1), sample.length),
     },
   }));
 }
@@ -155,6 +172,7 @@ export async function runAfterIngest(context: RunContext, ingested: IngestPhases
 
 const placed = (id: string): BenchEvent => ({ kind: 'order.placed', customerId: id, promisedAt: inThreeDays() });
 const dispatched = (id: string): BenchEvent => ({ kind: 'shipment.dispatched', customerId: id });
+const viewed = (id: string): BenchEvent => ({ kind: 'product.viewed', customerId: id });
 
 /** One ingest, raw: combined over rounds by `combine`. */
 interface IngestSample {

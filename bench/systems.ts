@@ -12,7 +12,7 @@ import type { FloorShape } from './floor-workflows';
  * The two systems under test, behind one shape: what the bench sends (the same business
  * events) and where each keeps a customer's workflows (to read their histories).
  */
-export type BenchEventKind = 'order.placed' | 'shipment.dispatched' | 'profile.updated';
+export type BenchEventKind = 'order.placed' | 'shipment.dispatched' | 'product.viewed' | 'profile.updated';
 
 export interface BenchEvent {
   kind: BenchEventKind;
@@ -112,6 +112,8 @@ function toKeptEvent(event: BenchEvent, brand: string): LifecycleEventInput {
       };
     case 'shipment.dispatched':
       return { ...envelope, type: 'shipment.dispatched', orderId };
+    case 'product.viewed':
+      return { ...envelope, type: 'product.viewed', sku: 'lamp', category: 'lighting' };
     case 'profile.updated':
       return { ...envelope, type: 'profile.updated', email: event.email, timezone: event.timezone };
   }
