@@ -327,7 +327,12 @@ export function parseEventBatch(input: unknown): LifecycleEvent[] {
  * writes it. Other fields pass (a batch's options carry `outreach` too).
  */
 const recordEventContextSchema = z
-  .object({ configHash: z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 hex digits').optional() })
+  .object({
+    configHash: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/, 'expected 16 hex digits')
+      .optional(),
+  })
   .optional();
 
 export function parseRecordEventContext(input: unknown): { configHash?: string } | undefined {
