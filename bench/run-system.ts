@@ -67,20 +67,26 @@ export interface IngestPhases {
   perEvent: SystemResult['perEvent'];
 }
 
+/** The ingest's phases, in the order each round sends them: one event per customer each. */
+const INGEST_PHASES = [
+  { type: 'order.placed', event: (id: string) => placed(id) },
+  { type: 'shipment.dispatched', event: (id: string) => dispatched(id) },
+  { type: 'product.viewed', event: (id: string) => viewed(id) },
+] as const;
+type IngestPhaseType = (typeof INGEST_PHASES)[number]['type'];
+
 /**
  * Every system's ingest, in rounds that alternate between the systems: each round sends
  * `order.placed` for its share of new customers to each system in turn, then
- * `shipment.dispatched` to them, then `product.viewed`. A shared machine (or the shared server) that speeds up or
- * slows down during the run then weighs on both systems alike; one system's phases after the
- * other's made the baseline's rate move by ±40% between runs. The histories of the first
- * `historySample` customers are counted after each of their events.
+ * `shipment.dispatched` to them, then `product.viewed`. A shared machine (or the shared
+ * server) that speeds up or slows down during the run then weighs on both systems alike; one
+ * system's phases after the other's made the baseline's rate move by ±40% between runs. The
+ * histories of the first `historySample` customers are counted after each of their events.
  */
 export async function runIngestRounds(contexts: RunContext[], rounds: number): Promise<IngestPhases[]> {
   for (const context of contexts) {
     // One customer first, so loading the workflow code and first connections are not measured.
-    await ingest(context, [placed('warm-up')]);
-    await ingest(context, [dispatched('warm-up')]);
-    await ingest(context, [viewed('warm-up')]);
+    for (const phase of INGEST_PHASES) await ingest(context, [phase.event('warm-up')]);
   }
   const customers = contexts[0]!.customers;
   const ids = Array.from({ length: customers }, (_, index) => customerId('c', index));
@@ -89,53 +95,36 @@ export async function runIngestRounds(contexts: RunContext[], rounds: number): P
     ids.slice(index * size, (index + 1) * size),
   );
   const sample = ids.slice(0, Math.min(contexts[0]!.historySample, chunks[0]!.length));
-  const runs = contexts.map(() => ({
-    placed: [] as IngestSample[],
-    dispatched: [] as IngestSample[],
-    viewed: [] as IngestSample[],
-    afterPlaced: noCounts,
-    afterDispatched: noCounts,
-    afterViewed: noCounts,
-  }));
+  // Per system and phase: each round's sample, and the sample customers' histories after the first round.
+  const runs = contexts.map(() => new Map<IngestPhaseType, { samples: IngestSample[]; after: HistoryCounts }>());
   for (const [round, chunk] of chunks.entries()) {
-    for (const [index, context] of contexts.entries()) {
-      const result = await ingest(
-        context,
-        chunk.map((id) => placed(id)),
-      );
-      context.log(roundLine(context, round, chunks.length, 'order.placed', result));
-      runs[index]!.placed.push(result);
-      if (round === 0) runs[index]!.afterPlaced = await countCustomers(context, sample);
-    }
-    for (const [index, context] of contexts.entries()) {
-      const result = await ingest(
-        context,
-        chunk.map((id) => dispatched(id)),
-      );
-      context.log(roundLine(context, round, chunks.length, 'shipment.dispatched', result));
-      runs[index]!.dispatched.push(result);
-      if (round === 0) runs[index]!.afterDispatched = await countCustomers(context, sample);
-    }
-    for (const [index, context] of contexts.entries()) {
-      const result = await ingest(
-        context,
-        chunk.map((id) => viewed(id)),
-      );
-      context.log(roundLine(context, round, chunks.length, 'product.viewed', result));
-      runs[index]!.viewed.push(result);
-      if (round === 0) runs[index]!.afterViewed = await countCustomers(context, sample);
+    for (const phase of INGEST_PHASES) {
+      for (const [index, context] of contexts.entries()) {
+        const result = await ingest(context, chunk.map(phase.event));
+        context.log(roundLine(context, round, chunks.length, phase.type, result));
+        const run = runs[index]!.get(phase.type) ?? { samples: [], after: noCounts };
+        run.samples.push(result);
+        if (round === 0) run.after = await countCustomers(context, sample);
+        runs[index]!.set(phase.type, run);
+      }
     }
   }
-  return runs.map((run) => ({
-    newCustomers: combine(run.placed),
-    existingCustomers: combine(run.dispatched),
-    browsingCustomers: combine(run.viewed),
-    perEvent: {
-      'order.placed': divideCounts(run.afterPlaced, sample.length),
-      'shipment.dispatched': divideCounts(addCounts(run.afterDispatched, run.afterPlaced, -1), sample.length),
-      'product.viewed': divideCounts(addCounts(run.afterViewed, run.afterDispatched, -1), sample.length),
-    },
-  }));
+  return runs.map((run) => {
+    const [placedRun, dispatchedRun, viewedRun] = INGEST_PHASES.map((phase) => run.get(phase.type)!);
+    // Each phase's own cost: the histories after it, less those after the phase before.
+    const cost = (after: HistoryCounts, before?: HistoryCounts) =>
+      divideCounts(before ? addCounts(after, before, -1) : after, sample.length);
+    return {
+      newCustomers: combine(placedRun!.samples),
+      existingCustomers: combine(dispatchedRun!.samples),
+      browsingCustomers: combine(viewedRun!.samples),
+      perEvent: {
+        'order.placed': cost(placedRun!.after),
+        'shipment.dispatched': cost(dispatchedRun!.after, placedRun!.after),
+        'product.viewed': cost(viewedRun!.after, dispatchedRun!.after),
+      },
+    };
+  });
 }
 
 function roundLine(context: RunContext, round: number, rounds: number, type: string, sample: IngestSample): string {
