@@ -207,6 +207,68 @@ describe('receive: a delayed shipment is announced before the promised date, wit
   });
 });
 
+describe('receive: a late-delivery notice only when the parcel misses the promised day, in the customer’s zone', () => {
+  // The promise is 20 November, 18:00 UTC: the customer was given "20 November".
+  const DELAYED_AT = '2026-11-17T10:00:00.000Z';
+
+  function delayedTo(newEta: string, timezone?: string): Journey {
+    const journey = new Journey('nordhem');
+    if (timezone) journey.add({ type: 'profile.updated', occurredAt: PLACED, timezone });
+    placeOrder(journey);
+    journey.add({ type: 'shipment.dispatched', occurredAt: '2026-11-16T08:00:00.000Z', orderId: 'o-9' });
+    journey.add({ type: 'shipment.delayed', occurredAt: DELAYED_AT, orderId: 'o-9', newEstimatedDeliveryAt: newEta });
+    return journey;
+  }
+  const noticesOf = (journey: Journey) => journey.planOf('delivery.late', plus(DELAYED_AT, 1000));
+
+  it.each([
+    ['later the same day', '2026-11-20T22:30:00.000Z', 'Europe/London'],
+    ['the same evening in Stockholm (UTC+1)', '2026-11-20T22:30:00.000Z', 'Europe/Stockholm'],
+    ['earlier than promised', '2026-11-19T12:00:00.000Z', 'Europe/London'],
+    ['past midnight UTC but still the 20th in New York', '2026-11-21T03:00:00.000Z', 'America/New_York'],
+  ])('is not sent when the new estimate is %s', (_case, newEta, timezone) => {
+    expect(noticesOf(delayedTo(newEta, timezone))).toEqual([]);
+  });
+
+  it.each([
+    ['the next day in London', '2026-11-21T09:00:00.000Z', 'Europe/London'],
+    ['23:30 UTC, already the 21st in Stockholm', '2026-11-20T23:30:00.000Z', 'Europe/Stockholm'],
+  ])('is sent when the new estimate falls on %s', (_case, newEta, timezone) => {
+    const contact = only(noticesOf(delayedTo(newEta, timezone)));
+    expect(contact.data.newEstimatedDeliveryAt).toBe(newEta);
+  });
+
+  it('without a zone of their own, the customer’s day is the brand’s (nordhem: Europe/London)', () => {
+    expect(noticesOf(delayedTo('2026-11-20T23:30:00.000Z'))).toEqual([]);
+    expect(noticesOf(delayedTo('2026-11-21T00:30:00.000Z'))).toHaveLength(1);
+  });
+
+  it('is skipped at fire time when a later estimate brings the parcel back within the promised day', () => {
+    const journey = delayedTo('2026-11-22T09:00:00.000Z', 'Europe/London');
+    const contact = only(noticesOf(journey));
+    journey.add({
+      type: 'shipment.delayed',
+      occurredAt: plus(DELAYED_AT, HOUR),
+      orderId: 'o-9',
+      newEstimatedDeliveryAt: '2026-11-20T15:00:00.000Z',
+    });
+    expect(journey.stillWanted(contact, plus(DELAYED_AT, 2 * HOUR))).toMatchObject({ wanted: false });
+  });
+
+  it('without a promised date there is nothing to compare: the carrier’s delay is told as before', () => {
+    const journey = new Journey('nordhem');
+    placeOrder(journey, { promisedDeliveryAt: undefined });
+    journey.add({ type: 'shipment.dispatched', occurredAt: '2026-11-16T08:00:00.000Z', orderId: 'o-9' });
+    journey.add({
+      type: 'shipment.delayed',
+      occurredAt: DELAYED_AT,
+      orderId: 'o-9',
+      newEstimatedDeliveryAt: '2026-11-20T22:30:00.000Z',
+    });
+    expect(noticesOf(journey)).toHaveLength(1);
+  });
+});
+
 describe('receive: delivery.at-risk (conditional risk from the brand’s learned transit times)', () => {
   /** What the journey reads from the brand's statistics: 40 deliveries that took 3 to 4 days. */
   function learnedSketch(): string {
@@ -308,6 +370,28 @@ describe('receive: delivery.at-risk (conditional risk from the brand’s learned
     // Outlooks recorded before the patch keep the old rule: planned in quiet hours, the policy defers it.
     const before = aroundCrossing(undefined);
     expect(noticeUnder(undefined, before.quiet)).toBe(new Date(before.crossing).toISOString());
+  });
+
+  it('says "may", and gives a new date only when that date is after the promised day (customer’s zone)', () => {
+    // Out 3.3 days before the 18:00 promise, parcels that take 3–4 days: very likely after 18:00,
+    // but expected around 23:00 UTC the same day, which in London is still the day they were given.
+    const noticeData = (timezone: string) => {
+      const journey = new Journey('nordhem');
+      journey.add({ type: 'profile.updated', occurredAt: PLACED, timezone });
+      const dispatchedAt = dispatched(journey, 3.3);
+      const contact = only(journey.planOf('delivery.at-risk', plus(dispatchedAt, 1000)));
+      const due = journey.stillWanted(contact, contact.dueAt);
+      if (!due.wanted) throw new Error(`not wanted: ${due.why}`);
+      return due.contact.data;
+    };
+    const london = noticeData('Europe/London');
+    expect(london).toMatchObject({ predictedLate: true, promisedDeliveryAt: PROMISED });
+    // null: it overrides a date planned earlier when the planner merges fresh data over planned.
+    expect(london.newEstimatedDeliveryAt).toBeNull();
+    // In Helsinki (UTC+2) that arrival is past midnight: a day late, and the message says when.
+    const helsinki = noticeData('Europe/Helsinki');
+    expect(helsinki.predictedLate).toBe(true);
+    expect(helsinki.newEstimatedDeliveryAt! > PROMISED).toBe(true);
   });
 
   it('plans nothing before the journey has read an outlook for the order', () => {

@@ -37,6 +37,9 @@ const WHAT_TO_DO: Record<string, string> = {
     'A personal check-in: ask how everything they bought from us is serving them, and note anything they need.',
 };
 
+const PREDICTED_LATE =
+  'Tell them, before they have to ask, that their delivery may miss the date we gave: our own estimate says so (the reason below), the carrier has not reported a delay. Offer what we can do if the date matters to them.';
+
 /** A short id for the colleague to quote; derived from the delivery's idempotency key (stable across retries). */
 export function taskIdOf(idempotencyKey: string): string {
   return `t-${fnv1a(idempotencyKey)}`;
@@ -75,6 +78,8 @@ function whatToDo(request: OutreachRequest, profile: ServiceProfile): string {
   // A playbook's create-task names its task in words already.
   const named = stringOf(request.data.taskKind);
   if (named && named !== request.template) return endSentence(named);
+  // Our own prediction, not the carrier's word: the colleague must not promise them a late parcel.
+  if (request.template === 'delivery.late' && request.data.predictedLate === true) return PREDICTED_LATE;
   const words = WHAT_TO_DO[request.template] ?? `Contact them: ${request.reason}`;
   if (request.template === 'promise.apology') return `${words} What we offer: ${profile.promises.recovery}.`;
   return words;

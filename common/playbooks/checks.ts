@@ -1,11 +1,12 @@
-import { LATE_RISK_ANCHOR, lateRiskAt } from '../anticipation/late-notice';
+import { LATE_RISK_ANCHOR } from '../anticipation/late-notice';
 import type { LifecycleEvent } from '../events';
-import { observedTransitMs, predictDeliveryRisk } from '../predictions';
 import type { ServiceProfile } from '../profiles/schema';
 import { orderCount } from '../../workflows/journey/archive';
 import type { JourneyState } from '../../workflows/journey/state';
 import { isAfter } from '../instants';
 import { eventTypesSince } from './anchors';
+import { announcedArrival, dayIn, isAfterPromisedDay, lateRisk } from './arrival';
+import { customerZone } from './data';
 import type { Anchor, Conditions, ExitGoal } from './schema';
 
 /**
@@ -66,6 +67,19 @@ const checks: readonly Check[] = [
       ? undefined
       : `late-delivery risk ${Math.round(risk * 100)}% is below ${minLateRisk * 100}%`;
   },
+  (state, { expectedAfterPromisedDay }, anchor, context) => {
+    if (!expectedAfterPromisedDay) return undefined;
+    const promised = anchor.orderId ? state.orders[anchor.orderId]?.promisedDeliveryAt : undefined;
+    // As of when the message would go: a late-risk notice planned now is sent at its crossing.
+    const sendsAt = context.now && isAfter(context.now, anchor.at) ? context.now : anchor.at;
+    const expected = announcedArrival(state, anchor, { ...context, now: sendsAt });
+    // Without a promised date or an estimate there is nothing to compare: the message goes as before.
+    if (!promised || !expected) return undefined;
+    const zone = customerZone(state, context);
+    return isAfterPromisedDay(expected, promised, zone)
+      ? undefined
+      : `expected on ${dayIn(expected, zone)}, not after the promised ${dayIn(promised, zone)} (${zone})`;
+  },
 ];
 
 export function unmetCondition(
@@ -79,33 +93,6 @@ export function unmetCondition(
     if (why) return `condition not met: ${why}`;
   }
   return undefined;
-}
-
-export function lateRisk(state: JourneyState, anchor: Anchor, context: CheckContext): LateRiskEstimate | undefined {
-  const order = anchor.orderId ? state.orders[anchor.orderId] : undefined;
-  if (!order) return undefined;
-  if (anchor.source === LATE_RISK_ANCHOR) return conditionalEstimate(state, order.orderId, anchor, context);
-  return predictDeliveryRisk(order, [...observedTransitMs(state), ...(context.transitSamplesMs ?? [])]);
-}
-
-/** What a message about a late delivery needs: how likely, when we expect it now, and why. */
-export interface LateRiskEstimate {
-  risk?: number;
-  at: string;
-  basis: string;
-}
-
-/** From the brand's learned transit times, given the parcel has not arrived by now (late-notice.ts). */
-function conditionalEstimate(
-  state: JourneyState,
-  orderId: string,
-  anchor: Anchor,
-  context: CheckContext,
-): LateRiskEstimate | undefined {
-  const outlook = state.anticipation?.lateRisk[orderId];
-  if (!outlook) return undefined;
-  const estimate = lateRiskAt(outlook, context.now ?? anchor.at);
-  return { risk: estimate.risk, at: estimate.expectedAt, basis: estimate.basis };
 }
 
 /** The exit goal, if met: the contact is no longer needed. */

@@ -1,10 +1,10 @@
-import { DateTime } from 'luxon';
 import { addBusinessDuration } from '../business-time';
 import type { Severity } from '../events';
 import type { JourneyState } from '../../workflows/journey/state';
-import { isAfter } from '../instants';
 import { addSigned, knownEvents } from './anchors';
-import { lateRisk, type CheckContext } from './checks';
+import { arrivalWithRisk, dayIn, isAfterPromisedDay, lateRisk } from './arrival';
+import { LATE_RISK_ANCHOR } from '../anticipation/late-notice';
+import type { CheckContext } from './checks';
 import type { Anchor, PlannedContact, PlaybookAction } from './schema';
 
 /**
@@ -20,7 +20,27 @@ export function contactData(state: JourneyState, anchor: Anchor, context: CheckC
   }
   Object.assign(data, orderData(state, anchor), caseData(state, anchor), anchorEventData(state, anchor, context));
   Object.assign(data, predictionData(state, anchor, context));
+  if (anchor.source === LATE_RISK_ANCHOR) sayAsPrediction(data, state, context);
   return data;
+}
+
+/**
+ * A notice from our own prediction says the parcel MAY be late (the templates' wording under
+ * `predictedLate`), and gives a new date only when that date is after the promised day: "may
+ * not arrive on the 20th; we now expect it around the 20th" would contradict itself.
+ */
+function sayAsPrediction(data: ContactData, state: JourneyState, context: CheckContext): void {
+  data.predictedLate = true;
+  const { newEstimatedDeliveryAt: expected, promisedDeliveryAt: promised } = data;
+  if (typeof expected !== 'string' || typeof promised !== 'string') return;
+  // null, not absent: at fire time the planner lays fresh data over what was planned (planner.ts),
+  // and a date planned earlier must not come back.
+  if (!isAfterPromisedDay(expected, promised, customerZone(state, context))) data.newEstimatedDeliveryAt = null;
+}
+
+/** The zone the customer reads their dates in (compose.ts renders them there too). */
+export function customerZone(state: JourneyState, context: CheckContext): string {
+  return state.profile.timezone ?? context.profile?.businessHours.timezone ?? 'UTC';
 }
 
 function orderData(state: JourneyState, anchor: Anchor): ContactData {
@@ -70,18 +90,11 @@ function predictionData(state: JourneyState, anchor: Anchor, context: CheckConte
   if (anchor.source === 'predicted.usageDropAt') return withoutUndefined({ basis: anchor.basis });
   const risk = lateRisk(state, anchor, context);
   if (!risk?.risk) return {};
-  const order = state.orders[anchor.orderId!]!;
-  const predictedLate = order.promisedDeliveryAt !== undefined && risk.at > order.promisedDeliveryAt;
   return withoutUndefined({
     basis: risk.basis,
     lateRiskPercent: Math.round(risk.risk * 100),
-    // Our own estimate stands in for a carrier ETA that is missing or still claims "on time".
-    newEstimatedDeliveryAt: predictedLate ? latest(order.estimatedDeliveryAt, risk.at) : order.estimatedDeliveryAt,
+    newEstimatedDeliveryAt: arrivalWithRisk(state.orders[anchor.orderId!]!, risk),
   });
-}
-
-function latest(a: string | undefined, b: string): string {
-  return a && isAfter(a, b) ? a : b;
 }
 
 function productName(state: JourneyState, sku: string): string | undefined {
@@ -115,16 +128,6 @@ export function fillReason(
     .replace(/\(\)/g, '')
     .trim();
   return tidy.length <= 300 ? tidy : `${tidy.slice(0, 299)}…`;
-}
-
-/**
- * The calendar day (YYYY-MM-DD) of an instant in a zone. Through luxon, which keeps one Intl
- * formatter per zone: a new Intl.DateTimeFormat per date was 2% of the workflow thread's time.
- */
-function dayIn(instant: string, timeZone: string): string {
-  const day = DateTime.fromISO(instant, { zone: timeZone }).toISODate();
-  if (day === null) throw new RangeError(`cannot tell the day of ${instant} in ${timeZone}`);
-  return day;
 }
 
 /** By when a task must be done: the brand's response target (business time) after the anchor. */

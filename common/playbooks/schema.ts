@@ -109,6 +109,13 @@ export const conditionsSchema = z
     minLateRisk: z.number().gt(0).max(1).optional(),
     /** For `predicted.lateRiskAt`: warn at least this long before the promised date (default PT12H). */
     minLead: isoDurationSchema.optional(),
+    /**
+     * The arrival a late-delivery message announces (the carrier's new estimate, or ours) falls
+     * on a later day than the promised one, in the customer's timezone. A customer was given a
+     * day: telling them a parcel due at 19:00 on that day "will not arrive on the date we gave
+     * you" is false. No promised date or no estimate: met (nothing to compare).
+     */
+    expectedAfterPromisedDay: z.literal(true).optional(),
   })
   .strict();
 export type Conditions = z.infer<typeof conditionsSchema>;
