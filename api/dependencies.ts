@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { ConfigHashOf } from '../client/config-announcer';
+import type { OutlooksOf } from '../client/outlook-announcer';
 import { KeptClient } from '../client/kept-client';
 import { PromiseClient } from '../client/promises';
 import type { EventTimeBounds } from '../common/events';
@@ -25,6 +26,8 @@ export interface ApiDependencies {
   eventTimeBounds?: EventTimeBounds;
   /** The brand config hash each event is sent with (client/config-announcer.ts); without it journeys read it every round. */
   configHashOf?: ConfigHashOf;
+  /** The transit outlook each dispatch is sent with (client/outlook-announcer.ts); without it journeys read it themselves. */
+  outlooksOf?: OutlooksOf;
   /** Problems with the configuration files now (e.g. a bad profile); any makes `/ready` answer 503. */
   configProblems?: () => string[];
 }
@@ -45,6 +48,7 @@ export function buildServices(deps: ApiDependencies): ApiServices {
       taskQueue: deps.taskQueue,
       timeBounds: deps.eventTimeBounds,
       configHashOf: deps.configHashOf,
+      outlooksOf: deps.outlooksOf,
     }),
     promises: new PromiseClient({ client: deps.client, taskQueue: deps.taskQueue, profiles: deps.profiles }),
     now: deps.now ?? (() => new Date()),

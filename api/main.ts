@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { openBrandStatistics } from '../activities/anticipation/brand-statistics';
+import { ledgerConfigOf } from '../activities/outreach/dependencies';
 import { configAnnouncer } from '../client/config-announcer';
+import { outlookAnnouncer } from '../client/outlook-announcer';
 import { connectClient } from '../client/connection';
 import { liveEventTimeBounds, loadKeptEnv, projectPath } from '../common/config';
 import { loadServiceProfiles, profileProblems } from '../common/profiles/load-profiles';
@@ -19,6 +22,8 @@ async function main(): Promise<void> {
   if (apiKeys.size === 0) console.warn('kept api: no API keys configured; every brand-scoped call will answer 401');
   const client = await connectClient();
   const profilesDir = projectPath(env.KEPT_PROFILES_DIR);
+  // The workers' statistics (the ledger database), read for the dispatches the API is sent.
+  const statistics = await openBrandStatistics(ledgerConfigOf(env));
   const app = await buildApiServer(
     {
       client,
@@ -29,6 +34,7 @@ async function main(): Promise<void> {
       configProblems: () => profileProblems(profilesDir),
       // The folders the worker reads (its defaults), so an event says which config it saw.
       configHashOf: configAnnouncer(profilesDir),
+      outlooksOf: outlookAnnouncer(statistics),
       unsubscribeSecret: env.KEPT_UNSUBSCRIBE_SECRET,
       bodyLimit: env.KEPT_API_BODY_LIMIT,
       eventTimeBounds: liveEventTimeBounds(env),
@@ -37,6 +43,7 @@ async function main(): Promise<void> {
   );
   const stop = async () => {
     await app.close();
+    await statistics.close();
     await client.connection.close();
     process.exit(0);
   };

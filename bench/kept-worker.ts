@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
-import { buildOutreachDependencies } from '../activities/outreach/dependencies';
+import { openBrandStatistics } from '../activities/anticipation/brand-statistics';
+import { buildOutreachDependencies, ledgerConfigOf } from '../activities/outreach/dependencies';
 import { loadKeptEnv } from '../common/config';
 import { workerTuningFromEnv } from '../workers/tuning';
 import { createKeptWorker } from '../workers/worker';
@@ -15,17 +16,20 @@ async function main(): Promise<void> {
   const keptEnv = loadKeptEnv({ ...process.env, KEPT_SMTP_PORT: String(env.BENCH_SMTP_PORT) });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const outreach = await buildOutreachDependencies(keptEnv);
+  // As workers/main.ts: the statistics in the ledger database, which the bench's client reads too.
+  const statistics = await openBrandStatistics(ledgerConfigOf(keptEnv));
   const worker = await createKeptWorker({
     connection,
     namespace: 'default',
     taskQueue: env.BENCH_TASK_QUEUE,
     workflowBundle: { codePath: env.BENCH_WORKFLOW_BUNDLE },
-    activityDependencies: { outreach },
+    activityDependencies: { outreach, statistics },
     workerOptions: { ...workerTuningFromEnv(), debugMode: env.BENCH_WORKFLOWS_IN_MAIN_THREAD },
   });
   serveProbe(worker);
   await worker.run();
   await outreach.ledger.close();
+  await statistics.close();
   await connection.close();
 }
 

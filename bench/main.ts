@@ -12,6 +12,9 @@ import { startMailWatch } from './mail-watch';
 import { formatTable, reportRows, type BenchResults } from './report';
 import { runAfterIngest, runIngestRounds, type RunContext } from './run-system';
 import { bareSystem, floorSystem, keptSystem, type BenchSystem } from './systems';
+import { openBrandStatistics, type BrandStatisticsStore } from '../activities/anticipation/brand-statistics';
+import { ledgerConfigOf } from '../activities/outreach/dependencies';
+import { loadKeptEnv } from '../common/config';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 import { keptWorkflowBundleOptions } from '../workers/workflow-bundle';
 import type { FloorShape } from './floor-workflows';
@@ -104,13 +107,17 @@ async function main(): Promise<void> {
   );
   const mail = await startMailWatch(path.join(directory, 'mail'));
   const client = new Client({ connection: server.connection, namespace: 'default' });
+  let statistics: BrandStatisticsStore | undefined;
   try {
     log(`dev server ${server.address} (pid ${server.pid}, store in ${serverStoreOf(options)}); bundling workflows`);
     const bundles = await writeBundles(directory);
     // A brand with a service profile (config/profiles), so Kept's outreach runs as for a real shop.
     const brand = 'nordhem';
+    // The Kept worker's statistics (its ledger database), read for each dispatch as the API does.
+    statistics = await openBrandStatistics(ledgerConfigOf(loadKeptEnv({ ...process.env, ...benchDataDir(directory) })));
+    const keptStatistics = statistics;
     const systems = {
-      kept: (queue: string) => keptSystem(client, queue, brand),
+      kept: (queue: string) => keptSystem(client, queue, brand, keptStatistics),
       bare: (queue: string) => bareSystem(client, queue, brand),
       floor: (queue: string) => floorSystem(client, queue, brand, options.floorShape),
     };
@@ -181,6 +188,7 @@ async function main(): Promise<void> {
     const rows = reportRows(results as BenchResults);
     console.log(options.json ? JSON.stringify({ options, rows }, null, 2) : formatTable(rows));
   } finally {
+    await statistics?.close();
     await mail.close();
     await server.stop();
     rmSync(directory, { recursive: true, force: true });
@@ -234,12 +242,15 @@ function baseWorkerEnv(
     BENCH_TASK_QUEUE: taskQueue,
     BENCH_WORKFLOW_BUNDLE: bundle,
     BENCH_SMTP_PORT: String(smtpPort),
-    KEPT_DATA_DIR: path.join(directory, 'data'),
+    ...benchDataDir(directory),
     KEPT_PUBLIC_URL: 'http://localhost:8080',
     KEPT_UNSUBSCRIBE_SECRET: 'bench-unsubscribe-secret-0123456789',
     KEPT_WEBHOOK_SECRET: 'bench-webhook-secret-0123456789',
   };
 }
+
+/** Where the Kept worker keeps its ledger and statistics (ledgerConfigOf), shared with the bench's client. */
+const benchDataDir = (directory: string) => ({ KEPT_DATA_DIR: path.join(directory, 'data') });
 
 /** Bundles Kept's workflows, the baseline's and the floor's once, for every worker of the run. */
 async function writeBundles(directory: string): Promise<Record<'kept' | 'bare' | 'floor', string>> {

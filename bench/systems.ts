@@ -1,5 +1,7 @@
 import { Client, WithStartWorkflowOperation } from '@temporalio/client';
+import type { BrandStatisticsStore } from '../activities/anticipation/brand-statistics';
 import { configAnnouncer } from '../client/config-announcer';
+import { outlookAnnouncer } from '../client/outlook-announcer';
 import { KeptClient } from '../client/kept-client';
 import { loadKeptEnv, projectPath } from '../common/config';
 import type { LifecycleEventInput } from '../common/events';
@@ -31,10 +33,16 @@ export interface BenchSystem {
   workflowIdsOf(customerId: string): Promise<string[]>;
 }
 
-export function keptSystem(client: Client, taskQueue: string, brand: string): BenchSystem {
-  // As the API sends events: with the config hash, read from the folders the bench's worker reads.
+export function keptSystem(
+  client: Client,
+  taskQueue: string,
+  brand: string,
+  statistics: BrandStatisticsStore,
+): BenchSystem {
+  // As the API sends events: with the config hash, read from the folders the bench's worker
+  // reads, and each dispatch with its transit outlook, read from the worker's statistics.
   const configHashOf = configAnnouncer(projectPath(loadKeptEnv().KEPT_PROFILES_DIR));
-  const kept = new KeptClient({ client, taskQueue, configHashOf });
+  const kept = new KeptClient({ client, taskQueue, configHashOf, outlooksOf: outlookAnnouncer(statistics) });
   return {
     name: 'kept',
     taskQueue,

@@ -28,6 +28,7 @@ import type { customerJourney } from '../workflows/journey/journey-workflow';
 import { assertOwnsOrdersAndCases } from './ownership';
 import { startedOnThisGeneration } from '../common/code-generation';
 import type { ConfigHashOf } from './config-announcer';
+import type { OutlooksOf } from './outlook-announcer';
 
 export interface KeptClientOptions {
   client: Client;
@@ -43,6 +44,11 @@ export interface KeptClientOptions {
    * journey a config read per round. Without it journeys read the config every round.
    */
   configHashOf?: ConfigHashOf;
+  /**
+   * The brand's transit outlook for each dispatch sent (client/outlook-announcer.ts), which
+   * spares the journey its statistics read. Without it journeys read the statistics themselves.
+   */
+  outlooksOf?: OutlooksOf;
 }
 
 /**
@@ -55,7 +61,7 @@ export class KeptClient {
   /** Records one event; starts the customer's journey if it is new (update-with-start). */
   async recordEvent(input: LifecycleEventInput): Promise<RecordEventResult> {
     const event = await this.admit(input);
-    const context = await this.contextFor(event.brand);
+    const context = await this.contextFor([event]);
     return rethrowRejection(() =>
       this.options.client.workflow.executeUpdateWithStart(recordEventUpdate, {
         args: [event, context],
@@ -71,7 +77,7 @@ export class KeptClient {
   async recordEventOnExistingJourney(input: LifecycleEventInput): Promise<RecordEventResult> {
     const event = await this.admit(input);
     const handle = this.options.client.workflow.getHandle(journeyWorkflowId(event.brand, event.customerId));
-    const context = await this.contextFor(event.brand);
+    const context = await this.contextFor([event]);
     return rethrowRejection(() => handle.executeUpdate(recordEventUpdate, { args: [event, context] }));
   }
 
@@ -86,7 +92,7 @@ export class KeptClient {
     await assertOwnsOrdersAndCases(this.options.client, events);
     const resultOf = new Map<LifecycleEvent, RecordEventResult>();
     for (const group of groupByJourney(events).values()) {
-      const context = await this.contextFor(group[0]!.brand);
+      const context = await this.contextFor(group);
       const batchResults = await rethrowRejection(() =>
         this.options.client.workflow.executeUpdateWithStart(recordEventsUpdate, {
           args: [group, { ...options, ...context }],
@@ -122,10 +128,14 @@ export class KeptClient {
     return event;
   }
 
-  /** What the event is sent with besides itself: the brand config's hash, when this client knows it. */
-  private async contextFor(brand: string): Promise<RecordEventContext> {
-    const configHash = await this.options.configHashOf?.(brand);
-    return configHash ? { configHash } : {};
+  /**
+   * What one customer's events are sent with besides themselves: the brand config's hash and
+   * the transit outlooks of their dispatches, as far as this client knows them.
+   */
+  private async contextFor(events: readonly LifecycleEvent[]): Promise<RecordEventContext> {
+    const configHash = await this.options.configHashOf?.(events[0]!.brand);
+    const outlooks = (await this.options.outlooksOf?.(events)) ?? [];
+    return { ...(configHash ? { configHash } : {}), ...(outlooks.length > 0 ? { outlooks } : {}) };
   }
 
   private checkTimes(events: readonly LifecycleEvent[]): void {

@@ -321,28 +321,6 @@ export function parseEventBatch(input: unknown): LifecycleEvent[] {
   throw new InvalidEventError(describeIssues(undefined, result.error));
 }
 
-/**
- * What a sender may add to an event (workflows/journey/messages.ts `RecordEventContext`): the
- * hash of the brand's config as it reads it, 16 hex digits as the worker's config loader
- * writes it. Other fields pass (a batch's options carry `outreach` too).
- */
-const recordEventContextSchema = z
-  .object({
-    configHash: z
-      .string()
-      .regex(/^[0-9a-f]{16}$/, 'expected 16 hex digits')
-      .optional(),
-  })
-  .optional();
-
-export function parseRecordEventContext(input: unknown): { configHash?: string } | undefined {
-  const result = recordEventContextSchema.safeParse(input);
-  if (result.success) return result.data;
-  throw new InvalidEventError(
-    result.error.issues.map((issue) => `context.${issue.path.join('.') || '(context)'}: ${issue.message}`).join('; '),
-  );
-}
-
 export function describeIssues(input: unknown, error: z.ZodError): string {
   const type =
     typeof input === 'object' && input !== null && 'type' in input ? String((input as { type: unknown }).type) : '';

@@ -4,7 +4,9 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { SqliteBrandStatistics } from '../activities/anticipation/brand-statistics';
 import { configAnnouncer } from '../client/config-announcer';
+import { outlookAnnouncer } from '../client/outlook-announcer';
 import { KeptClient } from '../client/kept-client';
 import { loadKeptEnv, projectPath } from '../common/config';
 import { PromiseClient } from '../client/promises';
@@ -47,7 +49,7 @@ async function main(label: string): Promise<void> {
     client: env.client,
     namespace: 'default',
     taskQueue,
-    activityDependencies: { outreach: outreachDependencies({ smtpPort: smtp.port }) },
+    activityDependencies: { outreach: outreachDependencies({ smtpPort: smtp.port }), statistics },
   });
   try {
     await worker.runUntil(
@@ -65,6 +67,9 @@ async function main(label: string): Promise<void> {
  * when it matches), read from the folders the recording worker reads.
  */
 const configHashOf = configAnnouncer(projectPath(loadKeptEnv().KEPT_PROFILES_DIR));
+/** And each dispatch with its transit outlook (generation 8), from the recording worker's statistics. */
+const statistics = new SqliteBrandStatistics(':memory:');
+const outlooksOf = outlookAnnouncer(statistics);
 
 /** One recorded workflow: the fixture file name and the workflow id. */
 type Recording = readonly [name: string, workflowId: string];
@@ -102,7 +107,7 @@ const BREACH_AFTER_MS = 20_000;
 async function importedHistory(client: Client, taskQueue: string): Promise<Recording[]> {
   const brand = 'nordhem';
   const customerId = 'c-recorded';
-  const kept = new KeptClient({ client, taskQueue, configHashOf });
+  const kept = new KeptClient({ client, taskQueue, configHashOf, outlooksOf });
   const now = Date.now();
   let n = 0;
   const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR).toISOString();
@@ -169,7 +174,7 @@ async function importedHistory(client: Client, taskQueue: string): Promise<Recor
  */
 async function liveCustomer(client: Client, taskQueue: string, brand: string): Promise<Recording[]> {
   const customerId = `c-live-${brand}`;
-  const kept = new KeptClient({ client, taskQueue, configHashOf });
+  const kept = new KeptClient({ client, taskQueue, configHashOf, outlooksOf });
   let n = 0;
   const event = (type: string, fields: Record<string, unknown> = {}) =>
     ({
@@ -264,7 +269,7 @@ async function sweepOfLiveJourneys(client: Client, taskQueue: string): Promise<R
  * an implicit delivery promise that reaches its date undelivered (`promises-breach-check-v1`).
  */
 async function rarerBranches(client: Client, taskQueue: string): Promise<Recording[]> {
-  const kept = new KeptClient({ client, taskQueue, configHashOf });
+  const kept = new KeptClient({ client, taskQueue, configHashOf, outlooksOf });
   let n = 0;
   const event = (brand: string, customerId: string, type: string, at: number, fields: Record<string, unknown> = {}) =>
     ({

@@ -25,6 +25,9 @@ import { WORKFLOW_CODE_GENERATION } from '../common/code-generation';
  *   fewer promises pending (lean-wait.ts): the same timer and cancel, less heap per cached workflow.
  * - generation 7 (declared only): a round whose events all carry the hash of the config the
  *   journey holds does not read the config again (journey/brand-config.ts).
+ * - generation 8 (declared only): a dispatch whose sender carried the order's transit outlook
+ *   takes it in place of the journey's own statistics read (journey/anticipation.ts
+ *   `learnCarriedOutlooks`): the dispatch's round has no local activity left.
  * A run recorded on an earlier generation has no marker of a later one in its history, so on
  * replay it gets that earlier generation here and asks each newer patch as it always did: its
  * history replays command for command. A new run asks only the newest marker (the `||` stops

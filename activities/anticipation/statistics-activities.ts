@@ -26,7 +26,7 @@ export function createAnticipationActivities(store: BrandStatisticsStore = new S
       const learned: LearnedSketch[] = [];
       for (const read of request.reads) {
         const stored = await store.read(request.brand, read.metric, read.scopes);
-        learned.push(choose(read, stored, request.minSamples));
+        learned.push(chooseSketch(read, stored, request.minSamples));
       }
       return { recorded, learned };
     },
@@ -34,7 +34,7 @@ export function createAnticipationActivities(store: BrandStatisticsStore = new S
 }
 
 /** The most specific scope with enough samples, else the broadest one known (the caller then uses its default). */
-function choose(read: StatisticsRead, stored: StoredSketch[], minSamples: number): LearnedSketch {
+export function chooseSketch(read: StatisticsRead, stored: StoredSketch[], minSamples: number): LearnedSketch {
   const byScope = new Map(stored.map((row) => [row.scope, row]));
   const known = read.scopes.flatMap((scope) => byScope.get(scope) ?? []);
   const chosen = known.find((row) => row.samples >= minSamples) ?? known.at(-1);

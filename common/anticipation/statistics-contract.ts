@@ -83,13 +83,35 @@ export const statisticsExchangeSchema = z
   .strict();
 export type StatisticsExchange = z.infer<typeof statisticsExchangeSchema>;
 
-export interface LearnedSketch {
-  id: string;
-  /** The scope the sketch is of; absent when nothing was learned for any scope asked. */
-  scope?: string;
-  sketch?: z.infer<typeof serializedSketchSchema>;
-  samples: number;
-}
+export const learnedSketchSchema = z
+  .object({
+    id: z.string().min(1).max(300),
+    /** The scope the sketch is of; absent when nothing was learned for any scope asked. */
+    scope: scopeSchema.optional(),
+    sketch: serializedSketchSchema.optional(),
+    samples: z.number().int().nonnegative(),
+  })
+  .strict();
+export type LearnedSketch = z.infer<typeof learnedSketchSchema>;
+
+/**
+ * An outlook the sender of an event read for the journey (generation 8,
+ * client/outlook-announcer.ts): the read it answers, the threshold it chose with, and the
+ * answer, as the journey's own exchange would have got them. The journey takes it only when
+ * the read is the one it would make; else it reads as before.
+ */
+export const carriedOutlookSchema = z
+  .object({
+    read: statisticsReadSchema,
+    minSamples: z.number().int().positive(),
+    learned: learnedSketchSchema,
+  })
+  .strict()
+  .refine((outlook) => outlook.learned.id === outlook.read.id, 'learned.id must be read.id');
+export type CarriedOutlook = z.infer<typeof carriedOutlookSchema>;
+
+/** At most this many per event or batch: the rest are read by the journey's own exchange. */
+export const MAX_CARRIED_OUTLOOKS = 20;
 
 export interface StatisticsAnswer {
   /** Observations new to the store (the rest were seen before). */

@@ -1,7 +1,14 @@
 import { log, patched, proxyLocalActivities } from '@temporalio/workflow';
 import { isLeanRun, leanGeneration } from '../lean-patches';
 import type { createAnticipationActivities } from '../../activities/anticipation/statistics-activities';
-import type { StatisticsAnswer, StatisticsExchange } from '../../common/anticipation/statistics-contract';
+import {
+  TRANSIT_METRIC,
+  transitScopes,
+  type CarriedOutlook,
+  type StatisticsAnswer,
+  type StatisticsExchange,
+} from '../../common/anticipation/statistics-contract';
+import { awaitsDelivery } from '../../common/anticipation/late-notice';
 import { MIN_LEARNED_SAMPLES } from '../../common/anticipation/conditional-risk';
 import {
   anticipationOf,
@@ -98,4 +105,31 @@ export function learnNothing(state: JourneyState, exchange: StatisticsExchange, 
     .map((id) => id.slice(SKU_READ_PREFIX.length));
   log.warn('brand statistics unavailable', { error });
   return false;
+}
+
+/**
+ * Generation 8: outlooks the event's sender read for it (client/outlook-announcer.ts), taken
+ * in place of the journey's own read when they answer exactly the read it would make now: the
+ * same order awaiting delivery, the same scopes, the same threshold. The order then leaves the
+ * stale list, so the round asks the statistics nothing for it; a dispatch's round, whose only
+ * local activity was that read, has none. Anything else is left to the journey's exchange.
+ * The outlooks are in the update's input, so a replay takes the same ones.
+ *
+ * Answers whether an outlook of an order awaiting delivery was taken (as exchangeStatistics).
+ */
+export function learnCarriedOutlooks(state: JourneyState, outlooks: readonly CarriedOutlook[]): boolean {
+  const anticipation = anticipationOf(state);
+  const taken = outlooks.filter((outlook) => answersOwnRead(state, outlook));
+  if (taken.length === 0) return false;
+  const ids = new Set(taken.map((outlook) => outlook.read.id));
+  anticipation.stale = anticipation.stale.filter((orderId) => !ids.has(orderId));
+  return learnFromAnswer(state, { recorded: 0, learned: taken.map((outlook) => outlook.learned) });
+}
+
+function answersOwnRead(state: JourneyState, { read, minSamples }: CarriedOutlook): boolean {
+  const order = state.orders[read.id];
+  if (!order || !awaitsDelivery(order) || !anticipationOf(state).stale.includes(read.id)) return false;
+  if (read.metric !== TRANSIT_METRIC || minSamples !== MIN_LEARNED_SAMPLES) return false;
+  const scopes = transitScopes(order.shipping);
+  return scopes.length === read.scopes.length && scopes.every((scope, index) => scope === read.scopes[index]);
 }

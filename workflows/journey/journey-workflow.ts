@@ -19,13 +19,7 @@ import { startedOnThisGeneration } from '../../common/code-generation';
 import type { z } from 'zod';
 import type { ImplicitPromiseActivities, createImplicitPromiseActivities } from '../../activities/implicit-promises';
 import type { createJourneyForwardingActivities } from '../../activities/journey-forwarding';
-import {
-  InvalidEventError,
-  parseEventBatch,
-  parseLifecycleEvent,
-  parseRecordEventContext,
-  type LifecycleEvent,
-} from '../../common/events';
+import { InvalidEventError, parseEventBatch, parseLifecycleEvent, type LifecycleEvent } from '../../common/events';
 import {
   KeptBrand,
   KeptCustomerId,
@@ -58,9 +52,10 @@ import {
   resumeOutreachSchema,
 } from './outreach-state';
 import { BrandConfigSource } from './brand-config';
-import { exchangeStatistics } from './anticipation';
+import { exchangeStatistics, learnCarriedOutlooks } from './anticipation';
 import { receiveRoundReads, roundReadRequests } from './round-reads';
 import { noteForAnticipation } from './anticipation-state';
+import { parseRecordEventContext, type ParsedRecordEventContext } from '../../common/event-context';
 import { hasOutreachWork, runDueOutreach } from './outreach-runner';
 import { PromiseContactReporter, registerPromiseContactHandler } from './promise-contacts';
 import { planFromPlaybooks, planLateNotices, stillWantedNow } from './planner';
@@ -151,6 +146,15 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   const waitsLean = leanGeneration() >= 6;
   // Generation 7: a round whose events say the config is unchanged does not read it (brand-config.ts).
   const brandConfig = new BrandConfigSource(state, lean, leanGeneration() >= 7);
+  // Generation 8: a dispatch's sender may carry the order's transit outlook (learnCarriedOutlooks).
+  const takesCarriedOutlooks = leanGeneration() >= 8;
+  let outlooksCarried = false;
+  const takeContext = (context: ParsedRecordEventContext) => {
+    brandConfig.announce(context?.configHash);
+    if (takesCarriedOutlooks && context?.outlooks && learnCarriedOutlooks(state, context.outlooks)) {
+      outlooksCarried = true;
+    }
+  };
   let outreachChanged = false;
   const changed = () => {
     outreachChanged = true;
@@ -162,7 +166,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
     recordEventUpdate,
     (raw, context?: unknown) => {
       const result = accept(parseLifecycleEvent(raw));
-      brandConfig.announce(parseRecordEventContext(context)?.configHash);
+      takeContext(parseRecordEventContext(context));
       changed();
       return result;
     },
@@ -186,7 +190,7 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
         else markImported(state, events);
       }
       const results = events.map((event) => accept(event, options?.outreach !== 'none'));
-      brandConfig.announce(parseRecordEventContext(options)?.configHash);
+      takeContext(parseRecordEventContext(options));
       changed();
       return results;
     },
@@ -268,7 +272,9 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
       }
     } else if (outbox.length > 0) await forward(outbox, state);
     // Learn from deliveries (imported ones too) and read transit outlooks, before the playbooks plan.
-    const outlooksRead = outlooksReadInRound ?? (await exchangeStatistics(state));
+    const exchanged = outlooksReadInRound ?? (await exchangeStatistics(state));
+    const outlooksRead = exchanged || outlooksCarried;
+    outlooksCarried = false;
     // Playbooks arrived after journeys had run without them: guarded, so earlier histories replay.
     if (planQueue.length > 0 || sweepQueue.length > 0) {
       const [events, sweeps] = [planQueue.splice(0), sweepQueue.splice(0)];

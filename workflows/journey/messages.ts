@@ -1,16 +1,16 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { LifecycleEventInput } from '../../common/events';
+import type { RecordEventContextInput } from '../../common/event-context';
 import type { PromiseContactRequestInput } from '../../common/promises/customer-contact';
 import type { ContactRequestInput } from './outreach-state';
 import type { JourneyState, RecordEventResult } from './state';
 
 /**
- * What the sender of an event knows besides the event (generation 7): the hash of the brand's
- * config as it reads it (client/config-announcer.ts), which spares the journey a read.
+ * What the sender of an event knows besides the event (common/event-context.ts): the hash of
+ * the brand's config as it reads it (generation 7) and the transit outlooks of its dispatches
+ * (generation 8), each of which spares the journey a read.
  */
-export interface RecordEventContext {
-  configHash?: string;
-}
+export type RecordEventContext = NonNullable<RecordEventContextInput>;
 
 /** Record one lifecycle event. Rejected by the validator (nothing in history) when malformed. */
 export const recordEventUpdate = defineUpdate<RecordEventResult, [LifecycleEventInput, RecordEventContext?]>(
