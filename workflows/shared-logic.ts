@@ -5,6 +5,7 @@ import * as ids from '../common/ids';
 import * as instants from '../common/instants';
 import * as outreachPolicy from '../common/outreach/policy';
 import * as playbooksAnchors from '../common/playbooks/anchors';
+import * as playbooksArrival from '../common/playbooks/arrival';
 import * as playbooksChecks from '../common/playbooks/checks';
 import * as playbooksData from '../common/playbooks/data';
 import * as playbooksEngine from '../common/playbooks/engine';
@@ -78,6 +79,7 @@ export const sharedLogicModules = {
   'common/instants': instants,
   'common/outreach/policy': outreachPolicy,
   'common/playbooks/anchors': playbooksAnchors,
+  'common/playbooks/arrival': playbooksArrival,
   'common/playbooks/checks': playbooksChecks,
   'common/playbooks/data': playbooksData,
   'common/playbooks/engine': playbooksEngine,

@@ -1,6 +1,7 @@
 import * as transitSketch from '../common/anticipation/transit-sketch';
 import * as statisticsContract from '../common/anticipation/statistics-contract';
 import * as emailFormat from '../common/email-format';
+import * as eventContext from '../common/event-context';
 import * as events from '../common/events';
 import * as outreachContract from '../common/outreach/contract';
 import * as playbooksSchema from '../common/playbooks/schema';
@@ -31,6 +32,7 @@ export const sharedSchemaModules = {
   'common/anticipation/statistics-contract': statisticsContract,
   'common/anticipation/transit-sketch': transitSketch,
   'common/email-format': emailFormat,
+  'common/event-context': eventContext,
   'common/events': events,
   'common/outreach/contract': outreachContract,
   'common/playbooks/schema': playbooksSchema,
