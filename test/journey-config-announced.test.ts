@@ -6,7 +6,7 @@ import { KeptClient } from '../client/kept-client';
 import type { LifecycleEventInput } from '../common/events';
 import { journeyWorkflowId } from '../common/ids';
 import { journeyStateQuery, recordEventUpdate } from '../workflows/journey/messages';
-import { historyCost } from './helpers/history-breakdown';
+import { perEventCounts } from './helpers/journey-rounds';
 import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
 import { connectDevServer, startKeptWorker, stopWorker } from './helpers/temporal';
 
@@ -84,34 +84,16 @@ function editProfile(edit: (profile: Record<string, unknown>) => void): void {
 
 /**
  * The config reads of each event's round, in order: a `loadBrandConfig` local activity, or
- * the round activity asked to read it (its summary says so). Waits until the journey has
- * handled every event sent.
+ * the round activity asked to read it (its summary says so).
  */
-async function configReadsPerEvent(customerId: string, events: number): Promise<number[]> {
-  const workflowId = journeyWorkflowId(BRAND, customerId);
-  await waitForRounds(workflowId, events);
-  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-  const cost = await historyCost(env.client, workflowId);
-  const reads: number[] = [];
-  cost.sequence.forEach((label, index) => {
-    if (label.includes('UpdateAccepted')) reads.push(0);
-    const summary = history.events?.[index]?.userMetadata?.summary?.data;
-    const text = summary ? Buffer.from(summary).toString('utf8') : '';
-    if (label.includes('loadBrandConfig') || (label.includes('runJourneyRound') && text.includes('read brand config')))
-      reads[reads.length - 1]! += 1;
-  });
-  return reads;
-}
-
-async function waitForRounds(workflowId: string, events: number): Promise<void> {
-  const handle = env.client.workflow.getHandle(workflowId);
-  for (let tries = 0; tries < 100; tries += 1) {
-    const state = await handle.query(journeyStateQuery);
-    const described = await handle.describe();
-    if (state.counters.eventsApplied >= events && !described.raw.pendingWorkflowTask) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${workflowId} did not settle`);
+function configReadsPerEvent(customerId: string, events: number): Promise<number[]> {
+  return perEventCounts(
+    env.client,
+    journeyWorkflowId(BRAND, customerId),
+    events,
+    (label, summary) =>
+      label.includes('loadBrandConfig') || (label.includes('runJourneyRound') && summary.includes('read brand config')),
+  );
 }
 
 describe('a journey trusts the config hash its events carry', () => {

@@ -7,7 +7,7 @@ import { transitScopes, type CarriedOutlook } from '../common/anticipation/stati
 import type { LifecycleEventInput } from '../common/events';
 import { journeyWorkflowId } from '../common/ids';
 import { journeyStateQuery, recordEventUpdate } from '../workflows/journey/messages';
-import { historyCost } from './helpers/history-breakdown';
+import { perEventCounts } from './helpers/journey-rounds';
 import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
 import { connectDevServer, startKeptWorker, stopWorker } from './helpers/temporal';
 
@@ -89,33 +89,15 @@ const dispatched = (customerId: string, region = 'north') =>
   event(customerId, 'shipment.dispatched', { orderId: orderOf(customerId), region });
 
 /** Statistics reads per event, in order: the local activity, or the round activity asked to exchange. */
-async function statisticsReadsPerEvent(customerId: string, events: number): Promise<number[]> {
-  const workflowId = journeyWorkflowId(BRAND, customerId);
-  await waitForRounds(workflowId, events);
-  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-  const cost = await historyCost(env.client, workflowId);
-  const reads: number[] = [];
-  cost.sequence.forEach((label, index) => {
-    if (label.includes('UpdateAccepted')) reads.push(0);
-    const summary = history.events?.[index]?.userMetadata?.summary?.data;
-    const text = summary ? Buffer.from(summary).toString('utf8') : '';
-    const exchanges =
+function statisticsReadsPerEvent(customerId: string, events: number): Promise<number[]> {
+  return perEventCounts(
+    env.client,
+    journeyWorkflowId(BRAND, customerId),
+    events,
+    (label, summary) =>
       label.includes('exchangeBrandStatistics') ||
-      (label.includes('runJourneyRound') && text.includes('exchange brand statistics'));
-    if (exchanges) reads[reads.length - 1]! += 1;
-  });
-  return reads;
-}
-
-async function waitForRounds(workflowId: string, events: number): Promise<void> {
-  const handle = env.client.workflow.getHandle(workflowId);
-  for (let tries = 0; tries < 100; tries += 1) {
-    const state = await handle.query(journeyStateQuery);
-    const described = await handle.describe();
-    if (state.counters.eventsApplied >= events && !described.raw.pendingWorkflowTask) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${workflowId} did not settle`);
+      (label.includes('runJourneyRound') && summary.includes('exchange brand statistics')),
+  );
 }
 
 /** What the journey learned for the order: the scope, the sketch and its sample count. */
