@@ -25,7 +25,7 @@ import {
 } from '../workflows/journey/messages';
 import type { JourneyState, RecordEventResult } from '../workflows/journey/state';
 import type { customerJourney } from '../workflows/journey/journey-workflow';
-import { assertOwnsOrdersAndCases } from './ownership';
+import { assertOwnsOrdersAndCases, KnownOwners } from './ownership';
 import { startedOnThisGeneration } from '../common/code-generation';
 import type { ConfigHashOf } from './config-announcer';
 import type { OutlooksOf } from './outlook-announcer';
@@ -56,6 +56,9 @@ export interface KeptClientOptions {
  * schemas the workflows use, so a bad event fails here, naming its field, before any network.
  */
 export class KeptClient {
+  /** Owners of orders and cases found by earlier events (ownership.ts): later events skip the describe. */
+  private readonly knownOwners = new KnownOwners();
+
   constructor(private readonly options: KeptClientOptions) {}
 
   /** Records one event; starts the customer's journey if it is new (update-with-start). */
@@ -89,7 +92,7 @@ export class KeptClient {
   async recordEvents(inputs: LifecycleEventInput[], options: RecordEventsOptions = {}): Promise<RecordEventResult[]> {
     const events = parseEventBatch(inputs);
     this.checkTimes(events);
-    await assertOwnsOrdersAndCases(this.options.client, events);
+    await assertOwnsOrdersAndCases(this.options.client, events, this.knownOwners);
     const resultOf = new Map<LifecycleEvent, RecordEventResult>();
     for (const group of groupByJourney(events).values()) {
       const context = await this.contextFor(group);
@@ -124,7 +127,7 @@ export class KeptClient {
   private async admit(input: LifecycleEventInput): Promise<LifecycleEvent> {
     const event = parseLifecycleEvent(input);
     this.checkTimes([event]);
-    await assertOwnsOrdersAndCases(this.options.client, [event]);
+    await assertOwnsOrdersAndCases(this.options.client, [event], this.knownOwners);
     return event;
   }
 

@@ -30,13 +30,17 @@ interface ChildClaim {
  * delivery promise (its workflow is asked next); a new order id is answered NOT_FOUND.
  * See README "Order and case ids" for the race left.
  */
-export async function assertOwnsOrdersAndCases(client: Client, events: readonly LifecycleEvent[]): Promise<void> {
+export async function assertOwnsOrdersAndCases(
+  client: Client,
+  events: readonly LifecycleEvent[],
+  known: KnownOwners = new KnownOwners(),
+): Promise<void> {
   const claims = [...new Map(events.flatMap(childClaim).map((claim) => [claimKey(claim), claim])).values()];
   const queue = [...claims];
   const conflicts: string[] = [];
   const next = async (): Promise<void> => {
     for (let claim = queue.shift(); claim; claim = queue.shift()) {
-      const owner = await firstOwner(client, claim.workflowIds);
+      const owner = known.get(claim) ?? known.remember(claim, await firstOwner(client, claim.workflowIds));
       if (owner !== undefined && owner !== claim.customerId) {
         conflicts.push(
           `${claim.kind} ${claim.id} belongs to another customer; customer ${claim.customerId} cannot change it`,
@@ -70,6 +74,29 @@ function childClaim(event: LifecycleEvent): ChildClaim[] {
 }
 
 const claimKey = (claim: ChildClaim) => `${claim.workflowIds[0]}\u0000${claim.customerId}`;
+
+/**
+ * The owners this client has found, by order or case: an owner, once a workflow says it, never
+ * changes (its KeptCustomerId is set when it starts, and ids are used once), so a later event of
+ * the same order asks no describe and gets the answer the describe would give. Only found owners
+ * are kept: "nobody yet" can change at any moment. Bounded: the oldest is forgotten first.
+ */
+export class KnownOwners {
+  private readonly owners = new Map<string, string>();
+
+  constructor(private readonly capacity = 100_000) {}
+
+  get(claim: ChildClaim): string | undefined {
+    return this.owners.get(claim.workflowIds[0]!);
+  }
+
+  remember(claim: ChildClaim, owner: string | undefined): string | undefined {
+    if (owner === undefined) return undefined;
+    this.owners.set(claim.workflowIds[0]!, owner);
+    if (this.owners.size > this.capacity) this.owners.delete(this.owners.keys().next().value!);
+    return owner;
+  }
+}
 
 async function firstOwner(client: Client, workflowIds: string[]): Promise<string | undefined> {
   for (const workflowId of workflowIds) {

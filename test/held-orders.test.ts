@@ -236,6 +236,28 @@ describe('an order held in its journey', () => {
     expect(await orderWorkflow(orderId)).toBeUndefined();
   });
 
+  it('asks no describe for an order whose owner it has found, and gives the same answers', async () => {
+    const orderId = 'o-held-known';
+    const now = await serverNow();
+    // A client of its own, so the owners other tests' events found are not known to it.
+    const client = new KeptClient({ client: env.client, taskQueue });
+    await client.recordEvent(placed('c-known', orderId, now, now + 3 * DAY));
+    await settle('the delivery promise is open', () => deliveryPromiseOpen('c-known', orderId));
+    const describes = jest.spyOn(env.client.workflow, 'getHandle');
+    try {
+      // The first event after the placement asks the delivery promise, which names its customer.
+      await client.recordEvent(orderEvent('c-known', orderId, 'shipment.dispatched', now + HOUR));
+      expect(describes).toHaveBeenCalledTimes(1);
+      await client.recordEvent(orderEvent('c-known', orderId, 'shipment.delivered', now + DAY));
+      const intruder = { ...orderEvent('c-intruder-2', orderId, 'shipment.delivered', now), eventId: 'x-known' };
+      await expect(client.recordEvent(intruder)).rejects.toBeInstanceOf(OwnershipConflictError);
+      expect(describes).toHaveBeenCalledTimes(1);
+    } finally {
+      describes.mockRestore();
+    }
+    await expect(kept.hasJourney(brand, 'c-intruder-2')).resolves.toBe(false);
+  });
+
   it('reaches an order a generation-4 run started, after the journey continued as new onto generation 5', async () => {
     const [customerId, orderId] = ['c-held-upgrade', 'o-held-upgrade'];
     const workflowId = journeyWorkflowId(brand, customerId);
