@@ -65,6 +65,11 @@ function latest(a: string | undefined, b: string): string {
   return a && isAfter(a, b) ? a : b;
 }
 
+/** The zone the customer reads their dates in (compose.ts renders them there too): theirs, else the brand's. */
+export function customerZone(state: JourneyState, context: CheckContext): string {
+  return state.profile.timezone ?? context.profile?.businessHours.timezone ?? 'UTC';
+}
+
 /** The customer was given a day: an arrival later that same day (in their zone) is not late to them. */
 export function isAfterPromisedDay(expected: string, promised: string, timeZone: string): boolean {
   return dayIn(expected, timeZone) > dayIn(promised, timeZone);

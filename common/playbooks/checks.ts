@@ -5,8 +5,7 @@ import { orderCount } from '../../workflows/journey/archive';
 import type { JourneyState } from '../../workflows/journey/state';
 import { isAfter } from '../instants';
 import { eventTypesSince } from './anchors';
-import { announcedArrival, dayIn, isAfterPromisedDay, lateRisk } from './arrival';
-import { customerZone } from './data';
+import { announcedArrival, customerZone, dayIn, isAfterPromisedDay, lateRisk } from './arrival';
 import type { Anchor, Conditions, ExitGoal } from './schema';
 
 /**

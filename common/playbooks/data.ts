@@ -2,7 +2,7 @@ import { addBusinessDuration } from '../business-time';
 import type { Severity } from '../events';
 import type { JourneyState } from '../../workflows/journey/state';
 import { addSigned, knownEvents } from './anchors';
-import { arrivalWithRisk, dayIn, isAfterPromisedDay, lateRisk } from './arrival';
+import { arrivalWithRisk, customerZone, dayIn, isAfterPromisedDay, lateRisk } from './arrival';
 import { LATE_RISK_ANCHOR } from '../anticipation/late-notice';
 import type { CheckContext } from './checks';
 import type { Anchor, PlannedContact, PlaybookAction } from './schema';
@@ -36,11 +36,6 @@ function sayAsPrediction(data: ContactData, state: JourneyState, context: CheckC
   // null, not absent: at fire time the planner lays fresh data over what was planned (planner.ts),
   // and a date planned earlier must not come back.
   if (!isAfterPromisedDay(expected, promised, customerZone(state, context))) data.newEstimatedDeliveryAt = null;
-}
-
-/** The zone the customer reads their dates in (compose.ts renders them there too). */
-export function customerZone(state: JourneyState, context: CheckContext): string {
-  return state.profile.timezone ?? context.profile?.businessHours.timezone ?? 'UTC';
 }
 
 function orderData(state: JourneyState, anchor: Anchor): ContactData {

@@ -4,6 +4,7 @@ import type { ProactiveContactRequest } from '../sweep/schema';
 import { addSigned, anchorsOf, durationMs, fieldAnchors, normalise, triggerBase, triggerSource } from './anchors';
 import { compareInstants, isAfter, isAtOrAfter, isBefore } from '../instants';
 import { goalMet, unmetCondition, type CheckContext } from './checks';
+import { customerZone } from './arrival';
 import { contactData, fillReason, taskDeadline } from './data';
 import { recordedReason, type Anchor, type PlannedContact, type Playbook, type PlaybookAction } from './schema';
 
@@ -114,11 +115,7 @@ function buildContact(
     category: action.category,
     handledBy: handledBy(action, context),
     recipient: recipient(action, context),
-    reason: fillReason(
-      recordedReason(playbook.reason),
-      data,
-      state.profile.timezone ?? context.profile?.businessHours.timezone,
-    ),
+    reason: fillReason(recordedReason(playbook.reason), data, customerZone(state, context)),
     data,
     anchor,
   };
