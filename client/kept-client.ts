@@ -18,14 +18,16 @@ import { journeyWorkflowId } from '../common/ids';
 import { KeptBrand, KeptCustomerId, KeptKind } from '../common/search-attributes';
 import {
   journeyStateQuery,
+  NOT_KNOWN_HERE,
   recordEventsUpdate,
   recordEventUpdate,
+  recordFollowUpEventUpdate,
   type RecordEventContext,
   type RecordEventsOptions,
 } from '../workflows/journey/messages';
 import type { JourneyState, RecordEventResult } from '../workflows/journey/state';
 import type { customerJourney } from '../workflows/journey/journey-workflow';
-import { assertOwnsOrdersAndCases, KnownOwners } from './ownership';
+import { assertOwnsOrdersAndCases, journeyMayVouch, KnownOwners } from './ownership';
 import { startedOnThisGeneration } from '../common/code-generation';
 import type { ConfigHashOf } from './config-announcer';
 import type { OutlooksOf } from './outlook-announcer';
@@ -61,10 +63,18 @@ export class KeptClient {
 
   constructor(private readonly options: KeptClientOptions) {}
 
-  /** Records one event; starts the customer's journey if it is new (update-with-start). */
+  /**
+   * Records one event; starts the customer's journey if it is new (update-with-start). An event
+   * of an order or case the journey already knows goes to it with no ownership describe.
+   */
   async recordEvent(input: LifecycleEventInput): Promise<RecordEventResult> {
-    const event = await this.admit(input);
+    const event = this.parse(input);
     const context = await this.contextFor([event]);
+    if (journeyMayVouch(event, this.knownOwners)) {
+      const result = await this.recordFollowUp(event, context);
+      if (result) return result;
+    }
+    await assertOwnsOrdersAndCases(this.options.client, [event], this.knownOwners);
     return rethrowRejection(() =>
       this.options.client.workflow.executeUpdateWithStart(recordEventUpdate, {
         args: [event, context],
@@ -125,10 +135,37 @@ export class KeptClient {
 
   /** Validates one event at the front door: vocabulary, time window, order and case ownership. */
   private async admit(input: LifecycleEventInput): Promise<LifecycleEvent> {
-    const event = parseLifecycleEvent(input);
-    this.checkTimes([event]);
+    const event = this.parse(input);
     await assertOwnsOrdersAndCases(this.options.client, [event], this.knownOwners);
     return event;
+  }
+
+  private parse(input: LifecycleEventInput): LifecycleEvent {
+    const event = parseLifecycleEvent(input);
+    this.checkTimes([event]);
+    return event;
+  }
+
+  /**
+   * Sends an event its journey vouches for, since it knows the event's order or case; undefined,
+   * with nothing written, when it does not (or has no such handler, or there is no journey):
+   * the caller then asks who owns it.
+   */
+  private async recordFollowUp(
+    event: LifecycleEvent,
+    context: RecordEventContext,
+  ): Promise<RecordEventResult | undefined> {
+    const handle = this.options.client.workflow.getHandle(journeyWorkflowId(event.brand, event.customerId));
+    try {
+      const result = await rethrowRejection(() =>
+        handle.executeUpdate(recordFollowUpEventUpdate, { args: [event, context] }),
+      );
+      this.knownOwners.vouchedFor(event);
+      return result;
+    } catch (error) {
+      if (isNotVouched(error)) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -191,6 +228,16 @@ function groupByJourney(events: LifecycleEvent[]): Map<string, LifecycleEvent[]>
     groups.set(id, [...(groups.get(id) ?? []), event]);
   }
   return groups;
+}
+
+/** The journey could not vouch for a follow-up event: no journey, no such order or case, or an older worker. */
+function isNotVouched(error: unknown): boolean {
+  if (error instanceof WorkflowNotFoundError) return true;
+  const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+  return (
+    cause instanceof ApplicationFailure &&
+    (cause.type === NOT_KNOWN_HERE || cause.message.startsWith('No registered handler for update'))
+  );
 }
 
 /**

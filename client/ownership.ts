@@ -73,6 +73,22 @@ function childClaim(event: LifecycleEvent): ChildClaim[] {
   return [];
 }
 
+/** Events that open an order or case: no journey knows it yet, so none can vouch for it. */
+const OPENING_EVENTS: ReadonlySet<string> = new Set(['order.placed', 'issue.reported']);
+
+/**
+ * Whether the event's journey may vouch for it instead of a describe: it follows up on an order
+ * or case (it does not open one) whose owner this client has not found. The journey knows every
+ * order and case that came to it, each through an ownership check (journey-workflow.ts
+ * `recordFollowUpEvent`), so one it knows is the customer's.
+ */
+export function journeyMayVouch(event: LifecycleEvent, known: KnownOwners): boolean {
+  const claims = childClaim(event);
+  return (
+    claims.length > 0 && !OPENING_EVENTS.has(event.type) && claims.some((claim) => known.get(claim) === undefined)
+  );
+}
+
 const claimKey = (claim: ChildClaim) => `${claim.workflowIds[0]}\u0000${claim.customerId}`;
 
 /**
@@ -88,6 +104,11 @@ export class KnownOwners {
 
   get(claim: ChildClaim): string | undefined {
     return this.owners.get(claim.workflowIds[0]!);
+  }
+
+  /** The event's journey knew its order or case: the event's customer owns it. */
+  vouchedFor(event: LifecycleEvent): void {
+    for (const claim of childClaim(event)) this.remember(claim, claim.customerId);
   }
 
   remember(claim: ChildClaim, owner: string | undefined): string | undefined {

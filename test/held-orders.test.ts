@@ -236,26 +236,50 @@ describe('an order held in its journey', () => {
     expect(await orderWorkflow(orderId)).toBeUndefined();
   });
 
-  it('asks no describe for an order whose owner it has found, and gives the same answers', async () => {
+  it('asks no describe for an order its journey knows or whose owner it has found, and gives the same answers', async () => {
     const orderId = 'o-held-known';
     const now = await serverNow();
     // A client of its own, so the owners other tests' events found are not known to it.
     const client = new KeptClient({ client: env.client, taskQueue });
     await client.recordEvent(placed('c-known', orderId, now, now + 3 * DAY));
     await settle('the delivery promise is open', () => deliveryPromiseOpen('c-known', orderId));
-    const describes = jest.spyOn(env.client.workflow, 'getHandle');
+    const describes = jest.spyOn(env.client.workflowService, 'describeWorkflowExecution');
     try {
-      // The first event after the placement asks the delivery promise, which names its customer.
+      // The journey knows the order it placed: it vouches, nobody is asked.
       await client.recordEvent(orderEvent('c-known', orderId, 'shipment.dispatched', now + HOUR));
-      expect(describes).toHaveBeenCalledTimes(1);
       await client.recordEvent(orderEvent('c-known', orderId, 'shipment.delivered', now + DAY));
+      expect(describes).not.toHaveBeenCalled();
+      // Vouched for, so known: another customer is refused without a describe either.
       const intruder = { ...orderEvent('c-intruder-2', orderId, 'shipment.delivered', now), eventId: 'x-known' };
       await expect(client.recordEvent(intruder)).rejects.toBeInstanceOf(OwnershipConflictError);
-      expect(describes).toHaveBeenCalledTimes(1);
+      expect(describes).not.toHaveBeenCalled();
     } finally {
       describes.mockRestore();
     }
     await expect(kept.hasJourney(brand, 'c-intruder-2')).resolves.toBe(false);
+    expect((await kept.getJourney(brand, 'c-known')).orders[orderId]?.status).toBe('delivered');
+  });
+
+  it("refuses another customer's follow-up event that the intruder's own journey cannot vouch for", async () => {
+    const [orderId, intruderOrderId] = ['o-held-vouch', 'o-intruder-own'];
+    const now = await serverNow();
+    await kept.recordEvent(placed('c-vouch-owner', orderId, now, now + 3 * DAY));
+    await settle('the delivery promise is open', () => deliveryPromiseOpen('c-vouch-owner', orderId));
+    // The intruder has a journey of its own (its own order), so the event reaches it first.
+    await kept.recordEvent(placed('c-vouch-intruder', intruderOrderId, now, now + 3 * DAY));
+    const intruderHistory = () =>
+      env.client.workflow.getHandle(journeyWorkflowId(brand, 'c-vouch-intruder')).fetchHistory();
+    const updatesBefore = (await intruderHistory()).events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    // A client that has found no owner: only the describe after the journey's refusal can say.
+    const fresh = new KeptClient({ client: env.client, taskQueue });
+    const intrusion = { ...orderEvent('c-vouch-intruder', orderId, 'shipment.delivered', now + HOUR), eventId: 'x-vouch' };
+    await expect(fresh.recordEvent(intrusion)).rejects.toBeInstanceOf(OwnershipConflictError);
+    const updatesAfter = (await intruderHistory()).events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    expect(updatesAfter).toHaveLength(updatesBefore.length);
+    expect((await kept.getJourney(brand, 'c-vouch-intruder')).orders[orderId]).toBeUndefined();
+    // And a customer's event for an order nobody has yet (dispatch before placement) still lands.
+    const early = orderEvent('c-vouch-intruder', 'o-early', 'shipment.dispatched', now + HOUR);
+    await expect(fresh.recordEvent(early)).resolves.toMatchObject({ applied: true });
   });
 
   it('reaches an order a generation-4 run started, after the journey continued as new onto generation 5', async () => {

@@ -11,7 +11,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { ApplicationFailure, type SearchAttributeUpdatePair } from '@temporalio/common';
+import { isCaseEvent } from '../case/case-state';
+import { isOrderEvent } from '../order/order-state';
 import { changedAttributes } from '../changed-attributes';
 import { readyOrTimeout } from '../lean-wait';
 import { isLeanRun, leanGeneration, startLeanRun } from '../lean-patches';
@@ -34,9 +36,11 @@ import {
   cancelOutreachUpdate,
   journeyStateQuery,
   pauseOutreachUpdate,
+  NOT_KNOWN_HERE,
   promiseStatusSignal,
   recordEventsUpdate,
   recordEventUpdate,
+  recordFollowUpEventUpdate,
   requestContactUpdate,
   resumeOutreachUpdate,
 } from './messages';
@@ -162,21 +166,25 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   };
 
   setHandler(journeyStateQuery, () => state);
-  setHandler(
-    recordEventUpdate,
-    (raw, context?: unknown) => {
-      const result = accept(parseLifecycleEvent(raw));
-      takeContext(parseRecordEventContext(context));
-      changed();
-      return result;
+  const recordOne = (raw: unknown, context?: unknown) => {
+    const result = accept(parseLifecycleEvent(raw));
+    takeContext(parseRecordEventContext(context));
+    changed();
+    return result;
+  };
+  setHandler(recordEventUpdate, recordOne, {
+    validator: (raw, context?: unknown) => {
+      validateEvent(raw, input);
+      parseRecordEventContext(context);
     },
-    {
-      validator: (raw, context?: unknown) => {
-        validateEvent(raw, input);
-        parseRecordEventContext(context);
-      },
+  });
+  // No generation: the handler is recordEvent's, and a validator's answer is never in history.
+  setHandler(recordFollowUpEventUpdate, recordOne, {
+    validator: (raw, context?: unknown) => {
+      assertKnowsOrderOrCase(state, validateEvent(raw, input));
+      parseRecordEventContext(context);
     },
-  );
+  });
   setHandler(
     recordEventsUpdate,
     (raw, options) => {
@@ -474,6 +482,23 @@ function validateEvent(raw: unknown, input: CustomerJourneyInput): LifecycleEven
     );
   }
   return event;
+}
+
+/**
+ * `recordFollowUpEvent` came without an ownership check: only an order or case this journey
+ * already knows vouches for it (it reached the journey through that check).
+ */
+function assertKnowsOrderOrCase(state: JourneyState, event: LifecycleEvent): void {
+  const known = isOrderEvent(event)
+    ? state.orders[event.orderId] !== undefined
+    : isCaseEvent(event) && state.cases[event.caseId!] !== undefined;
+  if (!known) {
+    throw ApplicationFailure.create({
+      type: NOT_KNOWN_HERE,
+      message: `event ${event.eventId}: this journey does not know its order or case`,
+      nonRetryable: true,
+    });
+  }
 }
 
 const byOccurredAt = (a: LifecycleEvent, b: LifecycleEvent): number => a.occurredAt.localeCompare(b.occurredAt);

@@ -16,6 +16,20 @@ export type RecordEventContext = NonNullable<RecordEventContextInput>;
 export const recordEventUpdate = defineUpdate<RecordEventResult, [LifecycleEventInput, RecordEventContext?]>(
   'recordEvent',
 );
+/**
+ * Record one event of an order or case this journey already knows: the sender asked nobody
+ * who owns it (client/ownership.ts), so the validator refuses it, nothing written, when the
+ * journey does not know the order or case (`NOT_KNOWN_HERE`); the sender then asks and sends
+ * it with `recordEvent`. Every order or case a journey knows came to it through that check.
+ * A new update name rather than a flag: a worker without this handler refuses it unread
+ * ("No registered handler"), where an unknown flag would be dropped and the check skipped.
+ */
+export const recordFollowUpEventUpdate = defineUpdate<RecordEventResult, [LifecycleEventInput, RecordEventContext?]>(
+  'recordFollowUpEvent',
+);
+/** The error type `recordFollowUpEvent`'s validator refuses with. */
+export const NOT_KNOWN_HERE = 'NotKnownHereError';
+
 export interface RecordEventsOptions extends RecordEventContext {
   /**
    * 'none' for history imported after the fact: the events shape the journey but Kept
