@@ -84,9 +84,7 @@ const OPENING_EVENTS: ReadonlySet<string> = new Set(['order.placed', 'issue.repo
  */
 export function journeyMayVouch(event: LifecycleEvent, known: KnownOwners): boolean {
   const claims = childClaim(event);
-  return (
-    claims.length > 0 && !OPENING_EVENTS.has(event.type) && claims.some((claim) => known.get(claim) === undefined)
-  );
+  return claims.length > 0 && !OPENING_EVENTS.has(event.type) && claims.some((claim) => known.get(claim) === undefined);
 }
 
 const claimKey = (claim: ChildClaim) => `${claim.workflowIds[0]}\u0000${claim.customerId}`;

@@ -269,12 +269,19 @@ describe('an order held in its journey', () => {
     await kept.recordEvent(placed('c-vouch-intruder', intruderOrderId, now, now + 3 * DAY));
     const intruderHistory = () =>
       env.client.workflow.getHandle(journeyWorkflowId(brand, 'c-vouch-intruder')).fetchHistory();
-    const updatesBefore = (await intruderHistory()).events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    const updatesBefore = (await intruderHistory()).events!.filter(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
+    );
     // A client that has found no owner: only the describe after the journey's refusal can say.
     const fresh = new KeptClient({ client: env.client, taskQueue });
-    const intrusion = { ...orderEvent('c-vouch-intruder', orderId, 'shipment.delivered', now + HOUR), eventId: 'x-vouch' };
+    const intrusion = {
+      ...orderEvent('c-vouch-intruder', orderId, 'shipment.delivered', now + HOUR),
+      eventId: 'x-vouch',
+    };
     await expect(fresh.recordEvent(intrusion)).rejects.toBeInstanceOf(OwnershipConflictError);
-    const updatesAfter = (await intruderHistory()).events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    const updatesAfter = (await intruderHistory()).events!.filter(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
+    );
     expect(updatesAfter).toHaveLength(updatesBefore.length);
     expect((await kept.getJourney(brand, 'c-vouch-intruder')).orders[orderId]).toBeUndefined();
     // And a customer's event for an order nobody has yet (dispatch before placement) still lands.
