@@ -63,6 +63,13 @@ describe('replaying recorded histories on the current workflow code', () => {
     expect([...generations].sort()).toEqual(declarable);
   });
 
+  it('has journeys that took events through every event update, so each handler is replayed', () => {
+    // A handler an update in history names must stay registered: recordFollowUpEvent has no
+    // generation (its validator's answer is never in history), so only these histories guard it.
+    const updateNames = new Set(histories.flatMap((history) => acceptedUpdateNames(readHistory(history.file))));
+    expect([...updateNames]).toEqual(expect.arrayContaining(['recordEvent', 'recordEvents', 'recordFollowUpEvent']));
+  });
+
   it('reads the patch markers the SDK writes (the coverage check could not pass vacuously)', () => {
     const before = histories.filter((history) => history.name.startsWith('v1-before-playbooks/'));
     expect(before.length).toBeGreaterThan(0);
@@ -95,4 +102,15 @@ function declaredStart(history: unknown): { workflowType: string; codeGeneration
   const data = started.input?.payloads[0]?.data;
   const input = data ? (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as Record<string, unknown>) : {};
   return { workflowType: started.workflowType.name, codeGeneration: input.codeGeneration };
+}
+
+/** The names of the updates a history accepted. */
+function acceptedUpdateNames(history: unknown): string[] {
+  const events = (history as { events?: Record<string, unknown>[] }).events ?? [];
+  return events.flatMap((event) => {
+    const accepted = event.workflowExecutionUpdateAcceptedEventAttributes as
+      { acceptedRequest?: { input?: { name?: string } } } | undefined;
+    const name = accepted?.acceptedRequest?.input?.name;
+    return name ? [name] : [];
+  });
 }
