@@ -14,20 +14,26 @@ export class OwnershipConflictError extends Error {
 /** Describes at most this many order/case workflows at once (a batch may name hundreds). */
 const LOOKUP_CONCURRENCY = 16;
 
+/** Events that open an order or case: no journey knows it yet, so none can vouch for it. */
+const OPENING_EVENTS: ReadonlySet<string> = new Set(['order.placed', 'issue.reported']);
+
 interface ChildClaim {
   kind: 'order' | 'case';
   id: string;
-  /** The workflows that say whose the order or case is, asked in turn until one exists. */
+  /** The workflows that say whose the order or case is, asked in turn until one exists (at once when it `opens`). */
   workflowIds: string[];
   customerId: string;
+  /** The event opens the order or case (OPENING_EVENTS): none of its workflows is likely to exist. */
+  opens: boolean;
 }
 
 /**
  * Order and case ids are unique per brand, so `kept/<brand>/order/<id>` is shared by every
  * customer of the brand. Before a journey accepts an event, this asks each order or case
  * workflow the event would reach whose it is (its KeptCustomerId, set when it starts) and
- * refuses the events of any other customer. One describe per id, two for an order without a
- * delivery promise (its workflow is asked next); a new order id is answered NOT_FOUND.
+ * refuses the events of any other customer. One describe per case; per order one, or two for
+ * an order without a delivery promise (its workflow is asked next), or two at once when the
+ * event opens the order; a new order id is answered NOT_FOUND.
  * See README "Order and case ids" for the race left.
  */
 export async function assertOwnsOrdersAndCases(
@@ -40,7 +46,7 @@ export async function assertOwnsOrdersAndCases(
   const conflicts: string[] = [];
   const next = async (): Promise<void> => {
     for (let claim = queue.shift(); claim; claim = queue.shift()) {
-      const owner = known.get(claim) ?? known.remember(claim, await firstOwner(client, claim.workflowIds));
+      const owner = known.get(claim) ?? known.remember(claim, await firstOwner(client, claim));
       if (owner !== undefined && owner !== claim.customerId) {
         conflicts.push(
           `${claim.kind} ${claim.id} belongs to another customer; customer ${claim.customerId} cannot change it`,
@@ -53,7 +59,7 @@ export async function assertOwnsOrdersAndCases(
 }
 
 function childClaim(event: LifecycleEvent): ChildClaim[] {
-  const base = { customerId: event.customerId };
+  const base = { customerId: event.customerId, opens: OPENING_EVENTS.has(event.type) };
   if (isOrderEvent(event)) {
     // An order on its routine path has no workflow, only its journey's state of it
     // (workflows/journey/held-orders.ts): its delivery promise, started by the same journey
@@ -72,9 +78,6 @@ function childClaim(event: LifecycleEvent): ChildClaim[] {
   }
   return [];
 }
-
-/** Events that open an order or case: no journey knows it yet, so none can vouch for it. */
-const OPENING_EVENTS: ReadonlySet<string> = new Set(['order.placed', 'issue.reported']);
 
 /**
  * Whether the event's journey may vouch for it instead of a describe: it follows up on an order
@@ -117,8 +120,17 @@ export class KnownOwners {
   }
 }
 
-async function firstOwner(client: Client, workflowIds: string[]): Promise<string | undefined> {
-  for (const workflowId of workflowIds) {
+/**
+ * The owner the first of the claim's workflows that exists names. An opening event's are asked
+ * at once: a new order has neither workflow, and its placement waited for two describes one
+ * after the other. A later event's in turn: the first (the delivery promise) usually answers.
+ */
+async function firstOwner(client: Client, claim: ChildClaim): Promise<string | undefined> {
+  if (claim.opens) {
+    const owners = await Promise.all(claim.workflowIds.map((workflowId) => ownerOf(client, workflowId)));
+    return owners.find((owner) => owner !== undefined);
+  }
+  for (const workflowId of claim.workflowIds) {
     const owner = await ownerOf(client, workflowId);
     if (owner !== undefined) return owner;
   }
