@@ -188,7 +188,11 @@ async function bringInStep(
     if (!profile) return { status: 'none', note: `no service profile for ${request.brand}` };
     // The journey records it open from this activity's answer (recordSyncRound).
     const answer = await promises.makePromise(reconcileMakeInput(request, change, profile), { madeByJourney: true });
-    return answer.made ? { status: 'open', dueAt: answer.dueAt } : { status: 'none', note: answer.note };
+    if (!answer.made) return { status: 'none', note: answer.note };
+    // Two customers placed the same order id at the same instant, and both passed the ownership
+    // check (README "Order and case ids"): the promise is the first one's, never this journey's.
+    if (answer.customerId !== request.customerId) return { status: 'foreign', note: 'made to another customer' };
+    return { status: 'open', dueAt: answer.dueAt };
   } catch (error) {
     if (error instanceof PromiseNotFoundError) return { status: 'none', note: 'never made' };
     if (error instanceof PromiseClosedError) return { status: 'ended', note: error.message };

@@ -75,7 +75,16 @@ export interface PromiseClientOptions {
 }
 
 export type MakePromiseAnswer =
-  | { made: true; promiseId: string; workflowId: string; dueAt: string; capacity: CapacityVerdict; existed: boolean }
+  | {
+      made: true;
+      promiseId: string;
+      workflowId: string;
+      dueAt: string;
+      capacity: CapacityVerdict;
+      existed: boolean;
+      /** The customer the promise is to: when it `existed`, the one it was first made to. */
+      customerId: string;
+    }
   | { made: false; overCommitted: true; proposedDueAt: string; note: string };
 
 export class InvalidPromiseError extends Error {
@@ -234,7 +243,15 @@ export class PromiseClient {
         staticSummary: `${input.kind} promise to ${input.customerId}, due ${dueAt}, owner ${input.owner.id}`,
         staticDetails: `"${input.text}" — expected on ${input.channel}${capacity.insisted ? '; made over capacity (insisted)' : ''}`,
       });
-      return { made: true, promiseId: input.promiseId, workflowId, dueAt, capacity, existed: false };
+      return {
+        made: true,
+        promiseId: input.promiseId,
+        workflowId,
+        dueAt,
+        capacity,
+        existed: false,
+        customerId: input.customerId,
+      };
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       const state = await this.getPromise(input.brand, input.promiseId);
@@ -245,6 +262,7 @@ export class PromiseClient {
         dueAt: state.dueAt,
         capacity: state.capacity ?? capacity,
         existed: true,
+        customerId: state.customerId,
       };
     }
   }

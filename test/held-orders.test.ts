@@ -8,7 +8,9 @@ import { journeyWorkflowId, orderWorkflowId, promiseWorkflowId } from '../common
 import { KeptCustomerId, KeptFlags, KeptKind, KeptStatus } from '../common/search-attributes';
 import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { deliveryPromiseId } from '../workflows/journey/implicit-promises';
+import { recordEventUpdate } from '../workflows/journey/messages';
 import { orderStateQuery } from '../workflows/order/messages';
+import { promiseStateQuery } from '../workflows/promise/messages';
 import { journeyRuns } from './helpers/journey-runs';
 import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
 import { connectTimeSkippingServer, startKeptWorker, stopWorker, uniqueTaskQueue } from './helpers/temporal';
@@ -287,6 +289,37 @@ describe('an order held in its journey', () => {
     // And a customer's event for an order nobody has yet (dispatch before placement) still lands.
     const early = orderEvent('c-vouch-intruder', 'o-early', 'shipment.dispatched', now + HOUR);
     await expect(fresh.recordEvent(early)).resolves.toMatchObject({ applied: true });
+  });
+
+  it('neither vouches for nor keeps an order that another customer placed in the same instant', async () => {
+    const [orderId, ownOrderId] = ['o-held-race', 'o-race-own'];
+    const now = await serverNow();
+    await kept.recordEvent(placed('c-race-first', orderId, now, now + 3 * DAY));
+    await settle('the first delivery promise is open', () => deliveryPromiseOpen('c-race-first', orderId));
+    await kept.recordEvent(placed('c-race-second', ownOrderId, now, now + 3 * DAY));
+    // The race README "Order and case ids" leaves: the second customer's placement of the same
+    // id passed the check before the first's promise existed (sent here past the check).
+    const second = env.client.workflow.getHandle(journeyWorkflowId(brand, 'c-race-second'));
+    const raced = (type: string, at: number, fields: Record<string, unknown> = {}) =>
+      second.executeUpdate(recordEventUpdate, {
+        args: [{ ...orderEvent('c-race-second', orderId, type, at, fields), eventId: `race-${type}` }],
+      });
+    await raced('order.placed', now, { items, promisedDeliveryAt: iso(now + 4 * DAY) });
+    await settle("the second journey learns that the order's promise is another customer's", async () => {
+      const journey = await kept.getJourney(brand, 'c-race-second');
+      return journey.implicitPromises?.confirmed[deliveryPromiseId(orderId)]?.status === 'foreign';
+    });
+
+    // Its journey does not vouch, so the describe answers: the first customer's.
+    const fresh = new KeptClient({ client: env.client, taskQueue });
+    const later = orderEvent('c-race-second', orderId, 'shipment.dispatched', now + HOUR);
+    await expect(fresh.recordEvent(later)).rejects.toBeInstanceOf(OwnershipConflictError);
+    // A delivery the second journey took in the race keeps nothing of the first customer's.
+    await raced('shipment.delivered', now + 2 * HOUR);
+    await env.sleep(5_000);
+    const promise = env.client.workflow.getHandle(promiseWorkflowId(brand, deliveryPromiseId(orderId)));
+    expect((await promise.query(promiseStateQuery)).status).toBe('open');
+    await expect(deliveryPromiseOpen('c-race-first', orderId)).resolves.toBe(true);
   });
 
   it('reaches an order a generation-4 run started, after the journey continued as new onto generation 5', async () => {

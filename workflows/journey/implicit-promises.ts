@@ -81,13 +81,17 @@ export function implicitPromiseCommands(state: JourneyState, event: LifecycleEve
  * the difference and is tried again later; nothing is dropped.
  */
 
-/** What the journey knows of one implicit promise ('none': never made, e.g. no service profile). */
-export type ImplicitPromiseStatus = 'open' | 'kept' | 'cancelled' | 'ended' | 'none';
+/**
+ * What the journey knows of one implicit promise ('none': never made, e.g. no service profile;
+ * 'foreign': the promise of that id was made to another customer, whose order or case it is,
+ * so this journey never keeps or cancels it, nor vouches for the order's or case's events).
+ */
+export type ImplicitPromiseStatus = 'open' | 'kept' | 'cancelled' | 'ended' | 'none' | 'foreign';
 
 export interface ImplicitPromiseRecord {
   status: ImplicitPromiseStatus;
   dueAt?: string;
-  /** Why it is 'none' or 'ended', in words. */
+  /** Why it is 'none', 'ended' or 'foreign', in words. */
   note?: string;
 }
 

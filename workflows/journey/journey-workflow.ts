@@ -64,6 +64,8 @@ import { hasOutreachWork, runDueOutreach } from './outreach-runner';
 import { PromiseContactReporter, registerPromiseContactHandler } from './promise-contacts';
 import { planFromPlaybooks, planLateNotices, stillWantedNow } from './planner';
 import {
+  caseResponsePromiseId,
+  deliveryPromiseId,
   implicitPromiseChanges,
   implicitPromiseCommands,
   initialImplicitPromiseSync,
@@ -490,8 +492,10 @@ function validateEvent(raw: unknown, input: CustomerJourneyInput): LifecycleEven
  */
 function assertKnowsOrderOrCase(state: JourneyState, event: LifecycleEvent): void {
   const known = isOrderEvent(event)
-    ? state.orders[event.orderId] !== undefined
-    : isCaseEvent(event) && state.cases[event.caseId!] !== undefined;
+    ? state.orders[event.orderId] !== undefined && !isForeign(state, deliveryPromiseId(event.orderId))
+    : isCaseEvent(event) &&
+      state.cases[event.caseId!] !== undefined &&
+      !isForeign(state, caseResponsePromiseId(event.caseId!));
   if (!known) {
     throw ApplicationFailure.create({
       type: NOT_KNOWN_HERE,
@@ -500,6 +504,10 @@ function assertKnowsOrderOrCase(state: JourneyState, event: LifecycleEvent): voi
     });
   }
 }
+
+/** Its promise was made to another customer (a race of two placements): not this journey's to vouch for. */
+const isForeign = (state: JourneyState, promiseId: string): boolean =>
+  state.implicitPromises?.confirmed[promiseId]?.status === 'foreign';
 
 const byOccurredAt = (a: LifecycleEvent, b: LifecycleEvent): number => a.occurredAt.localeCompare(b.occurredAt);
 
