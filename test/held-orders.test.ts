@@ -9,6 +9,7 @@ import { KeptCustomerId, KeptFlags, KeptKind, KeptStatus } from '../common/searc
 import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { deliveryPromiseId } from '../workflows/journey/implicit-promises';
 import { recordEventUpdate } from '../workflows/journey/messages';
+import { journeyDetails } from '../workflows/journey/summary';
 import { orderStateQuery } from '../workflows/order/messages';
 import { promiseStateQuery } from '../workflows/promise/messages';
 import { journeyRuns } from './helpers/journey-runs';
@@ -309,6 +310,15 @@ describe('an order held in its journey', () => {
       const journey = await kept.getJourney(brand, 'c-race-second');
       return journey.implicitPromises?.confirmed[deliveryPromiseId(orderId)]?.status === 'foreign';
     });
+
+    // Operators see it: a flag to search by, and a warning in the journey's details.
+    const flags = (await second.describe()).typedSearchAttributes.get(KeptFlags) ?? [];
+    expect(flags).toContain('id-conflict');
+    expect(journeyDetails(await kept.getJourney(brand, 'c-race-second'))).toContain(
+      `Promise delivery-${orderId} belongs to another customer`,
+    );
+    const first = env.client.workflow.getHandle(journeyWorkflowId(brand, 'c-race-first'));
+    expect((await first.describe()).typedSearchAttributes.get(KeptFlags) ?? []).not.toContain('id-conflict');
 
     // Its journey does not vouch, so the describe answers: the first customer's.
     const fresh = new KeptClient({ client: env.client, taskQueue });

@@ -218,6 +218,15 @@ export const openImplicitPromises = (sync: ImplicitPromiseSync | undefined): str
     .filter(([, record]) => record.status === 'open')
     .map(([promiseId]) => promiseId);
 
+/**
+ * Implicit promises made to another customer: an order or case id this customer's events share
+ * with another customer's (two placements of it in the same instant). Operators see it flagged.
+ */
+export const foreignImplicitPromises = (sync: ImplicitPromiseSync | undefined): string[] =>
+  Object.entries(sync?.confirmed ?? {})
+    .filter(([, record]) => record.status === 'foreign')
+    .map(([promiseId]) => promiseId);
+
 /** Settled records of orders and cases the journey no longer holds: keeps the record bounded. */
 export function pruneImplicitPromises(state: JourneyState, sync: ImplicitPromiseSync): void {
   const subjects = new Set([

@@ -66,6 +66,7 @@ import { planFromPlaybooks, planLateNotices, stillWantedNow } from './planner';
 import {
   caseResponsePromiseId,
   deliveryPromiseId,
+  foreignImplicitPromises,
   implicitPromiseChanges,
   implicitPromiseCommands,
   initialImplicitPromiseSync,
@@ -668,10 +669,15 @@ function journeyAttributes(state: JourneyState) {
   const attributes = journeyAttributesV0(state);
   const open = new Set([...state.promises.open, ...openImplicitPromises(state.implicitPromises)]);
   const outOfStep = (state.implicitPromises?.failing.length ?? 0) > 0;
+  const idConflict = foreignImplicitPromises(state.implicitPromises).length > 0;
   return {
     ...attributes,
     openPromises: open.size,
-    flags: [...attributes.flags, ...(outOfStep ? ['promise-sync-failing'] : [])],
+    flags: [
+      ...attributes.flags,
+      ...(outOfStep ? ['promise-sync-failing'] : []),
+      ...(idConflict ? ['id-conflict'] : []),
+    ],
   };
 }
 

@@ -11,6 +11,7 @@ import {
   runningPromises,
   stageLines,
 } from './operator-view';
+import { foreignImplicitPromises } from './implicit-promises';
 import { openCaseCount, type JourneyState } from './state';
 
 /**
@@ -58,6 +59,7 @@ export function journeyDetails(state: JourneyState): string {
   const lines = [
     `**${liveJourneySummary(state)}**`,
     ...(warning ? ['', `**⚠ ${warning}**`] : []),
+    ...idConflictLines(state),
     '',
     `Orders: ${orderCount(state)} · open cases: ${openCaseCount(state)} · events: ${state.counters.eventsApplied} · times in ${zone}`,
     '',
@@ -78,6 +80,16 @@ export function journeyDetails(state: JourneyState): string {
       `Next predicted need: ${next.kind} ${next.sku ?? ''} around ${formatInZone(next.at, zone)} (${next.basis})`,
     );
   return lines.join('\n');
+}
+
+/** An order or case id this customer shares with another (operator's eyes: the sender's data is wrong). */
+function idConflictLines(state: JourneyState): string[] {
+  return foreignImplicitPromises(state.implicitPromises).flatMap((promiseId) => [
+    '',
+    `**⚠ Promise ${promiseId.replace(/([*_`])/g, '\\$1')} belongs to another customer: the same order or case id ` +
+      "was sent for both at the same instant. This journey never keeps or cancels it, and refuses this customer's " +
+      'later events for that id.**',
+  ]);
 }
 
 // Markdown would read "*" and "_" in ids and reasons as emphasis: each line is code-free text, escaped.
