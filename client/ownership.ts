@@ -87,7 +87,9 @@ function childClaim(event: LifecycleEvent): ChildClaim[] {
  */
 export function journeyMayVouch(event: LifecycleEvent, known: KnownOwners): boolean {
   const claims = childClaim(event);
-  return claims.length > 0 && !OPENING_EVENTS.has(event.type) && claims.some((claim) => known.get(claim) === undefined);
+  return (
+    claims.length > 0 && !claims.some((claim) => claim.opens) && claims.some((claim) => known.get(claim) === undefined)
+  );
 }
 
 const claimKey = (claim: ChildClaim) => `${claim.workflowIds[0]}\u0000${claim.customerId}`;

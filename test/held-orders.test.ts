@@ -101,6 +101,12 @@ async function settle(what: string, done: () => Promise<boolean>): Promise<void>
 const deliveryPromiseOpen = async (customerId: string, orderId: string) =>
   (await kept.getJourney(brand, customerId)).implicitPromises?.confirmed[deliveryPromiseId(orderId)]?.status === 'open';
 
+/** Places an order promised in three days and waits until its delivery promise is open. */
+async function placeWithOpenPromise(customerId: string, orderId: string, now: number): Promise<void> {
+  await kept.recordEvent(placed(customerId, orderId, now, now + 3 * DAY));
+  await settle('the delivery promise is open', () => deliveryPromiseOpen(customerId, orderId));
+}
+
 const orderEventTypes = async (orderId: string) =>
   (await env.client.workflow.getHandle(orderWorkflowId(brand, orderId)).query(orderStateQuery)).events.map(
     (event) => event.type,
@@ -110,8 +116,7 @@ describe('an order held in its journey', () => {
   it('has no workflow of its own on its routine path: placed, dispatched, delivered', async () => {
     const [customerId, orderId] = ['c-routine', 'o-routine'];
     const now = await serverNow();
-    await kept.recordEvent(placed(customerId, orderId, now, now + 3 * DAY));
-    await settle('the delivery promise is open', () => deliveryPromiseOpen(customerId, orderId));
+    await placeWithOpenPromise(customerId, orderId, now);
     await kept.recordEvent(orderEvent(customerId, orderId, 'shipment.dispatched', now + HOUR));
     await kept.recordEvent(orderEvent(customerId, orderId, 'shipment.delivered', now + DAY));
     const promiseStatus = async () =>
@@ -219,8 +224,7 @@ describe('an order held in its journey', () => {
   it("refuses another customer's event for a held order, before and after its delivery", async () => {
     const orderId = 'o-held-owned';
     const now = await serverNow();
-    await kept.recordEvent(placed('c-owner', orderId, now, now + 3 * DAY));
-    await settle('the delivery promise is open', () => deliveryPromiseOpen('c-owner', orderId));
+    await placeWithOpenPromise('c-owner', orderId, now);
     expect(await orderWorkflow(orderId)).toBeUndefined();
     const intrude = () =>
       kept.recordEvent({
@@ -266,8 +270,7 @@ describe('an order held in its journey', () => {
   it("refuses another customer's follow-up event that the intruder's own journey cannot vouch for", async () => {
     const [orderId, intruderOrderId] = ['o-held-vouch', 'o-intruder-own'];
     const now = await serverNow();
-    await kept.recordEvent(placed('c-vouch-owner', orderId, now, now + 3 * DAY));
-    await settle('the delivery promise is open', () => deliveryPromiseOpen('c-vouch-owner', orderId));
+    await placeWithOpenPromise('c-vouch-owner', orderId, now);
     // The intruder has a journey of its own (its own order), so the event reaches it first.
     await kept.recordEvent(placed('c-vouch-intruder', intruderOrderId, now, now + 3 * DAY));
     const intruderHistory = () =>
@@ -295,8 +298,7 @@ describe('an order held in its journey', () => {
   it('neither vouches for nor keeps an order that another customer placed in the same instant', async () => {
     const [orderId, ownOrderId] = ['o-held-race', 'o-race-own'];
     const now = await serverNow();
-    await kept.recordEvent(placed('c-race-first', orderId, now, now + 3 * DAY));
-    await settle('the first delivery promise is open', () => deliveryPromiseOpen('c-race-first', orderId));
+    await placeWithOpenPromise('c-race-first', orderId, now);
     await kept.recordEvent(placed('c-race-second', ownOrderId, now, now + 3 * DAY));
     // The race README "Order and case ids" leaves: the second customer's placement of the same
     // id passed the check before the first's promise existed (sent here past the check).
@@ -326,7 +328,10 @@ describe('an order held in its journey', () => {
     await expect(fresh.recordEvent(later)).rejects.toBeInstanceOf(OwnershipConflictError);
     // A delivery the second journey took in the race keeps nothing of the first customer's.
     await raced('shipment.delivered', now + 2 * HOUR);
-    await env.sleep(5_000);
+    await settle('the second journey has applied its delivery', async () => {
+      const journey = await kept.getJourney(brand, 'c-race-second');
+      return journey.orders[orderId]?.status === 'delivered' && journey.implicitPromises?.failing.length === 0;
+    });
     const promise = env.client.workflow.getHandle(promiseWorkflowId(brand, deliveryPromiseId(orderId)));
     expect((await promise.query(promiseStateQuery)).status).toBe('open');
     await expect(deliveryPromiseOpen('c-race-first', orderId)).resolves.toBe(true);

@@ -86,14 +86,15 @@ export function journeyDetails(state: JourneyState): string {
 function idConflictLines(state: JourneyState): string[] {
   return foreignImplicitPromises(state.implicitPromises).flatMap((promiseId) => [
     '',
-    `**⚠ Promise ${promiseId.replace(/([*_`])/g, '\\$1')} belongs to another customer: the same order or case id ` +
+    `**⚠ Promise ${escapeMarkdown(promiseId)} belongs to another customer: the same order or case id ` +
       "was sent for both at the same instant. This journey never keeps or cancels it, and refuses this customer's " +
       'later events for that id.**',
   ]);
 }
 
 // Markdown would read "*" and "_" in ids and reasons as emphasis: each line is code-free text, escaped.
-const bullet = (line: string): string => `- ${line.replace(/([*_`])/g, '\\$1')}`;
+const escapeMarkdown = (text: string): string => text.replace(/([*_`])/g, '\\$1');
+const bullet = (line: string): string => `- ${escapeMarkdown(line)}`;
 
 function orderNote(order: OrderState): string[] {
   if (order.stage === 'closed') return [];
