@@ -1,5 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { workerTuningFromEnv } from '../workers/tuning';
+import { applyHeapGrowthFromEnv, workerTuningFromEnv } from '../workers/tuning';
 import { createBareActivities } from './bare-activities';
 import { benchWorkerEnvSchema, installQuietRuntime, serveProbe } from './worker-probe';
 
@@ -7,6 +7,8 @@ import { benchWorkerEnvSchema, installQuietRuntime, serveProbe } from './worker-
 async function main(): Promise<void> {
   const env = benchWorkerEnvSchema.parse(process.env);
   installQuietRuntime();
+  // The same heap growth as every worker the bench runs (KEPT_HEAP_GROWTH_PERCENT), before the workflow thread starts.
+  applyHeapGrowthFromEnv();
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await Worker.create({
     connection,

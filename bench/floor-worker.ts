@@ -1,6 +1,6 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { workerTuningFromEnv } from '../workers/tuning';
+import { applyHeapGrowthFromEnv, workerTuningFromEnv } from '../workers/tuning';
 import { createFloorActivities } from './floor-activities';
 import { benchWorkerEnvSchema, installQuietRuntime, serveProbe } from './worker-probe';
 
@@ -8,6 +8,8 @@ import { benchWorkerEnvSchema, installQuietRuntime, serveProbe } from './worker-
 async function main(): Promise<void> {
   const env = benchWorkerEnvSchema.parse(process.env);
   installQuietRuntime();
+  // The same heap growth as every worker the bench runs (KEPT_HEAP_GROWTH_PERCENT), before the workflow thread starts.
+  applyHeapGrowthFromEnv();
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await Worker.create({
     connection,

@@ -2,7 +2,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { openBrandStatistics } from '../activities/anticipation/brand-statistics';
 import { buildOutreachDependencies, ledgerConfigOf } from '../activities/outreach/dependencies';
 import { loadKeptEnv } from '../common/config';
-import { workerTuningFromEnv } from '../workers/tuning';
+import { applyHeapGrowthFromEnv, workerTuningFromEnv } from '../workers/tuning';
 import { createKeptWorker } from '../workers/worker';
 import { benchWorkerEnvSchema, installQuietRuntime, serveProbe } from './worker-probe';
 
@@ -13,6 +13,8 @@ import { benchWorkerEnvSchema, installQuietRuntime, serveProbe } from './worker-
 async function main(): Promise<void> {
   const env = benchWorkerEnvSchema.parse(process.env);
   installQuietRuntime();
+  // The same heap growth as every worker the bench runs (KEPT_HEAP_GROWTH_PERCENT), before the workflow thread starts.
+  applyHeapGrowthFromEnv();
   const keptEnv = loadKeptEnv({ ...process.env, KEPT_SMTP_PORT: String(env.BENCH_SMTP_PORT) });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const outreach = await buildOutreachDependencies(keptEnv);

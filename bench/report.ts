@@ -91,7 +91,18 @@ export function reportRows(results: BenchResults): ReportRow[] {
     const b = bare.sleeping[index]!;
     cost(`worker RSS, ${k.customers} sleeping customers`, 'MiB', k.rssBytes / MIB, b.rssBytes / MIB);
     cost(`workflows cached, ${k.customers} sleeping customers`, 'count', k.cachedWorkflows, b.cachedWorkflows);
-    cost(`worker GC pauses, share of its life`, '%', k.gcShare * 100, b.gcShare * 100);
+    cost(
+      `worker GC pauses, ${k.customers} sleeping customers: main thread, share of its life`,
+      '%',
+      k.gcShare * 100,
+      b.gcShare * 100,
+    );
+    cost(
+      `worker GC pauses, ${k.customers} sleeping customers: workflow thread, share of its life`,
+      '%',
+      k.workflowThreadGcShare * 100,
+      b.workflowThreadGcShare * 100,
+    );
   });
   if (results.import) {
     const imported = results.import;

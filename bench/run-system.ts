@@ -27,6 +27,8 @@ export interface SleepingResult {
   cachedWorkflows: number;
   /** Share of the worker's life spent in GC pauses (main thread). */
   gcShare: number;
+  /** The same for the SDK's workflow thread, where Kept's workflows run. */
+  workflowThreadGcShare: number;
 }
 
 export interface SystemResult {
@@ -238,6 +240,7 @@ async function measureSleeping(context: RunContext, customers: number): Promise<
     rssBytes: rssBytes(context.worker.pid),
     cachedWorkflows: status.cachedWorkflows,
     gcShare: status.gcPauseMs / Math.max(status.uptimeMs, 1),
+    workflowThreadGcShare: status.threadGcPauseMs / Math.max(status.uptimeMs, 1),
   };
 }
 

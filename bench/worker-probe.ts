@@ -1,11 +1,14 @@
 import { PerformanceObserver } from 'node:perf_hooks';
+import { BroadcastChannel } from 'node:worker_threads';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { z } from 'zod';
+import { THREAD_GC_CHANNEL, type ThreadGcReport } from './thread-gc';
 
 /**
  * Runs inside a bench worker process and answers the bench over the IPC channel: whether the
  * worker is busy (and when it last was, which is when a burst of work settled), how many
- * workflows it caches, its heap after a full GC, and the time spent in GC pauses.
+ * workflows it caches, its heap after a full GC, and the time spent in GC pauses (the main
+ * thread's, and the workflow thread's as bench/thread-gc.ts reports them).
  */
 export const probeRequestSchema = z.object({ id: z.number(), kind: z.enum(['status', 'heap']) });
 export type ProbeRequest = z.infer<typeof probeRequestSchema>;
@@ -17,6 +20,8 @@ export const probeAnswerSchema = z.object({
   cachedWorkflows: z.number(),
   heapUsedBytes: z.number(),
   gcPauseMs: z.number(),
+  /** GC pauses of the other threads (the SDK's workflow thread), summed. */
+  threadGcPauseMs: z.number(),
   uptimeMs: z.number(),
 });
 export type ProbeAnswer = z.infer<typeof probeAnswerSchema>;
@@ -36,6 +41,13 @@ export function serveProbe(worker: Worker): void {
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) gcPauseMs += entry.duration;
   }).observe({ entryTypes: ['gc'] });
+  const threadGcPauses = new Map<number, number>();
+  const threadGc = new BroadcastChannel(THREAD_GC_CHANNEL);
+  threadGc.unref();
+  threadGc.onmessage = (message) => {
+    const report = (message as { data: ThreadGcReport }).data;
+    threadGcPauses.set(report.threadId, report.pauseMs);
+  };
 
   // The channel must not keep the process alive once the worker has stopped.
   process.channel?.unref();
@@ -50,6 +62,7 @@ export function serveProbe(worker: Worker): void {
       cachedWorkflows: status.numCachedWorkflows,
       heapUsedBytes: process.memoryUsage().heapUsed,
       gcPauseMs,
+      threadGcPauseMs: [...threadGcPauses.values()].reduce((total, pauseMs) => total + pauseMs, 0),
       uptimeMs: process.uptime() * 1000,
     };
     process.send?.(answer);

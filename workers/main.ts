@@ -7,7 +7,7 @@ import { DEFAULT_PLAYBOOKS_DIR } from '../common/playbooks/load';
 import { brandCoverage, describeBrandCoverage } from './brand-coverage';
 import { assertSafeToDeploy, UnsafeDeploymentError } from '../common/deployment';
 import { loadServiceProfiles } from '../common/profiles/load-profiles';
-import { workerTuningFromEnv, WorkerTuningError } from './tuning';
+import { applyHeapGrowthFromEnv, workerTuningFromEnv, WorkerTuningError } from './tuning';
 import { createKeptWorker } from './worker';
 
 /**
@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   // Configuration first, all of it before any connection: a bad profile, then secrets.
   loadServiceProfiles(projectPath(env.KEPT_PROFILES_DIR));
   const tuning = workerTuningFromEnv();
+  // Before createKeptWorker starts the workflow thread, whose heap this mostly bounds.
+  const heapGrowthPercent = applyHeapGrowthFromEnv();
   assertSafeToDeploy(process.env, { role: 'worker', env });
   const { connectionOptions, namespace } = temporalTarget();
   const connection = await NativeConnection.connect(connectionOptions);
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
         workerOptions: tuning,
       });
       console.log(
-        `kept worker: polling task queue "${env.KEPT_TASK_QUEUE}" in namespace "${namespace}" at ${connectionOptions.address}; outreach: ${describeOutreach(env)}; ${describeTuning(worker)}`,
+        `kept worker: polling task queue "${env.KEPT_TASK_QUEUE}" in namespace "${namespace}" at ${connectionOptions.address}; outreach: ${describeOutreach(env)}; ${describeTuning(worker, heapGrowthPercent)}`,
       );
       logBrandCoverage(env);
       await worker.run();
@@ -64,9 +66,10 @@ function logBrandCoverage(env: KeptEnv): void {
 }
 
 /** What the worker actually runs with, so an operator sees the effect of the KEPT_* sizing variables. */
-function describeTuning(worker: Worker): string {
+function describeTuning(worker: Worker, heapGrowthPercent: number): string {
   const { maxCachedWorkflows, tuner } = worker.options;
-  return `cache ${maxCachedWorkflows} workflows, tuner ${JSON.stringify(tuner)}`;
+  const heapGrowth = heapGrowthPercent > 0 ? `${heapGrowthPercent}%` : "V8's own";
+  return `cache ${maxCachedWorkflows} workflows, heap growth ${heapGrowth}, tuner ${JSON.stringify(tuner)}`;
 }
 
 main().catch((error: unknown) => {
