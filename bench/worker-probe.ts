@@ -2,14 +2,17 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { BroadcastChannel } from 'node:worker_threads';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { z } from 'zod';
-import { THREAD_GC_CHANNEL, type ThreadGcReport } from './thread-gc';
 
 /**
  * Runs inside a bench worker process and answers the bench over the IPC channel: whether the
  * worker is busy (and when it last was, which is when a burst of work settled), how many
  * workflows it caches, its heap after a full GC, and the time spent in GC pauses (the main
- * thread's, and the workflow thread's as bench/thread-gc.ts reports them).
+ * thread's, and the workflow thread's as bench/thread-gc.cjs reports them).
  */
+/** What bench/thread-gc.cjs posts from each thread other than the main one. */
+const THREAD_GC_CHANNEL = 'kept-bench-thread-gc';
+const threadGcReportSchema = z.object({ threadId: z.number(), pauseMs: z.number() });
+
 export const probeRequestSchema = z.object({ id: z.number(), kind: z.enum(['status', 'heap']) });
 export type ProbeRequest = z.infer<typeof probeRequestSchema>;
 
@@ -45,7 +48,7 @@ export function serveProbe(worker: Worker): void {
   const threadGc = new BroadcastChannel(THREAD_GC_CHANNEL);
   threadGc.unref();
   threadGc.onmessage = (message) => {
-    const report = (message as { data: ThreadGcReport }).data;
+    const report = threadGcReportSchema.parse((message as { data: unknown }).data);
     threadGcPauses.set(report.threadId, report.pauseMs);
   };
 

@@ -26,8 +26,8 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   const profileDir = process.env.KEPT_BENCH_CPU_PROF;
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const script = path.join(__dirname, options.script);
-  const threadGc = path.join(__dirname, 'thread-gc.ts');
-  const child = spawn(process.execPath, ['--expose-gc', ...profile, '--import', 'tsx', '--import', threadGc, script], {
+  const threadGc = path.join(__dirname, 'thread-gc.cjs');
+  const child = spawn(process.execPath, ['--expose-gc', ...profile, '--import', 'tsx', '--require', threadGc, script], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
