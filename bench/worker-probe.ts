@@ -9,10 +9,6 @@ import { z } from 'zod';
  * workflows it caches, its heap after a full GC, and the time spent in GC pauses (the main
  * thread's, and the workflow thread's as bench/thread-gc.cjs reports them).
  */
-/** What bench/thread-gc.cjs posts from each thread other than the main one. */
-const THREAD_GC_CHANNEL = 'kept-bench-thread-gc';
-const threadGcReportSchema = z.object({ threadId: z.number(), pauseMs: z.number() });
-
 export const probeRequestSchema = z.object({ id: z.number(), kind: z.enum(['status', 'heap']) });
 export type ProbeRequest = z.infer<typeof probeRequestSchema>;
 
@@ -28,6 +24,10 @@ export const probeAnswerSchema = z.object({
   uptimeMs: z.number(),
 });
 export type ProbeAnswer = z.infer<typeof probeAnswerSchema>;
+
+/** What bench/thread-gc.cjs posts from each thread other than the main one. */
+const THREAD_GC_CHANNEL = 'kept-bench-thread-gc';
+const threadGcReportSchema = z.object({ threadId: z.number(), pauseMs: z.number() });
 
 /** Bench workers log warnings only: the bench's own output is the table. */
 export function installQuietRuntime(): void {

@@ -10,16 +10,16 @@ import { z } from 'zod';
  * this schema does too, naming the variables.
  */
 const positiveInt = z.coerce.number().int().min(1);
+const ratio = z.coerce.number().gt(0).max(1);
 
 /**
  * V8 sizes the next full GC by how fast it collects, up to 4x the live heap. The workflow thread
- * of a worker with 10,000 sleeping customers holds ~400 MiB of cached workflows, and let it grow
- * to 1.4 GiB of garbage before collecting: 1.9 to 2.6 GiB of resident memory depending on when
- * the bench looked. At 50% the heap stays within 1.5x its live size, at a few percent of GC time
- * more (README "Sizing a worker", `npm run bench`).
+ * of a worker with 10,000 sleeping customers holds ~400 MiB of cached workflows, and V8 let it
+ * grow to 1.4 GiB before collecting: 1.9 to 2.6 GiB of resident memory, depending on when the
+ * bench looked. At 50% the heap stays within 1.5x its live size (the worker at 1.6 GiB), and the
+ * workflow thread spends 1-4% of its time in GC (README "Sizing a worker", `npm run bench`).
  */
 export const DEFAULT_HEAP_GROWTH_PERCENT = 50;
-const ratio = z.coerce.number().gt(0).max(1);
 
 /**
  * Why a cache of 0 is refused: journeys run local activities (their round, the ledger copy),
@@ -93,10 +93,11 @@ export function workerTuningFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
 }
 
 /**
- * Sets KEPT_HEAP_GROWTH_PERCENT as V8's `--heap-growing-percent`, for every heap of this
- * process: V8 reads it at each full GC, so it holds for the SDK's workflow thread too, whose
- * heap is where cached workflows live and which no option of the SDK sizes. Process-wide, so
- * the worker's entry point calls it, not createKeptWorker. Returns the percent applied.
+ * Sets KEPT_HEAP_GROWTH_PERCENT as V8's `--heap-growing-percent`. V8 reads the flag whenever it
+ * sizes the next GC, so it holds for every heap of the process, the SDK's workflow thread's
+ * included: that is where cached workflows live, and no option of the SDK sizes it. A flag for
+ * the whole process, so the worker's entry point calls this, not createKeptWorker. Returns the
+ * percent applied.
  */
 export function applyHeapGrowthFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const percent = parseTuningEnv(env).KEPT_HEAP_GROWTH_PERCENT;
