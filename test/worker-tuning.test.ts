@@ -108,8 +108,9 @@ it("by default a worker thread's heap grows only half past its live size before 
   expect(code).toBe(0);
   const measured = JSON.parse(stdout) as { peakMiB: number; liveMiB: number };
   expect(measured.liveMiB).toBeGreaterThan(100);
-  // Growth, plus room for the young generation and what is allocated while V8 marks.
-  const youngAndMarkingMiB = 128;
+  // Growth, plus room for the young generation and what is allocated while V8 marks (measured:
+  // 220-266 MiB peak for 114 live, on a loaded machine too; 576-610 with V8's own heuristic).
+  const youngAndMarkingMiB = 160;
   expect(measured.peakMiB).toBeLessThanOrEqual(
     measured.liveMiB * (1 + DEFAULT_HEAP_GROWTH_PERCENT / 100) + youngAndMarkingMiB,
   );
