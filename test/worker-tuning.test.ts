@@ -118,7 +118,12 @@ it("by default a worker thread's heap grows only half past its live size before 
 
 it('the worker process stops at a bad sizing variable, naming it, before it connects', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../workers/main.ts')], {
-    env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1', KEPT_MAX_CACHED_WORKFLOWS: '-5' },
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      KEPT_MAX_CACHED_WORKFLOWS: '-5',
+      KEPT_HEAP_GROWTH_PERCENT: 'half',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -126,6 +131,7 @@ it('the worker process stops at a bad sizing variable, naming it, before it conn
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   expect(code).toBe(1);
   expect(stderr).toMatch(/^ {2}KEPT_MAX_CACHED_WORKFLOWS: /m);
+  expect(stderr).toMatch(/^ {2}KEPT_HEAP_GROWTH_PERCENT: /m);
 });
 
 it('refuses a worker without a workflow cache, from the environment or in code, saying why', async () => {
