@@ -15,6 +15,11 @@ export interface ImportBenchResult {
   peakRssBytes: number;
   /** RSS at the end ÷ RSS once 10 % of the run's time had passed. */
   rssGrowth: number;
+  /**
+   * RSS once each tenth of the run's time had passed (10 %, 20 %, … 100 %): one sample early and
+   * one at the end can catch a GC cycle at different points, the curve shows whether it climbs.
+   */
+  rssByTenth: number[];
 }
 
 const EVENTS_PER_CUSTOMER = 20;
@@ -80,5 +85,11 @@ export async function runImportBench(options: {
     eventsPerSecond: summary.eventsPerSecond,
     peakRssBytes: Math.max(...samples.map((sample) => sample.rss)),
     rssGrowth: early && last ? last.rss / early.rss : Number.NaN,
+    rssByTenth: Array.from({ length: 10 }, (_, tenth) => rssAt(samples, (duration * (tenth + 1)) / 10)),
   };
+}
+
+/** The last sample taken by `at` (ms into the run); the first one if none was. */
+function rssAt(samples: { at: number; rss: number }[], at: number): number {
+  return (samples.filter((sample) => sample.at <= at).at(-1) ?? samples[0])?.rss ?? Number.NaN;
 }

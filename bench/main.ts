@@ -181,6 +181,8 @@ async function main(): Promise<void> {
           events: options.importEvents,
           brand,
         });
+        const curve = results.import.rssByTenth.map((rss) => Math.round(rss / 2 ** 20)).join(', ');
+        log(`bulk import: importer RSS at each tenth of the run, MiB: ${curve}`);
       } finally {
         await worker.stop();
       }
