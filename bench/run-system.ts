@@ -275,8 +275,8 @@ async function measureTimers(context: RunContext): Promise<number[]> {
   const ids = Array.from({ length: context.timerSamples }, (_, index) => customerId('timer', index));
   const firstDueAt = Date.now() + 10_000;
   const dueAt = (index: number) => new Date(firstDueAt + index * TIMER_SPACING_MS);
-  await inParallel(ids, context.concurrency, async (id) => {
-    await context.system.send({ kind: 'order.placed', customerId: id, promisedAt: dueAt(ids.indexOf(id)) });
+  await inParallel([...ids.keys()], context.concurrency, async (index) => {
+    await context.system.send({ kind: 'order.placed', customerId: ids[index]!, promisedAt: dueAt(index) });
   });
   await sleepMs(Math.max(0, dueAt(ids.length - 1).getTime() + 5_000 - Date.now()));
   await context.worker.settled();
