@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_PLAYBOOKS_DIR, loadPlaybooks } from '../common/playbooks/load';
-import type { PlaybookSet } from '../common/playbooks/schema';
+import { planningPlaybook, type PlanningPlaybook, type PlaybookSet } from '../common/playbooks/schema';
 import { loadServiceProfile } from '../common/profiles/load-profiles';
 import type { ServiceProfile } from '../common/profiles/schema';
 
@@ -12,8 +12,11 @@ export interface BrandConfig {
   profile?: ServiceProfile;
   /** Changes whenever the brand's configuration file changes; recorded with each decision. */
   version: string;
-  /** The brand's playbooks now (defaults + overrides), with their content-hash version. */
-  playbooks?: PlaybookSet;
+  /**
+   * The brand's playbooks now (defaults + overrides), with their content-hash version, as the
+   * journey plans with them: no descriptions, reasons in English (see planningPlaybook).
+   */
+  playbooks?: PlaybookSet<PlanningPlaybook>;
   /** Why there are no playbooks: a bad playbook file stops planning, not the journey. */
   playbookError?: string;
   /** Content hash of profile + playbooks: the journey passes it back, and an unchanged config is not resent. */
@@ -63,14 +66,14 @@ export function createJourneyConfigActivities(
       return { profile: good?.profile, version: good ? `${brand}@${good.mtimeMs}` : 'none', configError };
     }
   };
-  const playbookCache = new Map<string, { stamp: string; playbooks: PlaybookSet }>();
-  const playbooksOf = (brand: string): PlaybookSet => {
+  const playbookCache = new Map<string, { stamp: string; playbooks: PlaybookSet<PlanningPlaybook> }>();
+  const playbooksOf = (brand: string): PlaybookSet<PlanningPlaybook> => {
     const stamp = [path.join(playbooksDir, 'default.json'), path.join(playbooksDir, `${brand}.json`)]
       .map((file) => modifiedAt(file) ?? 'none')
       .join('/');
     const cached = playbookCache.get(brand);
     if (cached?.stamp === stamp) return cached.playbooks;
-    const playbooks = loadPlaybooks(brand, playbooksDir);
+    const playbooks = forPlanning(loadPlaybooks(brand, playbooksDir));
     playbookCache.set(brand, { stamp, playbooks });
     return playbooks;
   };
@@ -105,6 +108,15 @@ export function createJourneyConfigActivities(
       return { ...config, hash };
     },
   };
+}
+
+/**
+ * The set as a journey holds it. Its version stays the loader's (a hash of the files' whole
+ * content), so an edit of a description still reaches journeys as a new version, if not as
+ * new text: the version is what each decision records.
+ */
+function forPlanning(set: PlaybookSet): PlaybookSet<PlanningPlaybook> {
+  return { ...set, playbooks: set.playbooks.map(planningPlaybook) };
 }
 
 /** What decisions depend on; the version (a file time) and the error text are not part of it. */

@@ -1,6 +1,7 @@
 import { cpSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createJourneyConfigActivities } from '../activities/journey-config';
+import { loadPlaybooks } from '../common/playbooks/load';
 import { temporaryDirectory } from './helpers/outreach';
 
 /**
@@ -54,5 +55,20 @@ describe('the brand config a journey reads each round', () => {
     expect(afterPlaybookEdit.unchanged).toBeUndefined();
     expect(afterPlaybookEdit.hash).not.toBe(afterProfileEdit.hash);
     expect(await loadBrandConfig('nordhem', afterPlaybookEdit.hash)).toMatchObject({ unchanged: true });
+  });
+
+  it('sends the playbooks as the journey plans with them: no descriptions, reasons in English', async () => {
+    const config = await loadBrandConfig('nordhem');
+    const files = loadPlaybooks('nordhem', playbooksDir);
+    const multilingual = files.playbooks.filter((playbook) => typeof playbook.reason !== 'string');
+    expect(multilingual.length).toBeGreaterThan(0);
+    for (const playbook of multilingual) {
+      const held = config.playbooks?.playbooks.find((one) => one.id === playbook.id);
+      expect(held?.reason).toBe((playbook.reason as { en: string }).en);
+    }
+    expect(config.playbooks?.playbooks).toHaveLength(files.playbooks.length);
+    expect(config.playbooks?.playbooks.filter((playbook) => 'description' in playbook)).toEqual([]);
+    // The version is the files' own: decisions still record which playbook files they followed.
+    expect(config.playbooks?.version).toBe(files.version);
   });
 });

@@ -1,6 +1,6 @@
 import { DateTime, Duration } from 'luxon';
 import type { OrderState } from '../../workflows/order/order-state';
-import type { Playbook } from '../playbooks/schema';
+import type { PlanningPlaybook } from '../playbooks/schema';
 import { isKnownTimeZone } from '../events';
 import {
   blendedTransitModel,
@@ -61,7 +61,7 @@ export interface NoticeSettingsInput {
 }
 
 /** The brand's threshold and minimum lead: the conditions of its playbook on the crossing anchor, or the defaults. */
-export function lateNoticeSettings(playbooks: readonly Playbook[]): NoticeSettingsInput {
+export function lateNoticeSettings(playbooks: readonly PlanningPlaybook[]): NoticeSettingsInput {
   const playbook = playbooks
     .filter((candidate) => candidate.enabled && 'at' in candidate.trigger && candidate.trigger.at === LATE_RISK_ANCHOR)
     .sort((a, b) => a.id.localeCompare(b.id))[0];

@@ -4,7 +4,7 @@ import type { LifecycleEvent } from '../events';
 import { compareInstants, isAfter } from '../instants';
 import { predictReplenishment } from '../predictions';
 import type { JourneyState } from '../../workflows/journey/state';
-import type { Anchor, AnchorField, Playbook, Trigger } from './schema';
+import type { Anchor, AnchorField, PlanningPlaybook, Trigger } from './schema';
 
 /**
  * Where a playbook's trigger attaches in a journey: the events and dates it anchors on, and
@@ -44,7 +44,7 @@ export function triggerSource(trigger: Trigger): string {
 }
 
 /** Every anchor of a playbook's trigger in this journey (sweep triggers have none of their own). */
-export function anchorsOf(state: JourneyState, playbook: Playbook, current?: LifecycleEvent): Anchor[] {
+export function anchorsOf(state: JourneyState, playbook: PlanningPlaybook, current?: LifecycleEvent): Anchor[] {
   const trigger = playbook.trigger;
   if ('sweep' in trigger) return [];
   if ('at' in trigger) return fieldAnchors(state, trigger.at);

@@ -6,7 +6,7 @@ import { compareInstants, isAfter, isAtOrAfter, isBefore } from '../instants';
 import { goalMet, unmetCondition, type CheckContext } from './checks';
 import { customerZone } from './arrival';
 import { contactData, fillReason, taskDeadline } from './data';
-import { recordedReason, type Anchor, type PlannedContact, type Playbook, type PlaybookAction } from './schema';
+import { recordedReason, type Anchor, type PlannedContact, type PlanningPlaybook, type PlaybookAction } from './schema';
 
 export type { CheckContext as PlanContext, PlaybookProfile } from './checks';
 export type { PlannedContact } from './schema';
@@ -35,7 +35,7 @@ export type StillWanted =
 /** Every contact the playbooks want for this journey, due from `now − grace` on, sorted by time. */
 export function planContacts(
   state: JourneyState,
-  playbooks: readonly Playbook[],
+  playbooks: readonly PlanningPlaybook[],
   now: string,
   context: CheckContext = {},
 ): PlannedContact[] {
@@ -49,7 +49,7 @@ export function planContacts(
 
 function planAnchor(
   state: JourneyState,
-  playbook: Playbook,
+  playbook: PlanningPlaybook,
   anchor: Anchor,
   now: string,
   context: CheckContext,
@@ -75,7 +75,11 @@ export const MAX_OCCURRENCE_STEPS = 1_000;
  * occurrences still inside the grace window and the next one after `now`: the journey
  * re-plans after each contact, which brings the one after that.
  */
-export function occurrences(playbook: Playbook, anchor: Anchor, now: string): { dueAt: string; occurrence: number }[] {
+export function occurrences(
+  playbook: PlanningPlaybook,
+  anchor: Anchor,
+  now: string,
+): { dueAt: string; occurrence: number }[] {
   const base = triggerBase(playbook.trigger, anchor);
   const earliest = addSigned(now, `-${playbook.grace}`);
   const every = 'every' in playbook.trigger ? playbook.trigger.every : undefined;
@@ -95,7 +99,7 @@ export function occurrences(playbook: Playbook, anchor: Anchor, now: string): { 
 
 function buildContact(
   state: JourneyState,
-  playbook: Playbook,
+  playbook: PlanningPlaybook,
   anchor: Anchor,
   dueAt: string,
   actionIndex: number,
@@ -172,7 +176,7 @@ function recipient(action: PlaybookAction, context: CheckContext): PlannedContac
 export function isStillWanted(
   state: JourneyState,
   contact: PlannedContact,
-  playbooks: readonly Playbook[],
+  playbooks: readonly PlanningPlaybook[],
   now: string,
   context: CheckContext = {},
 ): StillWanted {
@@ -212,7 +216,7 @@ function anchorMoved(state: JourneyState, anchor: Anchor): string | undefined {
 
 function currentVersion(
   state: JourneyState,
-  playbook: Playbook,
+  playbook: PlanningPlaybook,
   contact: PlannedContact,
   now: string,
   context: CheckContext,
@@ -233,12 +237,12 @@ function currentVersion(
   return { wanted: true, contact: { ...fresh, key: contact.key, proactive: contact.proactive } };
 }
 
-function everyOf(playbook: Playbook): string {
+function everyOf(playbook: PlanningPlaybook): string {
   return 'every' in playbook.trigger && playbook.trigger.every ? playbook.trigger.every : 'P0D';
 }
 
 /** The same action in the current version: by position, if it is still of the same kind. */
-function actionIndexOf(contact: PlannedContact, playbook: Playbook): number | undefined {
+function actionIndexOf(contact: PlannedContact, playbook: PlanningPlaybook): number | undefined {
   const suffix = /\/[a-z-]+-(\d+)$/.exec(contact.key);
   const index = suffix ? Number(suffix[1]) : 0;
   return playbook.actions[index]?.kind === contact.action.kind ? index : undefined;
@@ -260,7 +264,7 @@ export const AD_HOC = 'sweep';
 export function planSweepContacts(
   state: JourneyState,
   request: ProactiveContactRequest,
-  playbooks: readonly Playbook[],
+  playbooks: readonly PlanningPlaybook[],
   now: string,
   context: CheckContext = {},
 ): PlannedContact[] {
@@ -329,7 +333,7 @@ export function outreachRequestFor(
   };
 }
 
-function active(playbooks: readonly Playbook[]): Playbook[] {
+function active(playbooks: readonly PlanningPlaybook[]): PlanningPlaybook[] {
   return playbooks.filter((playbook) => playbook.enabled).sort((a, b) => a.id.localeCompare(b.id));
 }
 

@@ -251,11 +251,23 @@ export const playbookOverrideFileSchema = z
   .strict();
 
 /** What the loader hands out: the effective playbooks of a brand and a hash of their content. */
-export interface PlaybookSet {
+export interface PlaybookSet<P extends PlanningPlaybook = Playbook> {
   brand: string;
   /** Content hash of the effective playbooks: recorded with each decision. */
   version: string;
-  playbooks: Playbook[];
+  playbooks: P[];
+}
+
+/**
+ * A playbook as a journey plans with it: without the operator's description, and with its
+ * reason in English only (what the journey records). People read the rest, and the message
+ * composer reads the customer's language from the files itself, so neither belongs in every
+ * journey's history and heap (activities/journey-config.ts).
+ */
+export type PlanningPlaybook = Omit<Playbook, 'description'>;
+
+export function planningPlaybook({ description: _forPeople, reason, ...playbook }: Playbook): PlanningPlaybook {
+  return { ...playbook, reason: recordedReason(reason) };
 }
 
 /** What a contact is about, and when that happened: the situation that makes its key. */

@@ -16,7 +16,7 @@ import {
   type StatisticsRead,
 } from '../../common/anticipation/statistics-contract';
 import type { EventOfType, LifecycleEvent } from '../../common/events';
-import type { Playbook } from '../../common/playbooks/schema';
+import type { PlanningPlaybook } from '../../common/playbooks/schema';
 import { isOrderEvent, type OrderState } from '../order/order-state';
 import type { JourneyState } from './state';
 
@@ -185,7 +185,11 @@ export function pruneOutlooks(state: JourneyState): void {
 }
 
 /** Plans each outlook's notice instant with the brand's current settings and the customer's quiet hours. */
-export function scheduleLateNotices(state: JourneyState, playbooks: readonly Playbook[], quiet?: QuietHours): void {
+export function scheduleLateNotices(
+  state: JourneyState,
+  playbooks: readonly PlanningPlaybook[],
+  quiet?: QuietHours,
+): void {
   pruneOutlooks(state);
   const lateRisk = state.anticipation?.lateRisk;
   if (!lateRisk) return;
