@@ -9,7 +9,7 @@
  * for a new customer's first order. Raise it together with a new generation in lean-patches.ts,
  * and record a set of histories for the replay test (scripts/record-histories.ts).
  */
-export const WORKFLOW_CODE_GENERATION = 8;
+export const WORKFLOW_CODE_GENERATION = 9;
 
 /** What a starter adds to a run's input. */
 export const startedOnThisGeneration = { codeGeneration: WORKFLOW_CODE_GENERATION } as const;

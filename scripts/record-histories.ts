@@ -81,6 +81,7 @@ async function scenario(client: Client, taskQueue: string, outDir: string): Prom
     ...(await liveCustomer(client, taskQueue, 'maison-laurent')),
     ...(await sweepOfLiveJourneys(client, taskQueue)),
     ...(await rarerBranches(client, taskQueue)),
+    ...(await wakeUpAcrossAnEvent(client, taskQueue)),
   ];
   // Promise timers (reminders, at-risk, notice, breach) run on real time: let them finish.
   await sleep(BREACH_AFTER_MS + 15_000);
@@ -242,6 +243,42 @@ async function liveCustomer(client: Client, taskQueue: string, brand: string): P
     [`${brand}-promise-changed`, promiseWorkflowId(brand, 'p-changed')],
     [`${brand}-promise-breached`, promiseWorkflowId(brand, 'p-breached')],
   ];
+}
+
+/**
+ * A journey waiting for a contact asked for a few seconds ahead takes an event that leaves
+ * that wake-up where it was (generation 9 keeps the timer pending across it: lean-wait.ts
+ * `WakeUpTimer`), then its timer fires and the contact goes out.
+ */
+async function wakeUpAcrossAnEvent(client: Client, taskQueue: string): Promise<Recording[]> {
+  const [brand, customerId] = ['nordhem', 'c-wake'];
+  const kept = new KeptClient({ client, taskQueue, configHashOf, outlooksOf });
+  let n = 0;
+  const event = (type: string, fields: Record<string, unknown> = {}) =>
+    ({
+      type,
+      eventId: `wake-${++n}`,
+      brand,
+      customerId,
+      occurredAt: new Date().toISOString(),
+      ...fields,
+    }) as LifecycleEventInput;
+  const timezone = zoneWhereItIsAt(Date.now(), 12);
+  await kept.recordEvent(event('profile.updated', { name: 'Ada Byron', email: `${customerId}@example.com`, timezone }));
+  await client.workflow.getHandle(journeyWorkflowId(brand, customerId)).executeUpdate(requestContactUpdate, {
+    args: [
+      {
+        key: 'recorded/wake-up',
+        template: 'order.confirmation',
+        category: 'transactional',
+        reason: 'your order',
+        data: { orderId: 'o-wake' },
+        dueAt: new Date(Date.now() + 10_000).toISOString(),
+      },
+    ],
+  });
+  await kept.recordEvent(event('product.viewed', { sku: 'lamp' }));
+  return [['woken-journey', journeyWorkflowId(brand, customerId)]];
 }
 
 /** A proactive sweep (as a Schedule runs it) over the live journeys: each plans the quarterly check-in. */

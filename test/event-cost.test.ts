@@ -1,5 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { configAnnouncer } from '../client/config-announcer';
 import { KeptClient } from '../client/kept-client';
+import { loadKeptEnv, projectPath } from '../common/config';
 import type { LifecycleEventInput } from '../common/events';
 import { journeyWorkflowId, orderWorkflowId, promiseWorkflowId } from '../common/ids';
 import { deliveryPromiseId } from '../workflows/journey/implicit-promises';
@@ -133,6 +135,31 @@ function shipmentDelayed(customerId: string, orderId: string, newEstimatedDelive
   };
 }
 
+function productViewed(customerId: string): LifecycleEventInput {
+  return {
+    type: 'product.viewed',
+    eventId: `${customerId}-viewed`,
+    brand,
+    customerId,
+    occurredAt: new Date().toISOString(),
+    sku: 'lamp',
+  };
+}
+
+/** The journey's timer events, in history order, with the summary each timer was started with. */
+async function journeyTimers(customerId: string): Promise<string[]> {
+  const history = await env.client.workflow.getHandle(journeyWorkflowId(brand, customerId)).fetchHistory();
+  return (history.events ?? []).flatMap((event) => {
+    if (event.timerStartedEventAttributes) {
+      const summary = event.userMetadata?.summary?.data;
+      return [`started ${summary ? (JSON.parse(Buffer.from(summary).toString('utf8')) as string) : ''}`];
+    }
+    if (event.timerCanceledEventAttributes) return ['canceled'];
+    if (event.timerFiredEventAttributes) return ['fired'];
+    return [];
+  });
+}
+
 describe('the cost of one event', () => {
   test('order.placed with a promised date, then shipment.dispatched, stay within their history budget; a delay starts the order', async () => {
     const customerId = `cost-${Date.now().toString(36)}`;
@@ -202,5 +229,34 @@ describe('the cost of one event', () => {
       status: 'delayed',
       events: ['order.placed', 'shipment.dispatched', 'shipment.delayed'],
     });
+  });
+
+  test('an event that leaves the next wake-up where it was leaves its timer pending (generation 9)', async () => {
+    // As the API sends events: each says which config its sender read, so the journey reads it only once.
+    const configHashOf = configAnnouncer(projectPath(loadKeptEnv().KEPT_PROFILES_DIR));
+    const api = new KeptClient({ client: env.client, taskQueue, configHashOf });
+    const customerId = `wake-${Date.now().toString(36)}`;
+    const orderId = `o-${customerId}`;
+    const workflowIds = customerWorkflows(customerId, orderId);
+    await api.recordEvent(orderPlaced(customerId, orderId, new Date(Date.now() + 3 * DAY).toISOString()));
+    await api.recordEvent(shipmentDispatched(customerId, orderId));
+    const afterDispatched = await settledCosts(workflowIds);
+    // The dispatch gave the journey a wake-up (its next outreach decision): one pending timer.
+    const timers = await journeyTimers(customerId);
+    expect(timers).toHaveLength(1);
+    expect(timers[0]).toMatch(/^started /);
+
+    await api.recordEvent(productViewed(customerId));
+    const afterViewed = await settledCosts(workflowIds);
+    const viewed = difference(afterViewed, afterDispatched);
+    console.log(describeCosts('after product.viewed', afterViewed));
+
+    // The same timer, neither cancelled nor started again: the event costs its task and its update.
+    expect(await journeyTimers(customerId)).toEqual(timers);
+    expect(viewed.workflows).toBe(0);
+    expect(viewed.markers).toBe(0);
+    expect(viewed.historyEvents - 3 * (viewed.workflowTasks - 1)).toBeLessThanOrEqual(5);
+    const journey = await env.client.workflow.getHandle(journeyWorkflowId(brand, customerId)).query(journeyStateQuery);
+    expect(journey.orders[orderId]?.status).toBe('dispatched');
   });
 });

@@ -186,4 +186,48 @@ describe('playbooks in running journeys', () => {
       listCapturedMail(mailDir).filter((m) => m.to.includes('c-change@') && /All set with your/.test(m.subject)),
     ).toEqual([]);
   });
+
+  it('sends the setup check-in at its time, with a product viewed while it waited (the wake-up kept its timer)', async () => {
+    const customerId = 'c-waits';
+    const journey = await journeyOf('nordhem', customerId);
+    const item = { sku: 'chair', name: 'Oak chair', category: 'furniture', price: 180 };
+    await journey.record('order.placed', { orderId: 'o-4', items: [item] });
+    await journey.record('shipment.dispatched', { orderId: 'o-4' });
+    await journey.record('shipment.delivered', { orderId: 'o-4' });
+    await settle();
+    const planned = (await journey.state()).outreach.pending.find((contact) => contact.playbookId === 'setup.checkin');
+    expect(planned).toBeDefined();
+    const timersBefore = await timerEvents(customerId);
+    expect(timersBefore.at(-1)).toBe(`started next outreach decision at ${planned!.dueAt}`);
+
+    await env.sleep(DAY);
+    await journey.record('product.viewed', { sku: 'lamp' });
+    await settle();
+    // The view changed nothing the journey waits for: the same timer, neither cancelled nor started again.
+    expect(await timerEvents(customerId)).toEqual(timersBefore);
+
+    await env.sleep(Math.max(0, Date.parse(planned!.dueAt) - (await env.currentTimeMs())) + 60_000);
+    await settle();
+    const [decision] = decisionsFor(await journey.state(), 'setup.checkin');
+    expect(decision).toMatchObject({ outcome: 'sent' });
+    // Sent when it was due (a task's minute or two of server time), not a day late or early.
+    expect(Math.abs(Date.parse(decision!.at) - Date.parse(planned!.dueAt))).toBeLessThan(5 * 60_000);
+    expect(
+      listCapturedMail(mailDir).filter((m) => m.to.includes(`${customerId}@`) && /All set with your/.test(m.subject)),
+    ).toHaveLength(1);
+  });
+
+  /** The journey's timer events in history order: what it started (with its summary), cancelled, or saw fire. */
+  async function timerEvents(customerId: string): Promise<string[]> {
+    const history = await env.client.workflow.getHandle(journeyWorkflowId('nordhem', customerId)).fetchHistory();
+    return (history.events ?? []).flatMap((event) => {
+      if (event.timerStartedEventAttributes) {
+        const summary = event.userMetadata?.summary?.data;
+        return [`started ${summary ? (JSON.parse(Buffer.from(summary).toString('utf8')) as string) : ''}`];
+      }
+      if (event.timerCanceledEventAttributes) return ['canceled'];
+      if (event.timerFiredEventAttributes) return ['fired'];
+      return [];
+    });
+  }
 });

@@ -28,6 +28,9 @@ import { WORKFLOW_CODE_GENERATION } from '../common/code-generation';
  * - generation 8 (declared only): a dispatch whose sender carried the order's transit outlook
  *   takes it in place of the journey's own statistics read (journey/anticipation.ts
  *   `learnCarriedOutlooks`): the dispatch's round has no local activity left.
+ * - generation 9 (declared only): an event that leaves the journey's next wake-up where it was
+ *   leaves its timer pending (lean-wait.ts `WakeUpTimer`): no timer cancelled and started again
+ *   for the same instant at every event.
  * A run recorded on an earlier generation has no marker of a later one in its history, so on
  * replay it gets that earlier generation here and asks each newer patch as it always did: its
  * history replays command for command. A new run asks only the newest marker (the `||` stops

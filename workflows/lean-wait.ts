@@ -29,3 +29,51 @@ export async function readyOrTimeout(ready: () => boolean, ms: number, summary: 
   timerScope.cancel();
   return true;
 }
+
+/**
+ * The journey's wake-up timer, kept from one wait to the next while its instant stays the
+ * same (generation 9, lean-patches.ts).
+ *
+ * Why: a journey sleeps until its next outreach decision, and most events (a product viewed,
+ * a dispatch) leave that instant where it was. `readyOrTimeout` cancelled the pending timer
+ * as soon as an event arrived, and the next wait started a new one for the same instant: two
+ * history events, two timer operations on the server and a dozen workflow promises per
+ * event, for nothing. Now the timer stays pending across the round. It is cancelled only when
+ * the next wait is for another instant, or for none; a timer that fired while the round ran
+ * ends the next wait at once, as the 1 ms timer for an instant already past did before.
+ */
+export class WakeUpTimer {
+  private pending?: { at: string; scope: CancellationScope; fired: boolean };
+
+  /**
+   * Waits until `ready` turns true or the instant `at` comes (no instant: only `ready`).
+   * Answers true when `ready` turned true, false when the time came (as `condition` does).
+   */
+  async wait(ready: () => boolean, at: string | undefined, summary: string): Promise<boolean> {
+    if (this.pending && this.pending.at !== at) this.drop();
+    if (at !== undefined) this.pending ??= start(at, summary);
+    const timer = this.pending;
+    await condition(() => timer?.fired === true || ready());
+    if (!timer?.fired) return true;
+    this.pending = undefined;
+    return false;
+  }
+
+  private drop(): void {
+    if (this.pending && !this.pending.fired) this.pending.scope.cancel();
+    this.pending = undefined;
+  }
+}
+
+function start(at: string, summary: string): { at: string; scope: CancellationScope; fired: boolean } {
+  const scope = new CancellationScope({ cancellable: true });
+  const timer = { at, scope, fired: false };
+  // A cancelled timer rejects: that is the cancel drop() asked for, not a failure.
+  void scope
+    .run(() => sleep(Math.max(1, Date.parse(at) - Date.now()), { summary }))
+    .then(
+      () => (timer.fired = true),
+      () => undefined,
+    );
+  return timer;
+}

@@ -15,7 +15,7 @@ import { ApplicationFailure, type SearchAttributeUpdatePair } from '@temporalio/
 import { isCaseEvent } from '../case/case-state';
 import { isOrderEvent } from '../order/order-state';
 import { changedAttributes } from '../changed-attributes';
-import { readyOrTimeout } from '../lean-wait';
+import { readyOrTimeout, WakeUpTimer } from '../lean-wait';
 import { isLeanRun, leanGeneration, startLeanRun } from '../lean-patches';
 import { startedOnThisGeneration } from '../../common/code-generation';
 import type { z } from 'zod';
@@ -155,6 +155,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
   const brandConfig = new BrandConfigSource(state, lean, leanGeneration() >= 7);
   // Generation 8: a dispatch's sender may carry the order's transit outlook (learnCarriedOutlooks).
   const takesCarriedOutlooks = leanGeneration() >= 8;
+  // Generation 9: an event that leaves the next wake-up where it was leaves its timer pending (lean-wait.ts).
+  const wakeUpTimer = leanGeneration() >= 9 ? new WakeUpTimer() : undefined;
   let outlooksCarried = false;
   const takeContext = (context: ParsedRecordEventContext) => {
     brandConfig.announce(context?.configHash);
@@ -260,7 +262,8 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
       promiseQueue.length > 0 ||
       promisesOutOfStep ||
       historyIsLong();
-    if (wakeInMs === undefined) await condition(ready);
+    if (wakeUpTimer) await wakeUpTimer.wait(ready, wakeAt, `next outreach decision at ${wakeAt}`);
+    else if (wakeInMs === undefined) await condition(ready);
     else if (waitsLean) await readyOrTimeout(ready, wakeInMs, `next outreach decision at ${wakeAt}`);
     else await condition(ready, wakeInMs, { summary: `next outreach decision at ${wakeAt}` });
     outreachChanged = false;
