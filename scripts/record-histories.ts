@@ -30,7 +30,7 @@ import { createKeptWorker } from '../workers/worker';
  * The replay test then proves that the changed code (guarded with patched()) still replays
  * what the earlier code wrote. Run it again after adding a patch, so a set goes through the
  * new branch: the script prints which patch ids its histories cover, and the replay test
- * fails for a patch id that no recorded history covers. Takes about a minute (real time:
+ * fails for a patch id that no recorded history covers. Takes about two minutes (real time:
  * a promise is left to breach).
  */
 async function main(label: string): Promise<void> {
@@ -75,16 +75,21 @@ const outlooksOf = outlookAnnouncer(statistics);
 type Recording = readonly [name: string, workflowId: string];
 
 async function scenario(client: Client, taskQueue: string, outDir: string): Promise<void> {
+  // First, so its minute of waiting overlaps the others.
+  const wakeUpRecordings = await wakeUpAcrossAnEvent(client, taskQueue);
+  const wakeUpDueBy = Date.now() + WAKE_UP_AFTER_MS;
   const recordings = [
+    ...wakeUpRecordings,
     ...(await importedHistory(client, taskQueue)),
     ...(await liveCustomer(client, taskQueue, 'nordhem')),
     ...(await liveCustomer(client, taskQueue, 'maison-laurent')),
     ...(await sweepOfLiveJourneys(client, taskQueue)),
     ...(await rarerBranches(client, taskQueue)),
-    ...(await wakeUpAcrossAnEvent(client, taskQueue)),
   ];
   // Promise timers (reminders, at-risk, notice, breach) run on real time: let them finish.
   await sleep(BREACH_AFTER_MS + 15_000);
+  // And the wake-up's timer, a minute and more away when it was asked for (WakeUpTimer keeps no nearer one).
+  await sleep(Math.max(0, wakeUpDueBy - Date.now()) + 10_000);
 
   mkdirSync(outDir, { recursive: true });
   for (const [name, workflowId] of recordings) {
@@ -98,6 +103,8 @@ async function scenario(client: Client, taskQueue: string, outDir: string): Prom
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+/** The contact the woken journey waits for: far enough off that its timer is kept across an event. */
+const WAKE_UP_AFTER_MS = 75_000;
 /** A promise left to breach: due this long after it is made, so the recording sees every promise step. */
 const BREACH_AFTER_MS = 20_000;
 
@@ -246,7 +253,7 @@ async function liveCustomer(client: Client, taskQueue: string, brand: string): P
 }
 
 /**
- * A journey waiting for a contact asked for a few seconds ahead takes an event that leaves
+ * A journey waiting for a contact asked for 75 seconds ahead takes an event that leaves
  * that wake-up where it was (generation 9 keeps the timer pending across it: lean-wait.ts
  * `WakeUpTimer`), then its timer fires and the contact goes out.
  */
@@ -273,7 +280,7 @@ async function wakeUpAcrossAnEvent(client: Client, taskQueue: string): Promise<R
         category: 'transactional',
         reason: 'your order',
         data: { orderId: 'o-wake' },
-        dueAt: new Date(Date.now() + 10_000).toISOString(),
+        dueAt: new Date(Date.now() + WAKE_UP_AFTER_MS).toISOString(),
       },
     ],
   });

@@ -159,34 +159,6 @@ describe('playbooks in running journeys', () => {
     ).toEqual([]);
   });
 
-  it('uses a playbook changed while the journey runs from its next decision on', async () => {
-    const journey = await journeyOf('nordhem', 'c-change');
-    const item = { sku: 'lamp', name: 'Floor lamp', category: 'lighting', price: 90 };
-    await journey.record('order.placed', { orderId: 'o-3', items: [item] });
-    await journey.record('shipment.dispatched', { orderId: 'o-3' });
-    await journey.record('shipment.delivered', { orderId: 'o-3' });
-    await settle();
-    const planned = (await journey.state()).outreach.pending.find((contact) => contact.playbookId === 'setup.checkin');
-    expect(planned?.playbookVersion).toBe(1);
-
-    // An operator turns the setup check-in off for everyone.
-    const file = path.join(playbooksDir, 'default.json');
-    const config = JSON.parse(readFileSync(file, 'utf8')) as {
-      playbooks: { id: string; version: number; enabled?: boolean }[];
-    };
-    const checkin = config.playbooks.find((playbook) => playbook.id === 'setup.checkin')!;
-    Object.assign(checkin, { version: 2, enabled: false });
-    writeFileSync(file, JSON.stringify(config, null, 2));
-
-    await env.sleep(4 * DAY);
-    await settle();
-    const [decision] = decisionsFor(await journey.state(), 'setup.checkin');
-    expect(decision).toMatchObject({ outcome: 'skipped', why: expect.stringMatching(/setup\.checkin v2 is disabled/) });
-    expect(
-      listCapturedMail(mailDir).filter((m) => m.to.includes('c-change@') && /All set with your/.test(m.subject)),
-    ).toEqual([]);
-  });
-
   it('sends the setup check-in at its time, with a product viewed while it waited (the wake-up kept its timer)', async () => {
     const customerId = 'c-waits';
     const journey = await journeyOf('nordhem', customerId);
@@ -215,6 +187,34 @@ describe('playbooks in running journeys', () => {
     expect(
       listCapturedMail(mailDir).filter((m) => m.to.includes(`${customerId}@`) && /All set with your/.test(m.subject)),
     ).toHaveLength(1);
+  });
+
+  it('uses a playbook changed while the journey runs from its next decision on', async () => {
+    const journey = await journeyOf('nordhem', 'c-change');
+    const item = { sku: 'lamp', name: 'Floor lamp', category: 'lighting', price: 90 };
+    await journey.record('order.placed', { orderId: 'o-3', items: [item] });
+    await journey.record('shipment.dispatched', { orderId: 'o-3' });
+    await journey.record('shipment.delivered', { orderId: 'o-3' });
+    await settle();
+    const planned = (await journey.state()).outreach.pending.find((contact) => contact.playbookId === 'setup.checkin');
+    expect(planned?.playbookVersion).toBe(1);
+
+    // An operator turns the setup check-in off for everyone.
+    const file = path.join(playbooksDir, 'default.json');
+    const config = JSON.parse(readFileSync(file, 'utf8')) as {
+      playbooks: { id: string; version: number; enabled?: boolean }[];
+    };
+    const checkin = config.playbooks.find((playbook) => playbook.id === 'setup.checkin')!;
+    Object.assign(checkin, { version: 2, enabled: false });
+    writeFileSync(file, JSON.stringify(config, null, 2));
+
+    await env.sleep(4 * DAY);
+    await settle();
+    const [decision] = decisionsFor(await journey.state(), 'setup.checkin');
+    expect(decision).toMatchObject({ outcome: 'skipped', why: expect.stringMatching(/setup\.checkin v2 is disabled/) });
+    expect(
+      listCapturedMail(mailDir).filter((m) => m.to.includes('c-change@') && /All set with your/.test(m.subject)),
+    ).toEqual([]);
   });
 
   /** The journey's timer events in history order: what it started (with its summary), cancelled, or saw fire. */
