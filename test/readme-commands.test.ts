@@ -153,7 +153,12 @@ describe('the README', () => {
     await eventually(async () => {
       expect((await fetch(`http://127.0.0.1:${apiPort}/ready`)).status).toBe(200);
       expect(log).toMatch(/\[kept\] worker started/);
-    }, 120_000);
+    }, 120_000).catch((error: unknown) => {
+      // Why npm start never became ready is in its own output, not in a refused connection.
+      throw new Error(
+        `npm start was not ready after 120 s: ${String(error)}\n--- its output, last 4,000 characters ---\n${log.slice(-4_000)}`,
+      );
+    });
   });
 
   afterAll(async () => {
