@@ -8,7 +8,7 @@ import { deliveryPromiseId } from '../workflows/journey/implicit-promises';
 import { journeyStateQuery } from '../workflows/journey/messages';
 import { orderStateQuery } from '../workflows/order/messages';
 import { runningPromises } from '../workflows/journey/operator-view';
-import { historyCost, type HistoryCost } from './helpers/history-breakdown';
+import { historyCost, timerEvents, type HistoryCost } from './helpers/history-breakdown';
 import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
 import { uniqueTaskQueue } from './helpers/temporal';
 
@@ -146,20 +146,6 @@ function productViewed(customerId: string): LifecycleEventInput {
   };
 }
 
-/** The journey's timer events, in history order, with the summary each timer was started with. */
-async function journeyTimers(customerId: string): Promise<string[]> {
-  const history = await env.client.workflow.getHandle(journeyWorkflowId(brand, customerId)).fetchHistory();
-  return (history.events ?? []).flatMap((event) => {
-    if (event.timerStartedEventAttributes) {
-      const summary = event.userMetadata?.summary?.data;
-      return [`started ${summary ? (JSON.parse(Buffer.from(summary).toString('utf8')) as string) : ''}`];
-    }
-    if (event.timerCanceledEventAttributes) return ['canceled'];
-    if (event.timerFiredEventAttributes) return ['fired'];
-    return [];
-  });
-}
-
 describe('the cost of one event', () => {
   test('order.placed with a promised date, then shipment.dispatched, stay within their history budget; a delay starts the order', async () => {
     const customerId = `cost-${Date.now().toString(36)}`;
@@ -242,7 +228,7 @@ describe('the cost of one event', () => {
     await api.recordEvent(shipmentDispatched(customerId, orderId));
     const afterDispatched = await settledCosts(workflowIds);
     // The dispatch gave the journey a wake-up (its next outreach decision): one pending timer.
-    const timers = await journeyTimers(customerId);
+    const timers = await timerEvents(env.client, journeyWorkflowId(brand, customerId));
     expect(timers).toHaveLength(1);
     expect(timers[0]).toMatch(/^started /);
 
@@ -252,7 +238,7 @@ describe('the cost of one event', () => {
     console.log(describeCosts('after product.viewed', afterViewed));
 
     // The same timer, neither cancelled nor started again: the event costs its task and its update.
-    expect(await journeyTimers(customerId)).toEqual(timers);
+    expect(await timerEvents(env.client, journeyWorkflowId(brand, customerId))).toEqual(timers);
     expect(viewed.workflows).toBe(0);
     expect(viewed.markers).toBe(0);
     expect(viewed.historyEvents - 3 * (viewed.workflowTasks - 1)).toBeLessThanOrEqual(5);

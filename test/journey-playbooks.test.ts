@@ -9,6 +9,7 @@ import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { listCapturedMail } from '../mail/mailbox';
 import { journeyStateQuery } from '../workflows/journey/messages';
 import type { JourneyState } from '../workflows/journey/state';
+import { timerEvents } from './helpers/history-breakdown';
 import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
 import { connectTimeSkippingServer, startKeptWorker, stopWorker, zoneWhereItIsNow } from './helpers/temporal';
 
@@ -169,14 +170,14 @@ describe('playbooks in running journeys', () => {
     await settle();
     const planned = (await journey.state()).outreach.pending.find((contact) => contact.playbookId === 'setup.checkin');
     expect(planned).toBeDefined();
-    const timersBefore = await timerEvents(customerId);
+    const timersBefore = await timerEvents(env.client, journeyWorkflowId('nordhem', customerId));
     expect(timersBefore.at(-1)).toBe(`started next outreach decision at ${planned!.dueAt}`);
 
     await env.sleep(DAY);
     await journey.record('product.viewed', { sku: 'lamp' });
     await settle();
     // The view changed nothing the journey waits for: the same timer, neither cancelled nor started again.
-    expect(await timerEvents(customerId)).toEqual(timersBefore);
+    expect(await timerEvents(env.client, journeyWorkflowId('nordhem', customerId))).toEqual(timersBefore);
 
     await env.sleep(Math.max(0, Date.parse(planned!.dueAt) - (await env.currentTimeMs())) + 60_000);
     await settle();
@@ -216,18 +217,4 @@ describe('playbooks in running journeys', () => {
       listCapturedMail(mailDir).filter((m) => m.to.includes('c-change@') && /All set with your/.test(m.subject)),
     ).toEqual([]);
   });
-
-  /** The journey's timer events in history order: what it started (with its summary), cancelled, or saw fire. */
-  async function timerEvents(customerId: string): Promise<string[]> {
-    const history = await env.client.workflow.getHandle(journeyWorkflowId('nordhem', customerId)).fetchHistory();
-    return (history.events ?? []).flatMap((event) => {
-      if (event.timerStartedEventAttributes) {
-        const summary = event.userMetadata?.summary?.data;
-        return [`started ${summary ? (JSON.parse(Buffer.from(summary).toString('utf8')) as string) : ''}`];
-      }
-      if (event.timerCanceledEventAttributes) return ['canceled'];
-      if (event.timerFiredEventAttributes) return ['fired'];
-      return [];
-    });
-  }
 });

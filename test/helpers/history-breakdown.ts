@@ -99,3 +99,20 @@ function upsertDetail(event: HistoryEvent): string {
   const fields = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
   return fields ? ` [${Object.keys(fields).join(',')}]` : '';
 }
+
+/**
+ * A workflow's timers in history order: what it started (with the timer's summary), cancelled,
+ * or saw fire. Says whether an event left a pending timer alone.
+ */
+export async function timerEvents(client: Client, workflowId: string): Promise<string[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).flatMap((event) => {
+    if (event.timerStartedEventAttributes) {
+      const summary = event.userMetadata?.summary?.data;
+      return [`started ${summary ? (JSON.parse(Buffer.from(summary).toString('utf8')) as string) : ''}`];
+    }
+    if (event.timerCanceledEventAttributes) return ['canceled'];
+    if (event.timerFiredEventAttributes) return ['fired'];
+    return [];
+  });
+}
