@@ -17,6 +17,7 @@ import {
   fulfilPromiseSchema,
   makePromiseInputSchema,
   openPromiseStatuses,
+  promiseWorkflowInputSchema,
   reassignPromiseSchema,
   renegotiatePromiseSchema,
   type CancelPromise,
@@ -48,7 +49,9 @@ import {
   promiseStateQuery,
   reassignPromiseUpdate,
   renegotiatePromiseUpdate,
+  wakePromiseUpdate,
 } from '../workflows/promise/messages';
+import { firstStepAt } from '../workflows/promise/first-step';
 import { resolveDueAt } from '../workflows/promise/plan';
 import type { promiseWorkflow } from '../workflows/promise/promise-workflow';
 import { startedOnThisGeneration } from '../common/code-generation';
@@ -142,7 +145,7 @@ export class PromiseClient {
       note: check.note,
     };
     const due = input.due ?? { at: iso(check.proposedDueAt) };
-    return this.start({ ...input, owner, due, createdAt }, profile, capacity, made);
+    return this.start({ ...input, owner, due, createdAt }, profile, capacity, made, now);
   }
 
   async fulfilPromise(brand: string, promiseId: string, change: FulfilPromise = {}): Promise<PromiseOutcome> {
@@ -176,12 +179,27 @@ export class PromiseClient {
 
   /** The promise's state, including its outcome and measures once it ended. */
   async getPromise(brand: string, promiseId: string): Promise<PromiseState> {
+    const handle = this.handle(brand, promiseId);
     try {
-      return await this.handle(brand, promiseId).query(promiseStateQuery);
+      return await handle.query(promiseStateQuery);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw notFound(brand, promiseId);
-      throw error;
+      if (!(await this.wokeFromStartDelay(handle))) throw error;
+      return await handle.query(promiseStateQuery);
     }
+  }
+
+  /**
+   * A promise waiting for its first step (`deferredFirstTask` below) has run no workflow task, and a
+   * query needs one: an update runs it at once. Answers whether that was why the query failed.
+   */
+  private async wokeFromStartDelay(handle: WorkflowHandle<typeof promiseWorkflow>): Promise<boolean> {
+    const description = await handle.describe();
+    const firstTaskAt = description.executionTime?.getTime();
+    const waiting =
+      description.status.name === 'RUNNING' && firstTaskAt !== undefined && firstTaskAt > (await this.now());
+    if (waiting) await handle.executeUpdate(wakePromiseUpdate);
+    return waiting;
   }
 
   private handle(brand: string, promiseId: string): WorkflowHandle<typeof promiseWorkflow> {
@@ -193,6 +211,7 @@ export class PromiseClient {
     profile: ServiceProfile,
     capacity: CapacityVerdict,
     made: MadeBy,
+    now: number,
   ): Promise<MakePromiseAnswer> {
     const workflowId = promiseWorkflowId(input.brand, input.promiseId);
     const args: PromiseWorkflowInput = {
@@ -221,11 +240,16 @@ export class PromiseClient {
       capacity,
     };
     const dueAt = iso(resolveDueAt(input.due, Date.parse(input.createdAt), profile));
+    // Counted from the later of now and the promise's start: never past its first step, even on a
+    // clock behind the server's (a time-skipping test's, whose activities read the wall clock).
+    const firstTaskDelay = made.madeByJourney
+      ? deferredFirstTask(args, Math.max(now, Date.parse(input.createdAt)))
+      : undefined;
     try {
       await this.options.client.workflow.start<typeof promiseWorkflow>('promiseWorkflow', {
         workflowId,
         taskQueue: this.options.taskQueue,
-        ...eagerStartOptions(this.options.client),
+        ...(firstTaskDelay === undefined ? eagerStartOptions(this.options.client) : { startDelay: firstTaskDelay }),
         args: [args],
         // A promise id is used once: a second make of the same id answers with the first.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -355,6 +379,24 @@ export function visibilityLoad(client: Client): OpenPromiseSource {
     }
     return dueAts;
   };
+}
+
+/** A first step sooner than this is not worth a start delay: the promise starts at once. */
+const DEFER_FIRST_TASK_MIN_MS = 60_000;
+
+/**
+ * How long a promise that a journey makes waits before its first workflow task: until its first
+ * step (workflows/promise/first-step.ts). Until then its workflow would only start a timer and
+ * sleep, and the journey already counts it open (it sends no opening report), so at an order's
+ * placement the promise costs a workflow start and nothing more: no task, no timer, no worker
+ * time. Its search attributes and summaries are set at start, so operators find and read it
+ * meanwhile; an update (a delivery, a cancellation, an operator's change) runs it at once, and
+ * so does a read (getPromise). A promise made through the API or CLI starts at once, as its
+ * opening report is how its customer's journey learns of it.
+ */
+function deferredFirstTask(args: PromiseWorkflowInput, now: number): number | undefined {
+  const delay = firstStepAt(promiseWorkflowInputSchema.parse(args)) - now;
+  return delay >= DEFER_FIRST_TASK_MIN_MS ? delay : undefined;
 }
 
 /** A person without a team gets the team the profile lists them in (for KeptTeam and capacity). */

@@ -40,6 +40,7 @@ import {
   promiseStateQuery,
   reassignPromiseUpdate,
   renegotiatePromiseUpdate,
+  wakePromiseUpdate,
 } from './messages';
 import { nextStep, planSteps, resolveDueAt, type PlannedStep, type StaffParty } from './plan';
 import {
@@ -167,6 +168,8 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
   };
 
   setHandler(promiseStateQuery, () => state);
+  // Taking it is all it does: the task it runs in lets the query above be answered (messages.ts).
+  setHandler(wakePromiseUpdate, () => undefined);
   setHandler(promiseContactOutcomeSignal, (raw) => {
     // From the customer's journey; a signal cannot be rejected, so an invalid one is logged and dropped.
     const parsed = promiseContactOutcomeSchema.safeParse(raw);
