@@ -1,5 +1,8 @@
+import type { BrandConfig } from '../activities/journey-config';
 import { timeZoneSchema } from '../common/events';
+import { internConfig } from '../workflows/journey/config-intern';
 import { formatInZone } from '../workflows/journey/operator-view';
+import { shippedProfiles } from './helpers/outreach';
 
 /**
  * The memos that a worker's workflows share (workflows/shared-logic.ts): an answer must depend
@@ -38,5 +41,39 @@ describe('timezone names, the valid ones memoised', () => {
       expect(timeZoneSchema.safeParse('Mars/Olympus_Mons').success).toBe(false);
       expect(timeZoneSchema.safeParse('Asia/Kolkata').success).toBe(true);
     }
+  });
+});
+
+describe('brand configs, one frozen copy per text', () => {
+  const profile = shippedProfiles().get('nordhem')!;
+  const answer = (displayName = profile.displayName): BrandConfig => ({
+    brand: 'nordhem',
+    version: 'v1',
+    hash: 'h1',
+    profile: structuredClone({ ...profile, displayName }),
+  });
+
+  it('hands every journey holding an equal config the same copy, which none can change', () => {
+    const [first, second] = [internConfig(answer()), internConfig(answer())];
+    expect(second.profile).toBe(first.profile);
+    expect(() => {
+      (first.profile as { displayName: string }).displayName = 'Changed';
+    }).toThrow(/read only/);
+    expect(() => first.profile!.channels.push('fax' as never)).toThrow(/not extensible/);
+    expect(second.profile!.displayName).toBe(profile.displayName);
+  });
+
+  it('hands a journey whose config differs its own, whatever came first or filled the memo', () => {
+    const other = internConfig(answer('Nordhem Outlet'));
+    for (let index = 0; index < 100; index += 1) internConfig(answer(`Brand ${index}`));
+    expect(other.profile!.displayName).toBe('Nordhem Outlet');
+    expect(internConfig(answer()).profile!.displayName).toBe(profile.displayName);
+    expect(internConfig(answer('Nordhem Outlet')).profile).toEqual(other.profile);
+  });
+
+  it('keeps what the answer says beside its profile and playbooks', () => {
+    const held = internConfig({ ...answer(), version: 'v2', configError: 'playbooks.yaml: bad' });
+    expect(held).toMatchObject({ brand: 'nordhem', version: 'v2', hash: 'h1', configError: 'playbooks.yaml: bad' });
+    expect(internConfig({ brand: 'bare', version: 'v0' })).toEqual({ brand: 'bare', version: 'v0' });
   });
 });

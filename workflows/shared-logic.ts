@@ -17,6 +17,7 @@ import { readyForFreeze } from './freeze-ready';
 import * as journeyActivitySummaries from './journey/activity-summaries';
 import * as journeyAnticipationState from './journey/anticipation-state';
 import * as journeyArchive from './journey/archive';
+import * as journeyConfigIntern from './journey/config-intern';
 import * as journeyImplicitPromises from './journey/implicit-promises';
 import * as journeyOperatorView from './journey/operator-view';
 import * as journeyOutreachState from './journey/outreach-state';
@@ -55,7 +56,7 @@ import * as promiseState from './promise/promise-state';
  * `let`, `var` or writable Map or Set in them, and runs two journeys with the same events on one
  * worker: their states must be equal, which a default object shared by reference would break.
  *
- * Three memos are shared on purpose, each a pure function's answers that no workflow can change:
+ * Four memos are shared on purpose, each a pure function's answers that no workflow can change:
  * - common/business-time.ts keeps each calendar's opening windows per date in a module-level
  *   WeakMap keyed by the calendar object (that file says why no workflow can see or change
  *   another's entries). Sharing it with what imports it (common/staff/time.ts,
@@ -64,7 +65,9 @@ import * as promiseState from './promise/promise-state';
  * - journey/operator-view.ts keeps formatted times (zone and instant → text), and
  *   common/events.ts (a shared schema module) the zone names found valid: strings and booleans
  *   that depend on the key alone, bounded, so a workflow's answer never depends on which
- *   workflow asked first. Both save CPU on every round (issue 13).
+ *   workflow asked first. Both save CPU on every round (issue 13);
+ * - journey/config-intern.ts keeps one frozen copy of each brand config (profile and playbooks)
+ *   that journeys hold, keyed by its whole text: about 13 KiB per cached journey (issue 13).
  *
  * Left out: every module that imports @temporalio/workflow (the workflows, their messages,
  * planner, outreach runner, ...).
@@ -90,6 +93,7 @@ export const sharedLogicModules = {
   'workflows/journey/activity-summaries': journeyActivitySummaries,
   'workflows/journey/anticipation-state': journeyAnticipationState,
   'workflows/journey/archive': journeyArchive,
+  'workflows/journey/config-intern': journeyConfigIntern,
   'workflows/journey/implicit-promises': journeyImplicitPromises,
   'workflows/journey/operator-view': journeyOperatorView,
   'workflows/journey/outreach-state': journeyOutreachState,

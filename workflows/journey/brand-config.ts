@@ -1,5 +1,6 @@
 import { proxyLocalActivities } from '@temporalio/workflow';
 import type { BrandConfig, createJourneyConfigActivities } from '../../activities/journey-config';
+import { internConfig } from './config-intern';
 import type { JourneyState } from './state';
 
 const { loadBrandConfig } = proxyLocalActivities<ReturnType<typeof createJourneyConfigActivities>>({
@@ -86,7 +87,7 @@ export class BrandConfigSource {
     const config: BrandConfig =
       answer.unchanged && this.current
         ? withoutError({ ...this.current, version: answer.version }, answer.configError)
-        : answer;
+        : internConfig(answer);
     this.current = config;
     this.readAt = Date.now();
     this.readThisRound = true;
