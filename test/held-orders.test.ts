@@ -14,7 +14,7 @@ import { orderStateQuery } from '../workflows/order/messages';
 import { promiseStateQuery } from '../workflows/promise/messages';
 import { journeyRuns } from './helpers/journey-runs';
 import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
-import { connectTimeSkippingServer, startKeptWorker, stopWorker, uniqueTaskQueue } from './helpers/temporal';
+import { connectTimeSkippingServer, startKeptWorker, stopWorker, uniqueTaskQueue, settleOn } from './helpers/temporal';
 
 /**
  * Generation 5 (workflows/journey/held-orders.ts): an order with a delivery promise lives in its
@@ -90,13 +90,7 @@ async function orderWorkflow(orderId: string) {
 }
 
 /** Lets the journey's rounds and the workflows they start run, until `done` says so. */
-async function settle(what: string, done: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 60; i++) {
-    if (await done()) return;
-    await env.sleep(1_000);
-  }
-  throw new Error(`never settled: ${what}`);
-}
+const settle = (what: string, done: () => Promise<boolean>) => settleOn(env, what, done);
 
 const deliveryPromiseOpen = async (customerId: string, orderId: string) =>
   (await kept.getJourney(brand, customerId)).implicitPromises?.confirmed[deliveryPromiseId(orderId)]?.status === 'open';

@@ -21,6 +21,7 @@ import {
   startKeptWorker,
   stopWorker,
   uniqueTaskQueue,
+  settleOn,
 } from './helpers/temporal';
 
 /**
@@ -98,13 +99,7 @@ async function customer(customerId: string): Promise<void> {
 const journey = (customerId: string): Promise<JourneyState> => kept.getJourney(brand, customerId);
 
 /** Lets the journey's rounds (activities, promise workflows) run, until `done` says so. */
-async function settle(what: string, done: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 60; i++) {
-    if (await done()) return;
-    await env.sleep(1_000);
-  }
-  throw new Error(`never settled: ${what}`);
-}
+const settle = (what: string, done: () => Promise<boolean>) => settleOn(env, what, done);
 
 const confirmed = async (customerId: string, promiseId: string) =>
   (await journey(customerId)).implicitPromises?.confirmed[promiseId];

@@ -10,7 +10,7 @@ import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { deliveryPromiseId } from '../workflows/journey/implicit-promises';
 import { planSteps } from '../workflows/promise/plan';
 import { outreachDependencies, shippedProfiles, temporaryDirectory } from './helpers/outreach';
-import { connectTimeSkippingServer, startKeptWorker, stopWorker, uniqueTaskQueue } from './helpers/temporal';
+import { connectTimeSkippingServer, startKeptWorker, stopWorker, uniqueTaskQueue, settleOn } from './helpers/temporal';
 
 /**
  * The delivery promise that a journey makes waits for its first step before its first workflow
@@ -83,13 +83,7 @@ const promiseHandle = (orderId: string) =>
   env.client.workflow.getHandle(promiseWorkflowId(brand, deliveryPromiseId(orderId)));
 
 /** Lets the journey's round and what it starts run (one server second a step), until `done`. */
-async function settle(what: string, done: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 60; i++) {
-    if (await done()) return;
-    await env.sleep(1_000);
-  }
-  throw new Error(`never settled: ${what}`);
-}
+const settle = (what: string, done: () => Promise<boolean>) => settleOn(env, what, done);
 
 /** Places an order promised five days ahead; answers when its delivery promise's workflow exists. */
 async function place(customerId: string, orderId: string): Promise<{ placedAt: number; promisedAt: number }> {

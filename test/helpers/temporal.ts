@@ -109,3 +109,19 @@ export function zoneWhereItIsAt(ms: number, hour: number): string {
   if (offset > 12) offset -= 24;
   return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
 }
+
+/**
+ * On the time-skipping server: lets workflows and what they start run, one server second a
+ * step (a minute at most), until `done` says so; fails naming `what` never came.
+ */
+export async function settleOn(
+  env: TestWorkflowEnvironment,
+  what: string,
+  done: () => Promise<boolean>,
+): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    if (await done()) return;
+    await env.sleep(1_000);
+  }
+  throw new Error(`never settled: ${what}`);
+}
