@@ -39,21 +39,43 @@ export class BusinessTimeError extends Error {
  * Opening windows per calendar and local date. Timezone arithmetic is the costly part and a
  * day's windows never change, so they are memoised (deterministic: the key is the date).
  *
+ * Keyed by the calendar's text, not its object: each promise workflow parses its own copy of
+ * the brand's calendar, and so does the activity that works out when a new promise first has
+ * something to do (client/promises.ts), so an object-keyed memo missed on every one of them
+ * and worked the same windows out again (issue 13). The text of each calendar object is taken
+ * once (a WeakMap: it goes with its object).
+ *
  * This module is shared by every workflow of a worker (workflows/shared-logic.ts), and so is
- * this memo, on purpose: an entry is reachable only through the calendar object it is keyed by
- * (a workflow's own parsed config; a WeakMap cannot be listed), its value depends on nothing
- * but that calendar and the date, and the windows are frozen, so no workflow can change what
- * another reads. Entries go with their calendar when its workflow leaves the cache.
+ * this memo, on purpose: an entry depends on nothing but the calendar's text and the date, so
+ * an equal calendar gets equal windows whichever workflow asked first, and the windows are
+ * frozen, so no workflow can change what another reads. It is bounded: cleared past
+ * `MAX_CALENDARS` calendars, and a calendar's dates past `MAX_DATES_PER_CALENDAR`.
  */
-const windowCache = new WeakMap<BusinessHours, Map<string, readonly Window[]>>();
+const windowCache = new Map<string, Map<string, readonly Window[]>>();
+const calendarTexts = new WeakMap<BusinessHours, string>();
+const MAX_CALENDARS = 64;
+const MAX_DATES_PER_CALENDAR = 4_096;
 
 /** The opening windows of one local date `YYYY-MM-DD` (empty on holidays and closed weekdays). */
 function windowsOn(date: string, hours: BusinessHours): readonly Window[] {
-  let byDate = windowCache.get(hours);
-  if (!byDate) windowCache.set(hours, (byDate = new Map()));
+  const byDate = datesOf(hours);
   let windows = byDate.get(date);
-  if (!windows) byDate.set(date, (windows = computeWindows(date, hours)));
+  if (!windows) {
+    if (byDate.size >= MAX_DATES_PER_CALENDAR) byDate.clear();
+    byDate.set(date, (windows = computeWindows(date, hours)));
+  }
   return windows;
+}
+
+function datesOf(hours: BusinessHours): Map<string, readonly Window[]> {
+  let text = calendarTexts.get(hours);
+  if (text === undefined) calendarTexts.set(hours, (text = JSON.stringify(hours)));
+  let byDate = windowCache.get(text);
+  if (!byDate) {
+    if (windowCache.size >= MAX_CALENDARS) windowCache.clear();
+    windowCache.set(text, (byDate = new Map()));
+  }
+  return byDate;
 }
 
 function computeWindows(date: string, hours: BusinessHours): readonly Window[] {

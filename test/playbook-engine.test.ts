@@ -205,6 +205,24 @@ describe('receive: a delayed shipment is announced before the promised date, wit
     const keys = journey.planOf('delivery.late', plus(DELAYED_AT, 12 * HOUR + 1000)).map((contact) => contact.key);
     expect(keys).toEqual([first[0]!.key, `delivery.late/o-9/${plus(DELAYED_AT, 12 * HOUR)}`]);
   });
+
+  it('re-planning leaves out the keys the journey already has, and plans the rest as before', () => {
+    const journey = delayed('nordhem');
+    journey.add({
+      type: 'shipment.delayed',
+      occurredAt: plus(DELAYED_AT, 12 * HOUR),
+      orderId: 'o-9',
+      newEstimatedDeliveryAt: '2026-11-26T12:00:00.000Z',
+    });
+    const now = plus(DELAYED_AT, 12 * HOUR + 1000);
+    const plan = (isKnown?: (key: string) => boolean) =>
+      planContacts(journey.state, playbooksOf('nordhem'), now, journey.context(), isKnown);
+    const everything = plan();
+    expect(everything).toHaveLength(2);
+    const known = new Set([everything[0]!.key]);
+    expect(plan((key) => known.has(key))).toEqual(everything.slice(1));
+    expect(plan(() => true)).toEqual([]);
+  });
 });
 
 describe('receive: a late-delivery notice only when the parcel misses the promised day, in the customer’s zone', () => {

@@ -1,5 +1,7 @@
 import type { BrandConfig } from '../activities/journey-config';
+import { nextOpening } from '../common/business-time';
 import { timeZoneSchema } from '../common/events';
+import type { BusinessHours } from '../common/profiles/schema';
 import { internConfig } from '../workflows/journey/config-intern';
 import { formatInZone } from '../workflows/journey/operator-view';
 import { shippedProfiles } from './helpers/outreach';
@@ -75,5 +77,30 @@ describe('brand configs, one frozen copy per text', () => {
     const held = internConfig({ ...answer(), version: 'v2', configError: 'playbooks.yaml: bad' });
     expect(held).toMatchObject({ brand: 'nordhem', version: 'v2', hash: 'h1', configError: 'playbooks.yaml: bad' });
     expect(internConfig({ brand: 'bare', version: 'v0' })).toEqual({ brand: 'bare', version: 'v0' });
+  });
+});
+
+describe('opening windows, memoised per calendar text and date', () => {
+  const calendar = (holidays: string[]): BusinessHours =>
+    structuredClone({ ...shippedProfiles().get('nordhem')!.businessHours, holidays });
+  // Nordhem opens Monday to Friday; 2026-12-07 is a Monday.
+  const mondayMorning = Date.parse('2026-12-07T06:00:00Z');
+  const opensOn = (hours: BusinessHours) => new Date(nextOpening(mondayMorning, hours)).toISOString().slice(0, 10);
+
+  it('gives equal calendars, each parsed on its own, the same opening hours', () => {
+    const [first, second] = [calendar([]), calendar([])];
+    expect(first).not.toBe(second);
+    expect(opensOn(first)).toBe('2026-12-07');
+    expect(nextOpening(mondayMorning, second)).toBe(nextOpening(mondayMorning, first));
+  });
+
+  it('gives a calendar that differs its own, whichever was asked first and however full the memo', () => {
+    expect(opensOn(calendar([]))).toBe('2026-12-07');
+    expect(opensOn(calendar(['2026-12-07']))).toBe('2026-12-08');
+    expect(opensOn(calendar([]))).toBe('2026-12-07');
+    for (let day = 1; day <= 80; day += 1)
+      opensOn(calendar([`2030-01-${String((day % 28) + 1).padStart(2, '0')}`, `x${day}`]));
+    expect(opensOn(calendar(['2026-12-07', '2026-12-08']))).toBe('2026-12-09');
+    expect(opensOn(calendar([]))).toBe('2026-12-07');
   });
 });

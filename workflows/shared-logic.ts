@@ -58,7 +58,7 @@ import * as promiseState from './promise/promise-state';
  *
  * Four memos are shared on purpose, each a pure function's answers that no workflow can change:
  * - common/business-time.ts keeps each calendar's opening windows per date in a module-level
- *   WeakMap keyed by the calendar object (that file says why no workflow can see or change
+ *   Map keyed by the calendar's text, bounded (that file says why no workflow can see or change
  *   another's entries). Sharing it with what imports it (common/staff/time.ts,
  *   common/playbooks/data.ts and engine.ts, workflows/promise/plan.ts) saves about 9 KiB per
  *   cached workflow, which the 2x heap target needed;

@@ -44,14 +44,17 @@ export function triggerSource(trigger: Trigger): string {
 }
 
 /** Every anchor of a playbook's trigger in this journey (sweep triggers have none of their own). */
-export function anchorsOf(state: JourneyState, playbook: PlanningPlaybook, current?: LifecycleEvent): Anchor[] {
+export function anchorsOf(
+  state: JourneyState,
+  playbook: PlanningPlaybook,
+  current?: LifecycleEvent,
+  events: readonly LifecycleEvent[] = knownEvents(state, current),
+): Anchor[] {
   const trigger = playbook.trigger;
   if ('sweep' in trigger) return [];
   if ('at' in trigger) return fieldAnchors(state, trigger.at);
   const type = 'on' in trigger ? trigger.on : trigger.after;
-  return knownEvents(state, current)
-    .filter((event) => event.type === type)
-    .map(eventAnchor);
+  return events.filter((event) => event.type === type).map(eventAnchor);
 }
 
 function eventAnchor(event: LifecycleEvent): Anchor {

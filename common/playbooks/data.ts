@@ -1,5 +1,5 @@
 import { addBusinessDuration } from '../business-time';
-import type { Severity } from '../events';
+import type { LifecycleEvent, Severity } from '../events';
 import type { JourneyState } from '../../workflows/journey/state';
 import { addSigned, knownEvents } from './anchors';
 import { arrivalWithRisk, customerZone, dayIn, isAfterPromisedDay, lateRisk } from './arrival';
@@ -13,12 +13,22 @@ import type { Anchor, PlannedContact, PlaybookAction } from './schema';
  */
 export type ContactData = PlannedContact['data'];
 
-export function contactData(state: JourneyState, anchor: Anchor, context: CheckContext): ContactData {
+export function contactData(
+  state: JourneyState,
+  anchor: Anchor,
+  context: CheckContext,
+  events?: readonly LifecycleEvent[],
+): ContactData {
   const data: ContactData = {};
   for (const key of ['orderId', 'caseId', 'sku', 'questionId'] as const) {
     if (anchor[key]) data[key] = anchor[key];
   }
-  Object.assign(data, orderData(state, anchor), caseData(state, anchor), anchorEventData(state, anchor, context));
+  Object.assign(
+    data,
+    orderData(state, anchor),
+    caseData(state, anchor),
+    anchorEventData(state, anchor, context, events),
+  );
   Object.assign(data, predictionData(state, anchor, context));
   if (anchor.source === LATE_RISK_ANCHOR) sayAsPrediction(data, state, context);
   return data;
@@ -65,9 +75,14 @@ function caseData(state: JourneyState, anchor: Anchor): ContactData {
 }
 
 /** Details only the triggering event has: the carrier's new ETA and why, why a delivery failed. */
-function anchorEventData(state: JourneyState, anchor: Anchor, context: CheckContext): ContactData {
+function anchorEventData(
+  state: JourneyState,
+  anchor: Anchor,
+  context: CheckContext,
+  events: readonly LifecycleEvent[] = knownEvents(state, context.event),
+): ContactData {
   if (!anchor.eventId) return {};
-  const event = knownEvents(state, context.event).find((known) => known.eventId === anchor.eventId);
+  const event = events.find((known) => known.eventId === anchor.eventId);
   if (event?.type === 'shipment.delayed') {
     return withoutUndefined({ newEstimatedDeliveryAt: event.newEstimatedDeliveryAt, delayReason: event.reason });
   }

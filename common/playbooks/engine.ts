@@ -1,7 +1,17 @@
 import type { OutreachRequestInput } from '../outreach/contract';
 import type { JourneyState } from '../../workflows/journey/state';
 import type { ProactiveContactRequest } from '../sweep/schema';
-import { addSigned, anchorsOf, durationMs, fieldAnchors, normalise, triggerBase, triggerSource } from './anchors';
+import type { LifecycleEvent } from '../events';
+import {
+  addSigned,
+  anchorsOf,
+  durationMs,
+  fieldAnchors,
+  knownEvents,
+  normalise,
+  triggerBase,
+  triggerSource,
+} from './anchors';
 import { compareInstants, isAfter, isAtOrAfter, isBefore } from '../instants';
 import { goalMet, unmetCondition, type CheckContext } from './checks';
 import { customerZone } from './arrival';
@@ -32,19 +42,34 @@ export type StillWanted =
   /** `retryAt`: the current version wants the same contact later (its offset changed). */
   | { wanted: false; why: string; retryAt?: string };
 
-/** Every contact the playbooks want for this journey, due from `now − grace` on, sorted by time. */
+/**
+ * Every contact the playbooks want for this journey, due from `now − grace` on, sorted by time.
+ * `isKnown` names keys the caller already has (pending or decided): those are left out before
+ * their data and reason are built, the costly part, since the caller would drop them anyway.
+ */
 export function planContacts(
   state: JourneyState,
   playbooks: readonly PlanningPlaybook[],
   now: string,
   context: CheckContext = {},
+  isKnown: (key: string) => boolean = () => false,
 ): PlannedContact[] {
   const at = normalise(now);
   const decidedNow = { ...context, now: context.now ?? at };
+  // Sorted once per plan, not once per playbook and again per contact built.
+  const events = knownEvents(state, context.event);
   const contacts = active(playbooks).flatMap((playbook) =>
-    anchorsOf(state, playbook, context.event).flatMap((anchor) => planAnchor(state, playbook, anchor, at, decidedNow)),
+    anchorsOf(state, playbook, context.event, events).flatMap((anchor) =>
+      planAnchor(state, playbook, anchor, at, { context: decidedNow, events, isKnown }),
+    ),
   );
   return uniqueSorted(contacts);
+}
+
+interface PlanScope {
+  context: CheckContext;
+  events: readonly LifecycleEvent[];
+  isKnown: (key: string) => boolean;
 }
 
 function planAnchor(
@@ -52,16 +77,19 @@ function planAnchor(
   playbook: PlanningPlaybook,
   anchor: Anchor,
   now: string,
-  context: CheckContext,
+  { context, events, isKnown }: PlanScope,
 ): PlannedContact[] {
   if (goalMet(state, playbook.exitGoal, anchor) || unmetCondition(state, playbook.conditions, anchor, context)) {
     return [];
   }
-  return occurrences(playbook, anchor, now).flatMap(({ dueAt, occurrence }) =>
-    playbook.actions.map((action, index) =>
-      buildContact(state, playbook, { ...anchor, ...(occurrence ? { occurrence } : {}) }, dueAt, index, context),
-    ),
-  );
+  return occurrences(playbook, anchor, now).flatMap(({ dueAt, occurrence }) => {
+    const at = { ...anchor, ...(occurrence ? { occurrence } : {}) };
+    return playbook.actions.flatMap((action, index) =>
+      isKnown(contactKey(playbook.id, at, index, action))
+        ? []
+        : [buildContact(state, playbook, at, dueAt, index, context, events)],
+    );
+  });
 }
 
 /**
@@ -104,9 +132,10 @@ function buildContact(
   dueAt: string,
   actionIndex: number,
   context: CheckContext,
+  events?: readonly LifecycleEvent[],
 ): PlannedContact {
   const action = playbook.actions[actionIndex]!;
-  const data = contactData(state, anchor, context);
+  const data = contactData(state, anchor, context, events);
   const deadline = action.kind === 'create-task' ? taskDeadline(action, state, anchor, context) : undefined;
   if (deadline) data.deadline = deadline;
   const contact: PlannedContact = {

@@ -159,9 +159,13 @@ export function initialOutreachState(): OutreachState {
 }
 
 /** Adds a contact unless its key is pending or already decided. Returns whether it was added. */
+/** A key pending or decided: planning it again adds nothing (addPending refuses it). */
+export function hasContactKey(outreach: OutreachState, key: string): boolean {
+  return outreach.handledKeys.includes(key) || outreach.pending.some((pending) => pending.key === key);
+}
+
 export function addPending(outreach: OutreachState, contact: PendingContact): boolean {
-  if (outreach.handledKeys.includes(contact.key)) return false;
-  if (outreach.pending.some((pending) => pending.key === contact.key)) return false;
+  if (hasContactKey(outreach, contact.key)) return false;
   if (contact.anchorAt && outreach.quietBefore && isAtOrBefore(contact.anchorAt, outreach.quietBefore)) return false;
   const anchorEventId = contact.planned?.anchor.eventId;
   if (anchorEventId && outreach.importedEventIds?.includes(anchorEventId)) return false;

@@ -7,7 +7,7 @@ import type { PlannedContact } from '../../common/playbooks/schema';
 import { LATE_RISK_ANCHOR, type QuietHours } from '../../common/anticipation/late-notice';
 import { scheduleLateNotices } from './anticipation-state';
 import type { ProactiveContactRequest } from '../../common/sweep/schema';
-import { addPending, type PendingContact } from './outreach-state';
+import { addPending, hasContactKey, type PendingContact } from './outreach-state';
 import type { BrandConfigSource } from './brand-config';
 import type { StillWanted } from './outreach-runner';
 import type { JourneyState } from './state';
@@ -30,9 +30,11 @@ export async function planFromPlaybooks(
   // Late-delivery notices: when, from the outlooks the journey read (a no-op without any).
   scheduleLateNotices(state, playbooks, quietHoursOf(state, config.profile));
   const context = { profile: config.profile };
+  // Nothing is added before all is planned, so what is known stays the same throughout.
+  const isKnown = (key: string) => hasContactKey(state.outreach, key);
   const planned = [
-    ...planContacts(state, playbooks, now, context),
-    ...events.flatMap((event) => planContacts(state, playbooks, now, { ...context, event })),
+    ...planContacts(state, playbooks, now, context, isKnown),
+    ...events.flatMap((event) => planContacts(state, playbooks, now, { ...context, event }, isKnown)),
     ...sweeps.flatMap((sweep) => planSweepContacts(state, sweep, playbooks, now, context)),
   ];
   for (const contact of planned) addPending(state.outreach, pendingFrom(contact));
@@ -55,7 +57,10 @@ export async function planLateNotices(state: JourneyState, now: string, brandCon
     const promised = contact.anchor.orderId ? state.orders[contact.anchor.orderId]?.promisedDeliveryAt : undefined;
     return promised !== undefined && Date.parse(promised) > Date.parse(now);
   };
-  for (const contact of planContacts(state, onCrossing, now, { profile: config.profile }).filter(promiseAhead)) {
+  const isKnown = (key: string) => hasContactKey(state.outreach, key);
+  for (const contact of planContacts(state, onCrossing, now, { profile: config.profile }, isKnown).filter(
+    promiseAhead,
+  )) {
     addPending(state.outreach, pendingFrom(contact));
   }
 }
