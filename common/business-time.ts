@@ -149,17 +149,35 @@ export function businessDurationBetween(from: Instant, to: Instant, hours: Busin
 /** The same business-clock time `days` business days later (see the rule at the top). */
 export function addBusinessDays(start: Instant, days: number, hours: BusinessHours): Instant {
   if (days <= 0) return start;
+  return businessDaysAfter(start, hours)(days);
+}
+
+/**
+ * `addBusinessDays(start, day, hours)` for day 1, 2, 3, ... of one start: the capacity check
+ * asks for each day in turn up to a promise's due day. The walk over the calendar and the
+ * start's timezone arithmetic are done once for all of them, not again for every day.
+ */
+export function businessDaysAfter(start: Instant, hours: BusinessHours): (day: number) => Instant {
   const opened = DateTime.fromMillis(nextOpening(start, hours), { zone: hours.timezone });
-  let date = opened.toISODate() ?? '';
-  let remaining = days;
-  for (let i = 0; i < MAX_SEARCH_DAYS * 4 && remaining > 0; i++) {
-    date = nextDate(date);
-    if (windowsOn(date, hours).length > 0) remaining -= 1;
-  }
-  if (remaining > 0) throw new BusinessTimeError(`no ${days} business days found in ${hours.timezone}`);
   const clock = { hour: opened.hour, minute: opened.minute, second: opened.second, millisecond: opened.millisecond };
-  const target = DateTime.fromISO(date, { zone: hours.timezone }).set(clock);
-  return clampIntoDay(target.toMillis(), windowsOn(date, hours));
+  const ends: Instant[] = [];
+  let date = opened.toISODate() ?? '';
+  let searched = 0;
+  return (day) => {
+    if (day <= 0) return start;
+    while (ends.length < day) {
+      if (searched >= MAX_SEARCH_DAYS * 4) {
+        throw new BusinessTimeError(`no ${day} business days found in ${hours.timezone}`);
+      }
+      date = nextDate(date);
+      searched += 1;
+      const windows = windowsOn(date, hours);
+      if (windows.length === 0) continue;
+      const target = DateTime.fromISO(date, { zone: hours.timezone }).set(clock);
+      ends.push(clampIntoDay(target.toMillis(), windows));
+    }
+    return ends[day - 1]!;
+  };
 }
 
 function clampIntoDay(instant: Instant, windows: readonly Window[]): Instant {

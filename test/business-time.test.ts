@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   addBusinessDuration,
   addBusinessMs,
+  businessDaysAfter,
   businessDurationBetween,
   businessFraction,
   businessFractionsOf,
@@ -128,6 +129,19 @@ describe('addBusinessDuration: a business day is the same business-clock time on
     expect(iso(addBusinessDuration(at('2027-03-26T17:00:00+01:00'), 'P1D', withSaturday))).toBe(
       iso(at('2027-03-27T16:00:00+01:00')),
     );
+  });
+
+  it('answers day after day from one start (the capacity check), the same in any order', () => {
+    const start = at('2027-03-25T10:30:00+01:00');
+    const days = businessDaysAfter(start, paris);
+    // Thursday: Friday, then (weekend, Easter Monday, the clocks gone forward) Tuesday and Wednesday.
+    expect([3, 1, 2].map((day) => iso(days(day)))).toEqual(
+      ['2027-03-31T10:30:00+02:00', '2027-03-26T10:30:00+01:00', '2027-03-30T10:30:00+02:00'].map((text) =>
+        iso(at(text)),
+      ),
+    );
+    expect(days(0)).toBe(start);
+    for (const day of [1, 2, 3, 10]) expect(days(day)).toBe(addBusinessDuration(start, `P${day}D`, paris));
   });
 
   it('rejects years, months and garbage', () => {

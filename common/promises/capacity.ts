@@ -1,4 +1,4 @@
-import { addBusinessDays, type Instant } from '../business-time';
+import { businessDaysAfter, type Instant } from '../business-time';
 import type { BusinessHours, ServiceProfile } from '../profiles/schema';
 
 /**
@@ -37,15 +37,14 @@ export interface CapacityAnswer {
 
 /** Day boundaries, computed on demand: checkpoint(j) = now + j business days. */
 class BusinessDays {
-  private readonly ends: Instant[] = [];
-  constructor(
-    private readonly now: Instant,
-    private readonly hours: BusinessHours,
-  ) {}
+  private readonly end: (day: number) => Instant;
+  constructor(now: Instant, hours: BusinessHours) {
+    this.end = businessDaysAfter(now, hours);
+  }
 
-  end(day: number): Instant {
-    while (this.ends.length < day) this.ends.push(addBusinessDays(this.now, this.ends.length + 1, this.hours));
-    return this.ends[day - 1]!;
+  /** The end of business day `day` (1-based). */
+  endOf(day: number): Instant {
+    return this.end(day);
   }
 
   /** The business day (1-based) an instant falls in. */
@@ -69,7 +68,7 @@ export function checkCapacity(request: CapacityRequest): CapacityAnswer {
   }
   const overCommitted = request.requestedDueAt !== undefined && day > requestedDay;
   const proposedDueAt =
-    day === requestedDay && request.requestedDueAt !== undefined ? request.requestedDueAt : days.end(day);
+    day === requestedDay && request.requestedDueAt !== undefined ? request.requestedDueAt : days.endOf(day);
   return { overCommitted, proposedDueAt, note: describeLoad(loads, requestedDay, day) };
 }
 
