@@ -1,6 +1,7 @@
 import type { BrandConfig } from '../activities/journey-config';
 import { nextOpening } from '../common/business-time';
 import { timeZoneSchema } from '../common/events';
+import { dayIn } from '../common/playbooks/arrival';
 import type { BusinessHours } from '../common/profiles/schema';
 import { internConfig } from '../workflows/journey/config-intern';
 import { formatInZone } from '../workflows/journey/operator-view';
@@ -102,5 +103,27 @@ describe('opening windows, memoised per calendar text and date', () => {
       opensOn(calendar([`2030-01-${String((day % 28) + 1).padStart(2, '0')}`, `x${day}`]));
     expect(opensOn(calendar(['2026-12-07', '2026-12-08']))).toBe('2026-12-09');
     expect(opensOn(calendar([]))).toBe('2026-12-07');
+  });
+});
+
+describe('calendar days of instants, memoised per zone and instant', () => {
+  // 23:30 in London on 4 December is already 5 December in Stockholm and still 4 December in New York.
+  const lateEvening = '2026-12-04T23:30:00.000Z';
+
+  it('tells each zone its own day, again and again, whichever zone asked first', () => {
+    for (let round = 0; round < 2; round += 1) {
+      expect(dayIn(lateEvening, 'Europe/Stockholm')).toBe('2026-12-05');
+      expect(dayIn(lateEvening, 'America/New_York')).toBe('2026-12-04');
+      expect(dayIn(lateEvening, 'Europe/London')).toBe('2026-12-04');
+    }
+  });
+
+  it('still answers right once the memo has been filled and cleared, and rejects what is no instant', () => {
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    for (let hour = 0; hour < 6_000; hour += 1) dayIn(new Date(start + hour * 3_600_000).toISOString(), 'Asia/Tokyo');
+    expect(dayIn(lateEvening, 'Europe/Stockholm')).toBe('2026-12-05');
+    expect(dayIn(new Date(start).toISOString(), 'Asia/Tokyo')).toBe('2026-01-01');
+    expect(() => dayIn('not a time', 'Europe/Stockholm')).toThrow(RangeError);
+    expect(() => dayIn('not a time', 'Europe/Stockholm')).toThrow(RangeError);
   });
 });

@@ -144,13 +144,14 @@ describe("Kept's workflow bundle", () => {
     });
     expect(SHARED_KEPT_MODULES.length).toBeGreaterThan(30);
     // The memos shared on purpose, each saying in its module why no workflow can see a
-    // difference: opening windows keyed by their calendar's text, two whose values are
+    // difference: opening windows keyed by their calendar's text, three whose values are
     // strings and booleans that depend on their key alone, and frozen configs keyed by their text.
     expect(offending.sort()).toEqual(
       [
         'common/business-time: const windowCache = new Map',
         'common/business-time: const calendarTexts = new WeakMap',
         'common/events: const knownTimeZones = new Set',
+        'common/playbooks/arrival: const daysInZone = new Map',
         'workflows/journey/operator-view: const formattedInZone = new Map',
         'workflows/journey/config-intern: const heldConfigs = new Map',
       ].sort(),

@@ -56,16 +56,17 @@ import * as promiseState from './promise/promise-state';
  * `let`, `var` or writable Map or Set in them, and runs two journeys with the same events on one
  * worker: their states must be equal, which a default object shared by reference would break.
  *
- * Four memos are shared on purpose, each a pure function's answers that no workflow can change:
+ * Five memos are shared on purpose, each a pure function's answers that no workflow can change:
  * - common/business-time.ts keeps each calendar's opening windows per date in a module-level
  *   Map keyed by the calendar's text, bounded (that file says why no workflow can see or change
  *   another's entries). Sharing it with what imports it (common/staff/time.ts,
  *   common/playbooks/data.ts and engine.ts, workflows/promise/plan.ts) saves about 9 KiB per
  *   cached workflow, which the 2x heap target needed;
- * - journey/operator-view.ts keeps formatted times (zone and instant → text), and
- *   common/events.ts (a shared schema module) the zone names found valid: strings and booleans
- *   that depend on the key alone, bounded, so a workflow's answer never depends on which
- *   workflow asked first. Both save CPU on every round (issue 13);
+ * - journey/operator-view.ts keeps formatted times (zone and instant → text),
+ *   common/playbooks/arrival.ts the calendar day of an instant in a zone, and common/events.ts
+ *   (a shared schema module) the zone names found valid: strings and booleans that depend on
+ *   the key alone, bounded, so a workflow's answer never depends on which workflow asked first.
+ *   All three save CPU on every round (issue 13);
  * - journey/config-intern.ts keeps one frozen copy of each brand config (profile and playbooks)
  *   that journeys hold, keyed by its whole text: about 13 KiB per cached journey (issue 13).
  *

@@ -80,7 +80,23 @@ export function isAfterPromisedDay(expected: string, promised: string, timeZone:
  * formatter per zone: a new Intl.DateTimeFormat per date was 2% of the workflow thread's time.
  */
 export function dayIn(instant: string, timeZone: string): string {
-  const day = DateTime.fromISO(instant, { zone: timeZone }).toISODate();
-  if (day === null) throw new RangeError(`cannot tell the day of ${instant} in ${timeZone}`);
+  const key = `${timeZone} ${instant}`;
+  let day = daysInZone.get(key);
+  if (day === undefined) {
+    day = DateTime.fromISO(instant, { zone: timeZone }).toISODate() ?? undefined;
+    if (day === undefined) throw new RangeError(`cannot tell the day of ${instant} in ${timeZone}`);
+    if (daysInZone.size >= DAYS_KEPT) daysInZone.clear();
+    daysInZone.set(key, day);
+  }
   return day;
 }
+
+/**
+ * Days already worked out. A journey's planning asks the day of the same few instants (the
+ * promised date, the expected arrival) for every contact it builds, round after round, each
+ * parsed by luxon: 3% of the workflow thread at a dispatch (issue 13). Workflows of a worker
+ * share this memo (workflows/shared-logic.ts): the day depends on the instant and the zone
+ * alone, so which workflow asked first makes no difference; cleared when full, so it stays small.
+ */
+const daysInZone = new Map<string, string>();
+const DAYS_KEPT = 5_000;

@@ -30,14 +30,16 @@ export async function planFromPlaybooks(
   // Late-delivery notices: when, from the outlooks the journey read (a no-op without any).
   scheduleLateNotices(state, playbooks, quietHoursOf(state, config.profile));
   const context = { profile: config.profile };
-  // Nothing is added before all is planned, so what is known stays the same throughout.
+  // Each plan's contacts join the pending list before the next plan, which then does not build
+  // them again: a date anchor (the late-delivery risk) is planned by every one of these calls.
+  // The same list as adding them all at the end: planning reads nothing of the outreach state.
   const isKnown = (key: string) => hasContactKey(state.outreach, key);
-  const planned = [
-    ...planContacts(state, playbooks, now, context, isKnown),
-    ...events.flatMap((event) => planContacts(state, playbooks, now, { ...context, event }, isKnown)),
-    ...sweeps.flatMap((sweep) => planSweepContacts(state, sweep, playbooks, now, context)),
-  ];
-  for (const contact of planned) addPending(state.outreach, pendingFrom(contact));
+  const add = (contacts: PlannedContact[]) => {
+    for (const contact of contacts) addPending(state.outreach, pendingFrom(contact));
+  };
+  add(planContacts(state, playbooks, now, context, isKnown));
+  for (const event of events) add(planContacts(state, playbooks, now, { ...context, event }, isKnown));
+  add(sweeps.flatMap((sweep) => planSweepContacts(state, sweep, playbooks, now, context)));
 }
 
 /**
