@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { PreparedStatements } from '../sqlite-statements';
 import { Pool, type PoolClient } from 'pg';
 import { addSample, emptySketch, parseSketch, serializeSketch } from '../../common/anticipation/transit-sketch';
 import type { LedgerConfig } from '../outreach/ledger';
@@ -70,10 +71,12 @@ const uniqueScopes = (scopes: string[]): string[] => [...new Set(scopes)].sort()
 
 export class SqliteBrandStatistics implements BrandStatisticsStore {
   private readonly db: Database.Database;
+  private readonly sql: PreparedStatements;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
+    this.sql = new PreparedStatements(this.db);
     if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     for (const statement of schema('TEXT')) this.db.exec(statement);
@@ -81,17 +84,17 @@ export class SqliteBrandStatistics implements BrandStatisticsStore {
 
   async record(brand: string, observation: StatisticsObservation, at: Date): Promise<boolean> {
     const learn = this.db.transaction((): boolean => {
-      const seen = this.db
-        .prepare('INSERT OR IGNORE INTO brand_statistics_seen (brand, metric, observation_key) VALUES (?, ?, ?)')
+      const seen = this.sql
+        .of('INSERT OR IGNORE INTO brand_statistics_seen (brand, metric, observation_key) VALUES (?, ?, ?)')
         .run(brand, observation.metric, observation.key);
       if (seen.changes === 0) return false;
       for (const scope of uniqueScopes(observation.scopes)) {
-        const row = this.db
-          .prepare('SELECT sketch FROM brand_statistics WHERE brand = ? AND metric = ? AND scope = ?')
+        const row = this.sql
+          .of('SELECT sketch FROM brand_statistics WHERE brand = ? AND metric = ? AND scope = ?')
           .get(brand, observation.metric, scope) as { sketch: string } | undefined;
         const next = withSample(row?.sketch, observation.durationMs);
-        this.db
-          .prepare(
+        this.sql
+          .of(
             `INSERT INTO brand_statistics (brand, metric, scope, sketch, samples, updated_at) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (brand, metric, scope) DO UPDATE SET sketch = excluded.sketch, samples = excluded.samples,
                updated_at = excluded.updated_at`,
@@ -106,8 +109,8 @@ export class SqliteBrandStatistics implements BrandStatisticsStore {
   async read(brand: string, metric: string, scopes: string[]): Promise<StoredSketch[]> {
     if (scopes.length === 0) return [];
     const placeholders = scopes.map(() => '?').join(', ');
-    return this.db
-      .prepare(
+    return this.sql
+      .of(
         `SELECT scope, sketch, samples FROM brand_statistics
          WHERE brand = ? AND metric = ? AND scope IN (${placeholders}) ORDER BY scope`,
       )

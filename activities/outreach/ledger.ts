@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { PreparedStatements } from '../sqlite-statements';
 import { Pool } from 'pg';
 import type { Channel, MessageCategory } from '../../common/events';
 import type { ContactHistoryEntry } from '../../common/outreach/policy';
@@ -142,10 +143,12 @@ function schema(timestamp: string, serial: string): string[] {
 export class SqliteDeliveryLedger implements DeliveryLedger {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
+  private readonly sql: PreparedStatements;
 
   constructor(readonly file: string) {
     mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
+    this.sql = new PreparedStatements(this.db);
     // WAL: several processes (worker, CLI) can read while the worker writes.
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
@@ -153,47 +156,44 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
   }
 
   async find(idempotencyKey: string): Promise<DeliveryRecord | undefined> {
-    return this.db
-      .prepare(`SELECT ${COLUMNS} FROM outreach_deliveries WHERE idempotency_key = ?`)
-      .get(idempotencyKey) as DeliveryRecord | undefined;
+    return this.sql.of(`SELECT ${COLUMNS} FROM outreach_deliveries WHERE idempotency_key = ?`).get(idempotencyKey) as
+      DeliveryRecord | undefined;
   }
 
   async beginAttempt(entry: DeliveryEntry, at: Date): Promise<AttemptStart> {
     const now = at.toISOString();
     const begin = this.db.transaction((): AttemptStart => {
-      const previous = this.db
-        .prepare('SELECT status, attempts FROM outreach_deliveries WHERE idempotency_key = ?')
+      const previous = this.sql
+        .of('SELECT status, attempts FROM outreach_deliveries WHERE idempotency_key = ?')
         .get(entry.idempotencyKey) as { status: DeliveryStatus; attempts: number } | undefined;
       // Never reopen a delivered key: the caller answers 'duplicate'.
       if (previous && DELIVERED.has(previous.status))
         return { attempt: previous.attempts, previousStatus: previous.status };
       if (!previous) {
-        this.db
-          .prepare(
+        this.sql
+          .of(
             `INSERT INTO outreach_deliveries (idempotency_key, brand, recipient_kind, recipient_id, category,
               template, reason, channel, status, attempts, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sending', 1, ?, ?)`,
           )
           .run(...entryValues(entry), now, now);
       } else {
-        this.db
-          .prepare(
+        this.sql
+          .of(
             `UPDATE outreach_deliveries SET status = 'sending', attempts = attempts + 1, channel = ?, updated_at = ?
              WHERE idempotency_key = ?`,
           )
           .run(entry.channel, now, entry.idempotencyKey);
       }
       const attempt = (previous?.attempts ?? 0) + 1;
-      this.db
-        .prepare(
+      this.sql
+        .of(
           `UPDATE outreach_attempts SET outcome = 'interrupted', error = ?, finished_at = ?
            WHERE idempotency_key = ? AND outcome = 'sending'`,
         )
         .run(INTERRUPTED, now, entry.idempotencyKey);
-      this.db
-        .prepare(
-          `INSERT INTO outreach_attempts (idempotency_key, attempt, started_at, outcome) VALUES (?, ?, ?, 'sending')`,
-        )
+      this.sql
+        .of(`INSERT INTO outreach_attempts (idempotency_key, attempt, started_at, outcome) VALUES (?, ?, ?, 'sending')`)
         .run(entry.idempotencyKey, attempt, now);
       return { attempt, previousStatus: previous?.status };
     });
@@ -207,8 +207,8 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
   ): Promise<void> {
     const now = at.toISOString();
     this.db.transaction(() => {
-      this.db
-        .prepare(
+      this.sql
+        .of(
           `UPDATE outreach_deliveries SET status = ?, channel = ?, message_id = ?, delivered_at = ?, updated_at = ?,
              last_error = NULL WHERE idempotency_key = ?`,
         )
@@ -220,8 +220,8 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
   async markFailed(idempotencyKey: string, error: string, at: Date): Promise<void> {
     const now = at.toISOString();
     this.db.transaction(() => {
-      this.db
-        .prepare(
+      this.sql
+        .of(
           `UPDATE outreach_deliveries SET status = 'failed', last_error = ?, updated_at = ? WHERE idempotency_key = ?`,
         )
         .run(error, now, idempotencyKey);
@@ -230,8 +230,8 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
   }
 
   private finishAttempt(idempotencyKey: string, outcome: string, error: string | null, now: string): void {
-    this.db
-      .prepare(
+    this.sql
+      .of(
         `UPDATE outreach_attempts SET outcome = ?, error = ?, finished_at = ?
          WHERE idempotency_key = ? AND attempt = (SELECT attempts FROM outreach_deliveries WHERE idempotency_key = ?)`,
       )
@@ -239,8 +239,8 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
   }
 
   async attempts(idempotencyKey: string): Promise<AttemptRecord[]> {
-    return this.db
-      .prepare(
+    return this.sql
+      .of(
         `SELECT attempt, started_at AS "startedAt", finished_at AS "finishedAt", outcome, error
          FROM outreach_attempts WHERE idempotency_key = ? ORDER BY attempt`,
       )
@@ -248,8 +248,8 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
   }
 
   async contactHistory(brand: string, customerId: string, since: Date): Promise<ContactHistoryEntry[]> {
-    return this.db
-      .prepare(
+    return this.sql
+      .of(
         `SELECT delivered_at AS "at", category, reason, channel FROM outreach_deliveries
          WHERE brand = ? AND recipient_kind = 'customer' AND recipient_id = ?
            AND status IN ('sent', 'task-created') AND delivered_at >= ?
@@ -260,8 +260,8 @@ export class SqliteDeliveryLedger implements DeliveryLedger {
 
   async recordDecision(decision: DecisionEntry): Promise<void> {
     // Idempotent: a journey retries a write the ledger may already have taken (an outage, a timeout).
-    this.db
-      .prepare(
+    this.sql
+      .of(
         `INSERT INTO outreach_decisions (idempotency_key, brand, customer_id, category, reason, decision, channel,
           until_at, rule, why, decided_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
          WHERE NOT EXISTS (SELECT 1 FROM outreach_decisions WHERE idempotency_key = ? AND decision = ? AND decided_at = ?)`,
