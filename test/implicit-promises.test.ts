@@ -16,6 +16,7 @@ import { staffDigestWorkflowId } from '../common/staff/digest';
 import { digestBoundary } from '../common/staff/time';
 import { outreachDependencies, shippedProfiles, temporaryDirectory } from './helpers/outreach';
 import {
+  promiseClientOn,
   connectDevServer,
   connectTimeSkippingServer,
   startKeptWorker,
@@ -56,16 +57,6 @@ beforeAll(async () => {
   kept = new KeptClient({ client: env.client, taskQueue });
   promises = promiseClientOn(env, taskQueue);
 });
-
-function promiseClientOn(server: TestWorkflowEnvironment, queue: string): PromiseClient {
-  return new PromiseClient({
-    client: server.client,
-    taskQueue: queue,
-    profiles: shippedProfiles(),
-    openPromises: async () => [],
-    now: () => server.currentTimeMs(),
-  });
-}
 
 afterAll(async () => {
   if (worker) await stopWorker(worker);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { KeptClient } from '../client/kept-client';
-import { PromiseClient } from '../client/promises';
+import type { PromiseClient } from '../client/promises';
 import type { LifecycleEventInput } from '../common/events';
 import { promiseWorkflowId } from '../common/ids';
 import { KeptKind, KeptStatus } from '../common/search-attributes';
@@ -10,7 +10,14 @@ import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { deliveryPromiseId } from '../workflows/journey/implicit-promises';
 import { planSteps } from '../workflows/promise/plan';
 import { outreachDependencies, shippedProfiles, temporaryDirectory } from './helpers/outreach';
-import { connectTimeSkippingServer, startKeptWorker, stopWorker, uniqueTaskQueue, settleOn } from './helpers/temporal';
+import {
+  connectTimeSkippingServer,
+  promiseClientOn,
+  startKeptWorker,
+  stopWorker,
+  uniqueTaskQueue,
+  settleOn,
+} from './helpers/temporal';
 
 /**
  * The delivery promise that a journey makes waits for its first step before its first workflow
@@ -50,13 +57,7 @@ beforeAll(async () => {
   const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile: path.join(tmp.path, 'ledger.sqlite') });
   worker = await startKeptWorker(env, { taskQueue, activityDependencies: { outreach } });
   kept = new KeptClient({ client: env.client, taskQueue });
-  promises = new PromiseClient({
-    client: env.client,
-    taskQueue,
-    profiles: shippedProfiles(),
-    openPromises: async () => [],
-    now: () => env.currentTimeMs(),
-  });
+  promises = promiseClientOn(env, taskQueue);
 });
 
 afterAll(async () => {

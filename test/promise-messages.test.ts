@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { messageIdFor } from '../activities/outreach/email';
-import { PromiseClient, type MakePromiseAnswer } from '../client/promises';
+import type { MakePromiseAnswer, PromiseClient } from '../client/promises';
 import { journeyWorkflowId, promiseWorkflowId } from '../common/ids';
 import { promiseContactKey, type PromiseContactRequestInput } from '../common/promises/customer-contact';
 import type { MakePromiseInput, PromiseState } from '../common/promises/schema';
@@ -12,8 +12,14 @@ import { journeyStateQuery, promiseContactSignal } from '../workflows/journey/me
 import { promiseStateQuery } from '../workflows/promise/messages';
 import type { JourneyState } from '../workflows/journey/state';
 import { staffTime } from '../common/staff/time';
-import { outreachDependencies, shippedProfiles, temporaryDirectory, waitFor } from './helpers/outreach';
-import { connectTimeSkippingServer, startKeptWorker, stopWorker, zoneWhereItIsNow } from './helpers/temporal';
+import { outreachDependencies, temporaryDirectory, waitFor } from './helpers/outreach';
+import {
+  connectTimeSkippingServer,
+  promiseClientOn,
+  startKeptWorker,
+  stopWorker,
+  zoneWhereItIsNow,
+} from './helpers/temporal';
 
 /**
  * A promise's messages to the customer go through the customer's journey — the one arbiter
@@ -35,14 +41,7 @@ describe('promise messages to the customer go through the journey', () => {
     smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: mailDir });
     const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile: path.join(tmp.path, 'ledger.sqlite') });
     worker = await startKeptWorker(env, { activityDependencies: { outreach } });
-    promises = new PromiseClient({
-      client: env.client,
-      taskQueue: worker.taskQueue,
-      profiles: shippedProfiles(),
-      // The time-skipping server has no visibility list: no other open promises here.
-      openPromises: async () => [],
-      now: () => env.currentTimeMs(),
-    });
+    promises = promiseClientOn(env, worker.taskQueue);
   });
 
   afterAll(async () => {

@@ -20,7 +20,7 @@ import { KeptFlags, KeptStatus, KeptTeam } from '../common/search-attributes';
 import { temporalTestServerPath } from '../common/tools';
 import { registerSearchAttributes } from '../workers/search-attributes';
 import { renegotiatePromiseUpdate } from '../workflows/promise/messages';
-import { startKeptWorker, stopWorker, uniqueTaskQueue } from './helpers/temporal';
+import { promiseClientOn, startKeptWorker, stopWorker, uniqueTaskQueue } from './helpers/temporal';
 
 /**
  * Promise enforcement on the real time-skipping server. This file starts its own
@@ -144,14 +144,7 @@ beforeAll(async () => {
   });
   await registerSearchAttributes(env.connection, 'default');
   worker = await startKeptWorker(env, { taskQueue, extraActivities: { deliverOutreach } });
-  promises = new PromiseClient({
-    client: env.client,
-    taskQueue,
-    profiles: new Map([['maison-laurent', profile]]),
-    // The time-skipping server has no visibility list: no other open promises here.
-    openPromises: async () => [],
-    now: () => env.currentTimeMs(),
-  });
+  promises = promiseClientOn(env, taskQueue, new Map([['maison-laurent', profile]]));
 });
 
 afterAll(async () => {

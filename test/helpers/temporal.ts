@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { z } from 'zod';
+import { PromiseClient } from '../../client/promises';
+import type { ServiceProfile } from '../../common/profiles/schema';
 import { startTimeSkippingServer } from '../../workers/time-skipping-server';
 import { createKeptWorker, type KeptWorkerOptions } from '../../workers/worker';
+import { shippedProfiles } from './outreach';
 
 /**
  * Test access to the servers that test/global-setup.ts started once for the run.
@@ -124,4 +127,23 @@ export async function settleOn(
     await env.sleep(1_000);
   }
   throw new Error(`never settled: ${what}`);
+}
+
+/**
+ * A PromiseClient on a test server, reading the server's clock (a time-skipping server's time is
+ * not the wall clock). The time-skipping server has no visibility list, so no other promise is
+ * open as far as the capacity check knows.
+ */
+export function promiseClientOn(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  profiles: Map<string, ServiceProfile> = shippedProfiles(),
+): PromiseClient {
+  return new PromiseClient({
+    client: env.client,
+    taskQueue,
+    profiles,
+    openPromises: async () => [],
+    now: () => env.currentTimeMs(),
+  });
 }
