@@ -51,6 +51,7 @@ import {
   renegotiatePromiseUpdate,
   wakePromiseUpdate,
 } from '../workflows/promise/messages';
+import { formatInZone } from '../workflows/journey/operator-view';
 import { firstStepAt } from '../workflows/promise/first-step';
 import { resolveDueAt } from '../workflows/promise/plan';
 import type { promiseWorkflow } from '../workflows/promise/promise-workflow';
@@ -264,7 +265,8 @@ export class PromiseClient {
           ...(input.orderId ? [{ key: KeptOrderId, value: input.orderId }] : []),
           ...(input.caseId ? [{ key: KeptCaseId, value: input.caseId }] : []),
         ],
-        staticSummary: `${input.kind} promise to ${input.customerId}, due ${dueAt}, owner ${input.owner.id}`,
+        // What the Temporal UI lists for the promise: its due time as the brand's staff read it, not in UTC.
+        staticSummary: `${input.kind} promise to ${input.customerId}, due ${formatInZone(dueAt, profile.businessHours.timezone)}, owner ${input.owner.id}`,
         staticDetails: `"${input.text}" — expected on ${input.channel}${capacity.insisted ? '; made over capacity (insisted)' : ''}`,
       });
       return {

@@ -59,7 +59,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of ['p-soon', 'p-later', 'p-other-team', 'p-load-1', 'p-load-2', 'p-load-3', 'p-insist']) {
+  for (const id of ['p-soon', 'p-later', 'p-other-team', 'p-load-1', 'p-load-2', 'p-load-3', 'p-insist', 'p-summary']) {
     await promises.cancelPromise(brand, id, { reason: 'test over' }).catch(() => undefined);
   }
   await stopWorker(worker);
@@ -123,4 +123,36 @@ it('proposes due times that follow the real open load of the owner and the team'
   expect(insisted).toMatchObject({ made: true, capacity: { overCommitted: true, insisted: true } });
   const state = await promises.getPromise(brand, 'p-insist');
   expect(state.flags).toEqual(expect.arrayContaining(['over-committed', 'insisted']));
+});
+
+it("gives the due time in the brand's zone, not in UTC, in the promise's summary and details", async () => {
+  // Due three days ahead on a whole minute: London is on GMT or BST, whichever that day is on.
+  const dueMs = Math.ceil((Date.now() + 3 * 24 * 3600 * 1000) / 60_000) * 60_000;
+  const dueIso = new Date(dueMs).toISOString();
+  await promises.makePromise(promise('p-summary', { due: { at: dueIso }, insist: true }));
+  const handle = env.client.workflow.getHandle(promiseWorkflowId(brand, 'p-summary'));
+
+  // The London wall time, read by Intl rather than by the code under test.
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/London',
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).formatToParts(new Date(dueMs));
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)!.value;
+  const london = `${part('weekday')} ${part('day')} ${part('month')} \\d{4} ${part('hour')}:${part('minute')} ${part('timeZoneName')}`;
+
+  const summary = await (await handle.describe()).staticSummary();
+  expect(summary).toMatch(new RegExp(`^other promise to cust-1, due ${london}, owner sam$`));
+  const deadline = Date.now() + 20_000;
+  let details = '';
+  while (!details && Date.now() < deadline) {
+    details = (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
+  }
+  expect(details).toMatch(new RegExp(`Due ${london} \\(business hours in Europe/London\\)`));
+  expect(details).not.toContain(dueIso);
 });

@@ -14,6 +14,7 @@ import {
   KeptTeam,
 } from '../../common/search-attributes';
 import { staffTime } from '../../common/staff/time';
+import { formatInZone } from '../journey/operator-view';
 import { caseResponsePromiseId, deliveryPromiseId } from '../journey/implicit-promises';
 import { resolveDueAt, staffRecipient, type PlannedStep, type StaffParty } from './plan';
 
@@ -234,19 +235,20 @@ export function promiseAttributes(state: PromiseState): SearchAttributeUpdatePai
   ];
 }
 
-/** Plain language for the Temporal UI. */
+/** Plain language for the Temporal UI, every time in the brand's business-hours zone (as the journey's view). */
 export function describeState(state: PromiseState, input: PromiseWorkflowArgs): string {
   const zone = input.profile.businessHours.timezone;
+  const local = (instant: string) => formatInZone(instant, zone);
   const lines = [
     `**${state.kind} promise ${state.promiseId}** to customer ${state.customerId}: "${state.text}"`,
     `Owner: ${state.owner.kind} ${state.owner.id}${teamOf(state.owner) ? ` (team ${teamOf(state.owner)})` : ''}.`,
-    `Due ${state.dueAt} (business hours in ${zone})${state.renegotiations ? `, renegotiated ${state.renegotiations}×, first due ${state.originalDueAt}` : ''}.`,
+    `Due ${local(state.dueAt)} (business hours in ${zone})${state.renegotiations ? `, renegotiated ${state.renegotiations}×, first due ${local(state.originalDueAt)}` : ''}.`,
     `Status: ${state.status}${state.flags.length ? ` [${state.flags.join(', ')}]` : ''}.`,
   ];
-  if (state.breach) lines.push(`Breached at ${state.breach.at}: ${state.breach.reason}.`);
+  if (state.breach) lines.push(`Breached at ${local(state.breach.at)}: ${state.breach.reason}.`);
   if (state.result)
     lines.push(
-      `Ended ${state.result.endedAt} as ${state.result.outcome}; slack ${Math.round(state.result.slackMs / 60_000)} min.`,
+      `Ended ${local(state.result.endedAt)} as ${state.result.outcome}; slack ${Math.round(state.result.slackMs / 60_000)} min.`,
     );
   if (state.capacity?.overCommitted)
     lines.push(
