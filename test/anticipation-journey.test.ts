@@ -1,16 +1,14 @@
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SqliteBrandStatistics } from '../activities/anticipation/brand-statistics';
 import { messageIdFor } from '../activities/outreach/email';
 import { KeptClient } from '../client/kept-client';
 import type { LifecycleEventInput } from '../common/events';
 import { journeyWorkflowId } from '../common/ids';
-import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { listCapturedMail } from '../mail/mailbox';
 import { journeyStateQuery } from '../workflows/journey/messages';
 import type { JourneyState } from '../workflows/journey/state';
-import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
-import { connectTimeSkippingServer, startKeptWorker, stopWorker, zoneWhereItIsNow } from './helpers/temporal';
+import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
+import { zoneWhereItIsNow } from './helpers/temporal';
 
 /**
  * Anticipation that learns, through real journeys (time-skipping server, real SMTP capture,
@@ -25,30 +23,22 @@ const BRAND = 'nordhem';
 const HISTORY_ORDERS = 24;
 
 describe('late-delivery notices from the brand’s learned transit times', () => {
+  let stack: OutreachStack;
   let env: TestWorkflowEnvironment;
-  let worker: Awaited<ReturnType<typeof startKeptWorker>>;
-  let smtp: CaptureServer;
   let kept: KeptClient;
   let statistics: SqliteBrandStatistics;
-  const tmp = temporaryDirectory('kept-anticipation-');
-  const mailDir = path.join(tmp.path, 'mail');
+  // The brand's statistics live in the ledger's database, as on a production worker.
+  const withStatistics = (ledgerFile: string) => ({ statistics: (statistics = new SqliteBrandStatistics(ledgerFile)) });
 
   beforeAll(async () => {
-    env = await connectTimeSkippingServer();
-    smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: mailDir });
-    const ledgerFile = path.join(tmp.path, 'ledger.sqlite');
-    statistics = new SqliteBrandStatistics(ledgerFile);
-    const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile });
-    worker = await startKeptWorker(env, { activityDependencies: { outreach, statistics } });
-    kept = new KeptClient({ client: env.client, taskQueue: worker.taskQueue });
+    stack = await startOutreachStack('kept-anticipation-', { moreDependencies: withStatistics });
+    env = stack.env;
+    kept = new KeptClient({ client: env.client, taskQueue: stack.worker.taskQueue });
   });
 
   afterAll(async () => {
-    await stopWorker(worker);
-    await statistics.close();
-    await smtp.close();
-    await env.teardown();
-    tmp.remove();
+    await stack?.stop();
+    await statistics?.close();
   });
 
   const state = (customerId: string): Promise<JourneyState> =>
@@ -164,7 +154,7 @@ describe('late-delivery notices from the brand’s learned transit times', () =>
     expect(sentAt).toBeGreaterThan(dispatchedAt + 3 * DAY);
     expect(sentAt).toBeLessThan(slow.promised - DAY);
     const key = `${journeyWorkflowId(BRAND, 'c-slow')}/contact/${sent[0]!.key}`;
-    const mail = listCapturedMail(mailDir).filter((message) => message.messageId === messageIdFor(key));
+    const mail = listCapturedMail(stack.mailDir).filter((message) => message.messageId === messageIdFor(key));
     expect(mail).toHaveLength(1);
     expect(mail[0]!.to).toContain('c-slow@example.com');
     // The basis in plain words: what the brand's parcels to this region usually take, and how long this one is out.
@@ -179,7 +169,7 @@ describe('late-delivery notices from the brand’s learned transit times', () =>
     const fastJourney = await state('c-fast');
     expect(atRiskDecisions(fastJourney).filter((decision) => decision.outcome === 'sent')).toEqual([]);
     const fastKeys = fastJourney.outreach.decisions.map((decision) => decision.key);
-    const fastMail = listCapturedMail(mailDir).filter((message) => message.to.includes('c-fast@example.com'));
+    const fastMail = listCapturedMail(stack.mailDir).filter((message) => message.to.includes('c-fast@example.com'));
     expect(fastMail.map((message) => message.subject)).not.toContainEqual(expect.stringMatching(/running late/));
     expect(fastKeys.filter((decisionKey) => decisionKey.startsWith('delivery.late/'))).toEqual([]);
   });
@@ -239,10 +229,14 @@ describe('late-delivery notices from the brand’s learned transit times', () =>
     expect(sentAt).toBeGreaterThan(now);
     expect(sentAt).toBeLessThan(promised);
     const key = `${journeyWorkflowId(BRAND, 'c-imported')}/contact/${sent[0]!.key}`;
-    expect(listCapturedMail(mailDir).filter((message) => message.messageId === messageIdFor(key))).toHaveLength(1);
+    expect(listCapturedMail(stack.mailDir).filter((message) => message.messageId === messageIdFor(key))).toHaveLength(
+      1,
+    );
 
     expect(atRiskDecisions(await state('c-imported-past'))).toEqual([]);
-    const pastMail = listCapturedMail(mailDir).filter((message) => message.to.includes('c-imported-past@example.com'));
+    const pastMail = listCapturedMail(stack.mailDir).filter((message) =>
+      message.to.includes('c-imported-past@example.com'),
+    );
     expect(pastMail.map((message) => message.subject)).not.toContainEqual(expect.stringMatching(/running late/));
   });
 });

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { KeptClient } from '../client/kept-client';
@@ -6,15 +5,14 @@ import { OwnershipConflictError } from '../client/ownership';
 import type { LifecycleEventInput } from '../common/events';
 import { journeyWorkflowId, orderWorkflowId, promiseWorkflowId } from '../common/ids';
 import { KeptCustomerId, KeptFlags, KeptKind, KeptStatus } from '../common/search-attributes';
-import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { deliveryPromiseId } from '../workflows/journey/implicit-promises';
 import { recordEventUpdate } from '../workflows/journey/messages';
 import { journeyDetails } from '../workflows/journey/summary';
 import { orderStateQuery } from '../workflows/order/messages';
 import { promiseStateQuery } from '../workflows/promise/messages';
 import { journeyRuns } from './helpers/journey-runs';
-import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
-import { connectTimeSkippingServer, startKeptWorker, stopWorker, uniqueTaskQueue, settleOn } from './helpers/temporal';
+import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
+import { uniqueTaskQueue, settleOn } from './helpers/temporal';
 
 /**
  * Generation 5 (workflows/journey/held-orders.ts): an order with a delivery promise lives in its
@@ -33,27 +31,18 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const items = [{ sku: 'lamp', name: 'Lamp', category: 'lighting', price: 59 }];
 
+let stack: OutreachStack;
 let env: TestWorkflowEnvironment;
-let worker: Awaited<ReturnType<typeof startKeptWorker>>;
-let smtp: CaptureServer;
 let kept: KeptClient;
 const taskQueue = uniqueTaskQueue('held-orders');
-const tmp = temporaryDirectory('kept-held-orders-');
 
 beforeAll(async () => {
-  env = await connectTimeSkippingServer();
-  smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: path.join(tmp.path, 'mail') });
-  const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile: path.join(tmp.path, 'ledger.sqlite') });
-  worker = await startKeptWorker(env, { taskQueue, activityDependencies: { outreach } });
+  stack = await startOutreachStack('kept-held-orders-', { taskQueue });
+  env = stack.env;
   kept = new KeptClient({ client: env.client, taskQueue });
 });
 
-afterAll(async () => {
-  if (worker) await stopWorker(worker);
-  await smtp?.close();
-  await env?.teardown();
-  tmp.remove();
-});
+afterAll(() => stack?.stop());
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const serverNow = (): Promise<number> => env.currentTimeMs();

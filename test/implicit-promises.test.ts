@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { messageIdFor } from '../activities/outreach/email';
 import { KeptClient } from '../client/kept-client';
@@ -7,18 +6,17 @@ import { addBusinessDuration } from '../common/business-time';
 import type { LifecycleEventInput } from '../common/events';
 import { journeyWorkflowId } from '../common/ids';
 import { KeptFlags, KeptOpenPromises } from '../common/search-attributes';
-import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { listCapturedMail } from '../mail/mailbox';
 import { runningPromises } from '../workflows/journey/operator-view';
 import type { JourneyState } from '../workflows/journey/state';
 import { planSteps } from '../workflows/promise/plan';
 import { staffDigestWorkflowId } from '../common/staff/digest';
 import { digestBoundary } from '../common/staff/time';
-import { outreachDependencies, shippedProfiles, temporaryDirectory } from './helpers/outreach';
+import { outreachDependencies, shippedProfiles } from './helpers/outreach';
+import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
 import {
   promiseClientOn,
   connectDevServer,
-  connectTimeSkippingServer,
   startKeptWorker,
   stopWorker,
   uniqueTaskQueue,
@@ -40,30 +38,22 @@ const DAY = 24 * HOUR;
 const profile = shippedProfiles().get(brand)!;
 const items = [{ sku: 'bed', name: 'Bed', category: 'furniture', price: 700 }];
 
+let stack: OutreachStack;
 let env: TestWorkflowEnvironment;
-let worker: Awaited<ReturnType<typeof startKeptWorker>>;
-let smtp: CaptureServer;
+let worker: OutreachStack['worker'];
 let kept: KeptClient;
 let promises: PromiseClient;
 const taskQueue = uniqueTaskQueue('implicit');
-const tmp = temporaryDirectory('kept-implicit-promises-');
-const mailDir = path.join(tmp.path, 'mail');
-const outreach = () => outreachDependencies({ smtpPort: smtp.port, ledgerFile: path.join(tmp.path, 'ledger.sqlite') });
+const outreach = () => outreachDependencies({ smtpPort: stack.smtp.port, ledgerFile: stack.ledgerFile });
 
 beforeAll(async () => {
-  env = await connectTimeSkippingServer();
-  smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: mailDir });
-  worker = await startKeptWorker(env, { taskQueue, activityDependencies: { outreach: outreach() } });
+  stack = await startOutreachStack('kept-implicit-promises-', { taskQueue });
+  ({ env, worker } = stack);
   kept = new KeptClient({ client: env.client, taskQueue });
   promises = promiseClientOn(env, taskQueue);
 });
 
-afterAll(async () => {
-  if (worker) await stopWorker(worker);
-  await smtp?.close();
-  await env?.teardown();
-  tmp.remove();
-});
+afterAll(() => stack?.stop());
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const serverNow = (): Promise<number> => env.currentTimeMs();
@@ -100,7 +90,7 @@ async function openPromiseCount(customerId: string): Promise<number | undefined>
   return description.typedSearchAttributes.get(KeptOpenPromises);
 }
 
-const mailTo = (address: string) => listCapturedMail(mailDir).filter((mail) => mail.to.includes(address));
+const mailTo = (address: string) => listCapturedMail(stack.mailDir).filter((mail) => mail.to.includes(address));
 const apologiesTo = (customerId: string) =>
   mailTo(`${customerId}@example.com`).filter((mail) => mail.subject.startsWith('Sorry: we did not keep our promise'));
 

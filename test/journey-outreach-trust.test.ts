@@ -4,7 +4,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { KeptClient } from '../client/kept-client';
 import { caseWorkflowId, journeyWorkflowId } from '../common/ids';
 import { PromiseClient } from '../client/promises';
-import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { listCapturedMail } from '../mail/mailbox';
 import {
   cancelOutreachUpdate,
@@ -17,49 +16,40 @@ import {
 import Database from 'better-sqlite3';
 import { SqliteDeliveryLedger } from '../activities/outreach/ledger';
 import { outreachDependencies, shippedProfiles, temporaryDirectory, waitFor } from './helpers/outreach';
-import { connectTimeSkippingServer, startKeptWorker, stopWorker, zoneWhereItIsNow } from './helpers/temporal';
+import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
+import { startKeptWorker, stopWorker, zoneWhereItIsNow } from './helpers/temporal';
 
 /**
  * Issue 10 ("Trust"), the journey side: the outreach arbiter honoured by everything, and no
  * poison event can loop a workflow. Time-skipping server, real SMTP capture, real SQLite ledger.
  */
 describe('journey outreach: trust', () => {
+  let stack: OutreachStack;
   let env: TestWorkflowEnvironment;
-  let worker: Awaited<ReturnType<typeof startKeptWorker>>;
-  let smtp: CaptureServer;
+  let worker: OutreachStack['worker'];
+  let smtp: OutreachStack['smtp'];
+  let ledgerFile: string;
   let kept: KeptClient;
+  // The stack's folder, where a test also writes playbooks of its own.
   const tmp = temporaryDirectory('kept-journey-trust-');
-  const mailDir = path.join(tmp.path, 'mail');
-  const ledgerFile = path.join(tmp.path, 'ledger.sqlite');
   /** While set, the SMTP server holds its "250 accepted" until the test opens the gate. */
   let smtpGate: { entered: boolean; open: Promise<void> } | undefined;
 
   beforeAll(async () => {
-    env = await connectTimeSkippingServer();
-    smtp = await startCaptureServer({
-      port: 0,
-      host: '127.0.0.1',
-      directory: mailDir,
-      afterStore: async () => {
-        if (!smtpGate) return;
-        smtpGate.entered = true;
-        await smtpGate.open;
-      },
-    });
-    const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile });
-    worker = await startKeptWorker(env, { activityDependencies: { outreach } });
+    const holdWhileGated = async () => {
+      if (!smtpGate) return;
+      smtpGate.entered = true;
+      await smtpGate.open;
+    };
+    stack = await startOutreachStack(tmp, { afterStore: holdWhileGated });
+    ({ env, worker, smtp, ledgerFile } = stack);
     kept = new KeptClient({ client: env.client, taskQueue: worker.taskQueue });
   });
 
-  afterAll(async () => {
-    await stopWorker(worker);
-    await smtp.close();
-    await env.teardown();
-    tmp.remove();
-  });
+  afterAll(async () => (stack ? stack.stop() : tmp.remove()));
 
   const serverNow = async () => new Date(await env.currentTimeMs()).toISOString();
-  const mailTo = (address: string) => listCapturedMail(mailDir).filter((mail) => mail.to.includes(address));
+  const mailTo = (address: string) => listCapturedMail(stack.mailDir).filter((mail) => mail.to.includes(address));
 
   async function customer(customerId: string) {
     await kept.recordEvent({
@@ -239,7 +229,7 @@ describe('journey outreach: trust', () => {
       const decided = await settle(handle);
       expect(decided.outreach.decisions.at(-1)).toMatchObject({ key: 'checkin', outcome: 'suppressed' });
       expect(decided.outreach.decisions.at(-1)!.why).toMatch(/consent/);
-      expect(listCapturedMail(mailDir).filter((mail) => mail.to.includes('old-address@example.com'))).toEqual([]);
+      expect(listCapturedMail(stack.mailDir).filter((mail) => mail.to.includes('old-address@example.com'))).toEqual([]);
     });
   });
 

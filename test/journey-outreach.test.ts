@@ -1,9 +1,7 @@
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { KeptClient } from '../client/kept-client';
 import { messageIdFor } from '../activities/outreach/email';
 import { journeyWorkflowId } from '../common/ids';
-import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { listCapturedMail } from '../mail/mailbox';
 import {
   cancelOutreachUpdate,
@@ -12,8 +10,8 @@ import {
   requestContactUpdate,
   resumeOutreachUpdate,
 } from '../workflows/journey/messages';
-import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
-import { connectTimeSkippingServer, startKeptWorker, stopWorker, zoneWhereItIsNow } from './helpers/temporal';
+import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
+import { zoneWhereItIsNow } from './helpers/temporal';
 
 /**
  * The journey as the per-customer arbiter of outreach, on the time-skipping server with a
@@ -21,27 +19,17 @@ import { connectTimeSkippingServer, startKeptWorker, stopWorker, zoneWhereItIsNo
  * sent, deferred across the customer's quiet hours, paused, resumed and cancelled.
  */
 describe('journey outreach through the contact policy', () => {
+  let stack: OutreachStack;
   let env: TestWorkflowEnvironment;
-  let worker: Awaited<ReturnType<typeof startKeptWorker>>;
-  let smtp: CaptureServer;
   let kept: KeptClient;
-  const tmp = temporaryDirectory('kept-journey-outreach-');
-  const mailDir = path.join(tmp.path, 'mail');
 
   beforeAll(async () => {
-    env = await connectTimeSkippingServer();
-    smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: mailDir });
-    const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile: path.join(tmp.path, 'ledger.sqlite') });
-    worker = await startKeptWorker(env, { activityDependencies: { outreach } });
-    kept = new KeptClient({ client: env.client, taskQueue: worker.taskQueue });
+    stack = await startOutreachStack('kept-journey-outreach-');
+    env = stack.env;
+    kept = new KeptClient({ client: env.client, taskQueue: stack.worker.taskQueue });
   });
 
-  afterAll(async () => {
-    await stopWorker(worker);
-    await smtp.close();
-    await env.teardown();
-    tmp.remove();
-  });
+  afterAll(() => stack?.stop());
 
   const zoneWhereItIs = (hour: number) => zoneWhereItIsNow(env, hour);
 
@@ -59,7 +47,7 @@ describe('journey outreach through the contact policy', () => {
     return env.client.workflow.getHandle(journeyWorkflowId('nordhem', customerId));
   }
 
-  const mailTo = (address: string) => listCapturedMail(mailDir).filter((mail) => mail.to.includes(address));
+  const mailTo = (address: string) => listCapturedMail(stack.mailDir).filter((mail) => mail.to.includes(address));
 
   async function settle(handle: ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>) {
     // A query is answered after the workflow task that handled our update; a short skip lets

@@ -5,13 +5,13 @@ import { KeptClient } from '../client/kept-client';
 import type { LifecycleEventInput } from '../common/events';
 import { journeyWorkflowId } from '../common/ids';
 import { messageIdFor } from '../activities/outreach/email';
-import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { listCapturedMail } from '../mail/mailbox';
 import { journeyStateQuery } from '../workflows/journey/messages';
 import type { JourneyState } from '../workflows/journey/state';
 import { timerEvents } from './helpers/history-breakdown';
-import { outreachDependencies, temporaryDirectory } from './helpers/outreach';
-import { connectTimeSkippingServer, startKeptWorker, stopWorker, zoneWhereItIsNow } from './helpers/temporal';
+import { temporaryDirectory } from './helpers/outreach';
+import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
+import { zoneWhereItIsNow } from './helpers/temporal';
 
 /**
  * Playbooks firing through real journeys on the time-skipping server, with a real SMTP
@@ -22,29 +22,21 @@ import { connectTimeSkippingServer, startKeptWorker, stopWorker, zoneWhereItIsNo
 const DAY = 24 * 3_600_000;
 
 describe('playbooks in running journeys', () => {
+  let stack: OutreachStack;
   let env: TestWorkflowEnvironment;
-  let worker: Awaited<ReturnType<typeof startKeptWorker>>;
-  let smtp: CaptureServer;
   let kept: KeptClient;
+  // The worker reads its playbooks from a copy beside the stack's ledger and mail, which a test edits.
   const tmp = temporaryDirectory('kept-journey-playbooks-');
-  const mailDir = path.join(tmp.path, 'mail');
   const playbooksDir = path.join(tmp.path, 'playbooks');
 
   beforeAll(async () => {
     cpSync(path.resolve(__dirname, '../config/playbooks'), playbooksDir, { recursive: true });
-    env = await connectTimeSkippingServer();
-    smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: mailDir });
-    const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile: path.join(tmp.path, 'ledger.sqlite') });
-    worker = await startKeptWorker(env, { activityDependencies: { outreach }, playbooksDir });
-    kept = new KeptClient({ client: env.client, taskQueue: worker.taskQueue });
+    stack = await startOutreachStack(tmp, { playbooksDir });
+    env = stack.env;
+    kept = new KeptClient({ client: env.client, taskQueue: stack.worker.taskQueue });
   });
 
-  afterAll(async () => {
-    await stopWorker(worker);
-    await smtp.close();
-    await env.teardown();
-    tmp.remove();
-  });
+  afterAll(async () => (stack ? stack.stop() : tmp.remove()));
 
   /** A zone where it is now about midday, so quiet hours hold nothing back. */
   const middayZone = () => zoneWhereItIsNow(env, 12);
@@ -119,7 +111,7 @@ describe('playbooks in running journeys', () => {
       expect(Date.parse(notices[0]!.at)).toBeLessThan(Date.parse(promised));
       // The late-delivery message itself, by the Message-ID its idempotency key gives, not the first mail about o-1.
       const key = `${journeyWorkflowId(brand, customerId)}/contact/${notices[0]!.key}`;
-      const mail = listCapturedMail(mailDir).filter((m) => m.messageId === messageIdFor(key));
+      const mail = listCapturedMail(stack.mailDir).filter((m) => m.messageId === messageIdFor(key));
       expect(mail).toHaveLength(1);
       expect(mail[0]!.to).toContain(recipient);
       // The customer is told (self-service) or their advisor gets the task (white-glove): either way with the new date.
@@ -156,7 +148,7 @@ describe('playbooks in running journeys', () => {
       expect.objectContaining({ outcome: 'skipped', why: expect.stringMatching(/issue\.reported/) }),
     ]);
     expect(
-      listCapturedMail(mailDir).filter((m) => m.to.includes('c-goal@') && /All set with your/.test(m.subject)),
+      listCapturedMail(stack.mailDir).filter((m) => m.to.includes('c-goal@') && /All set with your/.test(m.subject)),
     ).toEqual([]);
   });
 
@@ -186,7 +178,9 @@ describe('playbooks in running journeys', () => {
     // Sent when it was due (a task's minute or two of server time), not a day late or early.
     expect(Math.abs(Date.parse(decision!.at) - Date.parse(planned!.dueAt))).toBeLessThan(5 * 60_000);
     expect(
-      listCapturedMail(mailDir).filter((m) => m.to.includes(`${customerId}@`) && /All set with your/.test(m.subject)),
+      listCapturedMail(stack.mailDir).filter(
+        (m) => m.to.includes(`${customerId}@`) && /All set with your/.test(m.subject),
+      ),
     ).toHaveLength(1);
   });
 
@@ -214,7 +208,7 @@ describe('playbooks in running journeys', () => {
     const [decision] = decisionsFor(await journey.state(), 'setup.checkin');
     expect(decision).toMatchObject({ outcome: 'skipped', why: expect.stringMatching(/setup\.checkin v2 is disabled/) });
     expect(
-      listCapturedMail(mailDir).filter((m) => m.to.includes('c-change@') && /All set with your/.test(m.subject)),
+      listCapturedMail(stack.mailDir).filter((m) => m.to.includes('c-change@') && /All set with your/.test(m.subject)),
     ).toEqual([]);
   });
 });

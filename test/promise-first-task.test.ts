@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { KeptClient } from '../client/kept-client';
@@ -6,18 +5,11 @@ import type { PromiseClient } from '../client/promises';
 import type { LifecycleEventInput } from '../common/events';
 import { promiseWorkflowId } from '../common/ids';
 import { KeptKind, KeptStatus } from '../common/search-attributes';
-import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { deliveryPromiseId } from '../workflows/journey/implicit-promises';
 import { planSteps } from '../workflows/promise/plan';
-import { outreachDependencies, shippedProfiles, temporaryDirectory } from './helpers/outreach';
-import {
-  connectTimeSkippingServer,
-  promiseClientOn,
-  startKeptWorker,
-  stopWorker,
-  uniqueTaskQueue,
-  settleOn,
-} from './helpers/temporal';
+import { shippedProfiles } from './helpers/outreach';
+import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
+import { promiseClientOn, uniqueTaskQueue, settleOn } from './helpers/temporal';
 
 /**
  * The delivery promise that a journey makes waits for its first step before its first workflow
@@ -43,29 +35,20 @@ const firstReminderAt = (placedAt: number, promisedAt: number): number =>
     'P30D',
   ).find((step) => step.step === 'reminder-1')!.at;
 
+let stack: OutreachStack;
 let env: TestWorkflowEnvironment;
-let worker: Awaited<ReturnType<typeof startKeptWorker>>;
-let smtp: CaptureServer;
 let kept: KeptClient;
 let promises: PromiseClient;
 const taskQueue = uniqueTaskQueue('promise-first-task');
-const tmp = temporaryDirectory('kept-promise-first-task-');
 
 beforeAll(async () => {
-  env = await connectTimeSkippingServer();
-  smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: path.join(tmp.path, 'mail') });
-  const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile: path.join(tmp.path, 'ledger.sqlite') });
-  worker = await startKeptWorker(env, { taskQueue, activityDependencies: { outreach } });
+  stack = await startOutreachStack('kept-promise-first-task-', { taskQueue });
+  env = stack.env;
   kept = new KeptClient({ client: env.client, taskQueue });
   promises = promiseClientOn(env, taskQueue);
 });
 
-afterAll(async () => {
-  if (worker) await stopWorker(worker);
-  await smtp?.close();
-  await env?.teardown();
-  tmp.remove();
-});
+afterAll(() => stack?.stop());
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 

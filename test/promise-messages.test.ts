@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { messageIdFor } from '../activities/outreach/email';
@@ -6,20 +5,14 @@ import type { MakePromiseAnswer, PromiseClient } from '../client/promises';
 import { journeyWorkflowId, promiseWorkflowId } from '../common/ids';
 import { promiseContactKey, type PromiseContactRequestInput } from '../common/promises/customer-contact';
 import type { MakePromiseInput, PromiseState } from '../common/promises/schema';
-import { startCaptureServer, type CaptureServer } from '../mail/capture-server';
 import { listCapturedMail, type CapturedMail } from '../mail/mailbox';
 import { journeyStateQuery, promiseContactSignal } from '../workflows/journey/messages';
 import { promiseStateQuery } from '../workflows/promise/messages';
 import type { JourneyState } from '../workflows/journey/state';
 import { staffTime } from '../common/staff/time';
-import { outreachDependencies, temporaryDirectory, waitFor } from './helpers/outreach';
-import {
-  connectTimeSkippingServer,
-  promiseClientOn,
-  startKeptWorker,
-  stopWorker,
-  zoneWhereItIsNow,
-} from './helpers/temporal';
+import { waitFor } from './helpers/outreach';
+import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
+import { promiseClientOn, zoneWhereItIsNow } from './helpers/temporal';
 
 /**
  * A promise's messages to the customer go through the customer's journey — the one arbiter
@@ -29,32 +22,22 @@ import {
  * task, one key is one mail, and the owner's "Broken promise" mail says what really happened.
  */
 describe('promise messages to the customer go through the journey', () => {
+  let stack: OutreachStack;
   let env: TestWorkflowEnvironment;
-  let worker: Awaited<ReturnType<typeof startKeptWorker>>;
-  let smtp: CaptureServer;
   let promises: PromiseClient;
-  const tmp = temporaryDirectory('kept-promise-messages-');
-  const mailDir = path.join(tmp.path, 'mail');
 
   beforeAll(async () => {
-    env = await connectTimeSkippingServer();
-    smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: mailDir });
-    const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile: path.join(tmp.path, 'ledger.sqlite') });
-    worker = await startKeptWorker(env, { activityDependencies: { outreach } });
-    promises = promiseClientOn(env, worker.taskQueue);
+    stack = await startOutreachStack('kept-promise-messages-');
+    env = stack.env;
+    promises = promiseClientOn(env, stack.worker.taskQueue);
   });
 
-  afterAll(async () => {
-    await stopWorker(worker);
-    await smtp.close();
-    await env.teardown();
-    tmp.remove();
-  });
+  afterAll(() => stack?.stop());
 
   const mailTo = (address: string): CapturedMail[] =>
-    listCapturedMail(mailDir).filter((mail) => mail.envelope.to.includes(address));
+    listCapturedMail(stack.mailDir).filter((mail) => mail.envelope.to.includes(address));
   const breachMail = (brand: string, promiseId: string) =>
-    listCapturedMail(mailDir).find(
+    listCapturedMail(stack.mailDir).find(
       (mail) => mail.messageId === messageIdFor(`${promiseWorkflowId(brand, promiseId)}/breach`),
     );
   const customerKey = (brand: string, customerId: string, promiseId: string, step: string) =>

@@ -13,7 +13,12 @@ import type { ServiceProfile } from '../../common/profiles/schema';
 export const TEST_WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 export const TEST_UNSUBSCRIBE_SECRET = 'test-unsubscribe-secret-0123456789';
 
-export function temporaryDirectory(prefix: string): { path: string; remove(): void } {
+export interface TemporaryDirectory {
+  path: string;
+  remove(): void;
+}
+
+export function temporaryDirectory(prefix: string): TemporaryDirectory {
   const directory = mkdtempSync(path.join(os.tmpdir(), prefix));
   return { path: directory, remove: () => rmSync(directory, { recursive: true, force: true }) };
 }
