@@ -12,6 +12,7 @@ import { timerEvents } from './helpers/history-breakdown';
 import { temporaryDirectory } from './helpers/outreach';
 import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
 import { zoneWhereItIsNow } from './helpers/temporal';
+import { wallTime } from './helpers/wall-time';
 
 /**
  * Playbooks firing through real journeys on the time-skipping server, with a real SMTP
@@ -163,7 +164,8 @@ describe('playbooks in running journeys', () => {
     const planned = (await journey.state()).outreach.pending.find((contact) => contact.playbookId === 'setup.checkin');
     expect(planned).toBeDefined();
     const timersBefore = await timerEvents(env.client, journeyWorkflowId('nordhem', customerId));
-    expect(timersBefore.at(-1)).toBe(`started next outreach decision at ${planned!.dueAt}`);
+    // Its summary in the UI's timeline gives the brand's local time (Nordhem's staff are in London).
+    expect(timersBefore.at(-1)).toBe(`started next outreach decision at ${wallTime(planned!.dueAt, 'Europe/London')}`);
 
     await env.sleep(DAY);
     await journey.record('product.viewed', { sku: 'lamp' });

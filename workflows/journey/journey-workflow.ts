@@ -80,7 +80,7 @@ import {
 import { proactiveContactRequestSchema, type ProactiveContactRequest } from '../../common/sweep/schema';
 import { proactiveContactSignal } from '../sweep/messages';
 import { applyEvent, initialJourneyState, openCaseCount, type ChildRoute, type JourneyState } from './state';
-import { trackRunningPromise } from './operator-view';
+import { formatInZone, operatorZone, trackRunningPromise } from './operator-view';
 import { journeyDetails, journeySummary, liveJourneySummary } from './summary';
 import { forwardSummary, promiseChangesSummary } from './activity-summaries';
 import { FORWARD_CHUNK, contactOf, forwardRequest, runRoundActivity } from './round-activity';
@@ -262,7 +262,9 @@ export async function customerJourney(input: CustomerJourneyInput): Promise<void
       promiseQueue.length > 0 ||
       promisesOutOfStep ||
       historyIsLong();
-    if (wakeUpTimer) await wakeUpTimer.wait(ready, wakeAt, `next outreach decision at ${wakeAt}`);
+    // The timer's summary in the Temporal UI's timeline: the brand's local time, as in the journey's details.
+    const wakeSummary = wakeAt ? `next outreach decision at ${formatInZone(wakeAt, operatorZone(state))}` : '';
+    if (wakeUpTimer) await wakeUpTimer.wait(ready, wakeAt, wakeSummary);
     else if (wakeInMs === undefined) await condition(ready);
     else if (waitsLean) await readyOrTimeout(ready, wakeInMs, `next outreach decision at ${wakeAt}`);
     else await condition(ready, wakeInMs, { summary: `next outreach decision at ${wakeAt}` });
