@@ -4,11 +4,12 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { KeptClient } from '../client/kept-client';
-import { journeyWorkflowId } from '../common/ids';
+import { journeyWorkflowId, promiseWorkflowId } from '../common/ids';
 import { keptSearchAttributes } from '../common/search-attributes';
 import { temporalCliPath } from '../common/tools';
 import { eventually, freePort } from './helpers/api';
 import { startKeptWorker, stopWorker } from './helpers/temporal';
+import { wallTime } from './helpers/wall-time';
 
 /**
  * The operator's experience in the Temporal Web UI, in a real browser: Debian's headless
@@ -76,6 +77,7 @@ describeWithBrowser('Temporal UI: an operator finds a journey by search attribut
   it('lists the journey for KeptCustomerId and shows its live summary and promises', async () => {
     const kept = new KeptClient({ client: env.client, taskQueue: worker.taskQueue });
     const base = { brand, customerId, occurredAt: '2026-11-02T10:00:00Z' };
+    const promisedDeliveryAt = new Date(Date.now() + 5 * 86_400_000).toISOString();
     await kept.recordEvent({ ...base, type: 'product.viewed', eventId: `${customerId}-1`, sku: 'armchair-7' });
     await kept.recordEvent({
       ...base,
@@ -85,7 +87,7 @@ describeWithBrowser('Temporal UI: an operator finds a journey by search attribut
       orderId: 'o-ui-1',
       items: [{ sku: 'armchair-7', name: 'Velvet armchair', category: 'furniture', price: 1450 }],
       // A delivery date is a promise (the brand has a service profile): the details list it.
-      promisedDeliveryAt: new Date(Date.now() + 5 * 86_400_000).toISOString(),
+      promisedDeliveryAt,
     });
     const workflowId = journeyWorkflowId(brand, customerId);
     // The delivery promise is made by an activity and reported back: wait until the journey knows it.
@@ -126,6 +128,25 @@ describeWithBrowser('Temporal UI: an operator finds a journey by search attribut
     }, 60_000);
     await screenshot(page, 'ui-journey.png');
     expect(existsSync(path.join(artifacts, 'ui-journey.png'))).toBe(true);
+
+    // The operator then lists the customer's promises: the delivery promise says when it is due
+    // in the brand's own time (Maison Laurent is in Paris), as its staff would say it.
+    const promiseId = promiseWorkflowId(brand, 'delivery-o-ui-1');
+    const promisesQuery = encodeURIComponent(`KeptKind="promise" AND KeptCustomerId="${customerId}"`);
+    await eventually(async () => {
+      await page.goto(`http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=${promisesQuery}`, {
+        waitUntil: 'networkidle',
+      });
+      await page.getByText(promiseId, { exact: true }).first().waitFor({ timeout: 5_000 });
+    }, 60_000);
+    await page.getByText(promiseId, { exact: true }).first().click();
+    await page.getByText('User Metadata', { exact: true }).first().click();
+    await eventually(async () => {
+      expect(await visibleText(page)).toContain(
+        `delivery promise to ${customerId}, due ${wallTime(promisedDeliveryAt, 'Europe/Paris')}, owner`,
+      );
+    }, 60_000);
+    await screenshot(page, 'ui-promise.png');
     await page.close();
   }, 240_000);
 });

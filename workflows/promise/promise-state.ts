@@ -239,11 +239,13 @@ export function promiseAttributes(state: PromiseState): SearchAttributeUpdatePai
 export function describeState(state: PromiseState, input: PromiseWorkflowArgs): string {
   const zone = input.profile.businessHours.timezone;
   const local = (instant: string) => formatInZone(instant, zone);
+  // 'at-risk' and 'breached' are flags (for the search attribute) and statuses: say each once.
+  const otherFlags = state.flags.filter((flag) => flag !== state.status);
   const lines = [
     `**${state.kind} promise ${state.promiseId}** to customer ${state.customerId}: "${state.text}"`,
     `Owner: ${state.owner.kind} ${state.owner.id}${teamOf(state.owner) ? ` (team ${teamOf(state.owner)})` : ''}.`,
     `Due ${local(state.dueAt)} (business hours in ${zone})${state.renegotiations ? `, renegotiated ${state.renegotiations}×, first due ${local(state.originalDueAt)}` : ''}.`,
-    `Status: ${state.status}${state.flags.length ? ` [${state.flags.join(', ')}]` : ''}.`,
+    `Status: ${state.status}${otherFlags.length ? ` [${otherFlags.join(', ')}]` : ''}.`,
   ];
   if (state.breach) lines.push(`Breached at ${local(state.breach.at)}: ${state.breach.reason}.`);
   if (state.result)
