@@ -21,6 +21,7 @@ import { journeyWorkflowId } from '../../common/ids';
 import type { DeliveryResult, OutreachRequestInput } from '../../common/outreach/contract';
 import { promiseContactOutcomeSchema, type JourneyContactRequest } from '../../common/promises/customer-contact';
 import { promiseStatusSignal } from '../journey/messages';
+import { formatInZone } from '../journey/operator-view';
 import {
   beyondPromiseHorizon,
   cancelPromiseSchema,
@@ -260,7 +261,8 @@ export async function promiseWorkflow(rawInput: PromiseWorkflowInput): Promise<P
     const seen = version;
     const wait = step.at - Date.now();
     if (wait > 0) {
-      const summary = `${step.step} at ${iso(step.at)}`;
+      // The timer's words in the UI's timeline, in the brand's business-hours zone (as the promise's details).
+      const summary = `${step.step} at ${formatInZone(iso(step.at), input.profile.businessHours.timezone)}`;
       const changedMeanwhile = () => version !== seen || state.result !== undefined;
       // Generation 6: the same timer with fewer promises pending while the promise sleeps (lean-wait.ts).
       const woken =
