@@ -40,6 +40,8 @@ export type ForwardRequest =
        * has no workflow yet, which starts from this with the event.
        */
       seed?: { events: OrderEvent[]; folded?: OrderMilestones };
+      /** The brand's timezone, for the times a new order run shows its operator; absent: UTC. */
+      operatorZone?: string;
     }
   | {
       kind: 'case';
@@ -148,6 +150,7 @@ function orderInput(
     orderId: request.id,
     events: withEvent(seed.events, request.event),
     ...(seed.folded ? { folded: seed.folded } : {}),
+    ...(request.operatorZone ? { operatorZone: request.operatorZone } : {}),
     ...startedOnThisGeneration,
   };
 }

@@ -10,9 +10,11 @@ import { recordEventUpdate } from '../workflows/journey/messages';
 import { journeyDetails } from '../workflows/journey/summary';
 import { orderStateQuery } from '../workflows/order/messages';
 import { promiseStateQuery } from '../workflows/promise/messages';
+import { timerEvents } from './helpers/history-breakdown';
 import { journeyRuns } from './helpers/journey-runs';
 import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
 import { uniqueTaskQueue, settleOn } from './helpers/temporal';
+import { wallTime } from './helpers/wall-time';
 
 /**
  * Generation 5 (workflows/journey/held-orders.ts): an order with a delivery promise lives in its
@@ -134,6 +136,9 @@ describe('an order held in its journey', () => {
       flags: order.typedSearchAttributes.get(KeptFlags),
     }).toEqual({ kind: 'order', customer: customerId, status: 'delayed', flags: ['late'] });
     expect(await orderEventTypes(orderId)).toEqual(['order.placed', 'shipment.dispatched', 'shipment.delayed']);
+    // It watches the promised date; its timer tells the operator when in the brand's time (London).
+    const [firstTimer] = await timerEvents(env.client, orderWorkflowId(brand, orderId));
+    expect(firstTimer).toBe(`started promised delivery ${wallTime(now + 3 * DAY, 'Europe/London')}`);
 
     // Back on its way and delivered: the order's workflow hears of it, though the status is routine again.
     await kept.recordEvent(orderEvent(customerId, orderId, 'shipment.delivered', now + 4 * DAY));

@@ -4,9 +4,10 @@ import type { LifecycleEventInput } from '../common/events';
 import { orderWorkflowId } from '../common/ids';
 import { KeptFlags } from '../common/search-attributes';
 import { orderStateQuery } from '../workflows/order/messages';
-import { historyCost } from './helpers/history-breakdown';
+import { historyCost, timerEvents } from './helpers/history-breakdown';
 import { startOutreachStack, type OutreachStack } from './helpers/outreach-stack';
 import { uniqueTaskQueue } from './helpers/temporal';
+import { wallTime } from './helpers/wall-time';
 
 /**
  * An order's promised-date timer on the time-skipping server: an event that leaves the date
@@ -81,4 +82,9 @@ test('a dispatch before the promised date keeps the timer, and the order still t
   expect(cost.kinds.TimerStarted).toBe(1);
   expect(cost.kinds.TimerCanceled ?? 0).toBe(0);
   expect(cost.kinds.TimerFired).toBe(1);
+  // A brand without a profile has no zone of its own: the timer says UTC, and says so.
+  expect(await timerEvents(env.client, orderWorkflowId(brand, orderId))).toEqual([
+    `started promised delivery ${wallTime(now + 2 * DAY, 'UTC')}`,
+    'fired',
+  ]);
 });

@@ -132,7 +132,14 @@ export function forwardRequest(route: ChildRoute, state: JourneyState): ForwardR
   };
   if (route.kind === 'order') {
     const seed = route.startFromJourney ? orderSeed(state.orders[route.id]) : undefined;
-    return { ...common, kind: 'order', event: route.event as OrderEvent, ...(seed ? { seed } : {}) };
+    const zone = state.brandProfile?.timezone;
+    return {
+      ...common,
+      kind: 'order',
+      event: route.event as OrderEvent,
+      ...(seed ? { seed } : {}),
+      ...(zone ? { operatorZone: zone } : {}),
+    };
   }
   return { ...common, kind: 'case', event: route.event as CaseEvent };
 }

@@ -11,6 +11,7 @@ import { isLeanRun, leanGeneration, startLeanRun } from '../lean-patches';
 import { changedAttributes } from '../changed-attributes';
 import { orderAttributePairs, orderAttributes } from './order-attributes';
 import { describeLateness } from '../journey/summary';
+import { formatInZone } from '../journey/operator-view';
 import { orderEventSignal, orderStateQuery } from './messages';
 import {
   ORDER_EVENT_WINDOW,
@@ -35,6 +36,8 @@ export interface OrderJourneyInput {
   settleAfterDeliveryMs?: number;
   /** The workflow code generation its starter runs (common/code-generation.ts). */
   codeGeneration?: number;
+  /** The brand's timezone, for the times its timers show the operator; absent: UTC. */
+  operatorZone?: string;
 }
 
 const DEFAULT_SETTLE_MS = 30 * 24 * 60 * 60 * 1000;
@@ -67,7 +70,7 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderState
   const settleMs = input.settleAfterDeliveryMs ?? DEFAULT_SETTLE_MS;
   while (!isOrderClosed(state)) {
     const seen = version;
-    const wake = nextWakeUp(state, overdue, settleMs);
+    const wake = nextWakeUp(state, overdue, settleMs, input.operatorZone ?? 'UTC');
     if (!wake) {
       wakeTimer?.cancel();
       await condition(() => version !== seen);
@@ -87,7 +90,7 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderState
 
 type WakeUp = { kind: 'promised-date' | 'settled'; ms: number; due: boolean; summary: string };
 
-function nextWakeUp(state: OrderState, overdue: boolean, settleMs: number): WakeUp | undefined {
+function nextWakeUp(state: OrderState, overdue: boolean, settleMs: number, zone: string): WakeUp | undefined {
   const now = Date.now();
   if (!state.deliveredAt && state.promisedDeliveryAt && !overdue) {
     const ms = Date.parse(state.promisedDeliveryAt) - now;
@@ -95,7 +98,7 @@ function nextWakeUp(state: OrderState, overdue: boolean, settleMs: number): Wake
       kind: 'promised-date',
       ms: Math.max(1, ms),
       due: ms <= 0,
-      summary: `promised delivery ${state.promisedDeliveryAt}`,
+      summary: `promised delivery ${formatInZone(state.promisedDeliveryAt, zone)}`,
     };
   }
   if (state.deliveredAt && state.stage === 'use') {
