@@ -44,25 +44,40 @@ export async function startOutreachStack(
   const mailDir = path.join(tmp.path, 'mail');
   const ledgerFile = path.join(tmp.path, 'ledger.sqlite');
   const { afterStore, moreDependencies, ...workerOptions } = options;
-  // The dev server where visibility or real histories matter, the time-skipping one for long timers.
-  const env = server === 'dev' ? await connectDevServer() : await connectTimeSkippingServer();
-  const smtp = await startCaptureServer({ port: 0, host: '127.0.0.1', directory: mailDir, afterStore });
-  const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile });
-  const worker = await startKeptWorker(env, {
-    activityDependencies: { outreach, ...moreDependencies?.(ledgerFile) },
-    ...workerOptions,
-  });
-  return {
-    env,
-    worker,
-    smtp,
-    mailDir,
-    ledgerFile,
-    async stop() {
-      await stopWorker(worker);
-      await smtp.close();
-      await env.teardown();
-      tmp.remove();
-    },
-  };
+  // What is up so far is torn down again when a later part fails to start: the test then fails
+  // with that error instead of hanging on a server nobody stops.
+  const started: { env?: TestWorkflowEnvironment; smtp?: CaptureServer } = {};
+  try {
+    // The dev server where visibility or real histories matter, the time-skipping one for long timers.
+    const env = (started.env = server === 'dev' ? await connectDevServer() : await connectTimeSkippingServer());
+    const smtp = (started.smtp = await startCaptureServer({
+      port: 0,
+      host: '127.0.0.1',
+      directory: mailDir,
+      afterStore,
+    }));
+    const outreach = outreachDependencies({ smtpPort: smtp.port, ledgerFile });
+    const worker = await startKeptWorker(env, {
+      activityDependencies: { outreach, ...moreDependencies?.(ledgerFile) },
+      ...workerOptions,
+    });
+    return {
+      env,
+      worker,
+      smtp,
+      mailDir,
+      ledgerFile,
+      async stop() {
+        await stopWorker(worker);
+        await smtp.close();
+        await env.teardown();
+        tmp.remove();
+      },
+    };
+  } catch (error) {
+    await started.smtp?.close();
+    await started.env?.teardown();
+    tmp.remove();
+    throw error;
+  }
 }
